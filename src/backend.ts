@@ -1,0 +1,163 @@
+import { createRequire } from "node:module";
+import * as tf from "@tensorflow/tfjs-core";
+import { GenMnistError, InvalidArgumentError } from "./errors.js";
+
+/**
+ * A backend request for {@link useBackend}.
+ *
+ * - `"auto"`: the fastest one installed, tried in the order tfjs-node-gpu, tfjs-node, wasm, cpu.
+ * - `"tensorflow"`: native TensorFlow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`.
+ * - `"wasm"`: `@tensorflow/tfjs-backend-wasm`.
+ * - `"cpu"`: the pure-JavaScript `@tensorflow/tfjs-backend-cpu`.
+ */
+export type BackendRequest = "auto" | "tensorflow" | "wasm" | "cpu";
+
+/** Every value {@link useBackend} accepts, in the order `auto` tries them. */
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ["auto", "tensorflow", "wasm", "cpu"];
+
+/** One backend package `useBackend` considered and did not use. */
+export interface SkippedBackend {
+  /** npm package that would provide it, e.g. `@tensorflow/tfjs-node`. */
+  readonly packageName: string;
+  /** Why it was not used, e.g. `package not installed`. */
+  readonly reason: string;
+}
+
+/** What {@link useBackend} chose. */
+export interface BackendSelection {
+  /** tfjs backend name now active (`tf.getBackend()`), e.g. `"tensorflow"`, `"wasm"`, `"cpu"`. */
+  readonly backend: string;
+  /** npm package that provides it. */
+  readonly packageName: string;
+  /** Packages tried before it, in order, with the reason each was skipped. */
+  readonly skipped: readonly SkippedBackend[];
+  /** One human-readable line: which backend was chosen and why the others were skipped. */
+  readonly summary: string;
+}
+
+/**
+ * The backend asked for cannot be used, most often because its npm package is not installed.
+ * {@link BackendUnavailableError.packageName} names the package to install.
+ */
+export class BackendUnavailableError extends GenMnistError {
+  /** The npm package to install to get this backend. */
+  readonly packageName: string;
+  /** Creates the error for `packageName`, with `detail` saying what went wrong. */
+  constructor(packageName: string, detail: string) {
+    super(detail);
+    this.packageName = packageName;
+  }
+}
+
+interface Candidate {
+  /** tfjs backend name registered by the package. */
+  readonly backend: string;
+  readonly packageName: string;
+}
+
+const CANDIDATES: Record<Exclude<BackendRequest, "auto">, readonly Candidate[]> = {
+  tensorflow: [
+    { backend: "tensorflow", packageName: "@tensorflow/tfjs-node-gpu" },
+    { backend: "tensorflow", packageName: "@tensorflow/tfjs-node" },
+  ],
+  wasm: [{ backend: "wasm", packageName: "@tensorflow/tfjs-backend-wasm" }],
+  cpu: [{ backend: "cpu", packageName: "@tensorflow/tfjs-backend-cpu" }],
+};
+
+/** Loads a package by a name TypeScript does not resolve statically (the package is optional). */
+async function importOptional(packageName: string): Promise<unknown> {
+  const specifier: string = packageName;
+  return import(specifier);
+}
+
+/** Whether `packageName` can be found from here (without loading it). */
+function isInstalled(packageName: string): boolean {
+  const require = createRequire(import.meta.url);
+  try {
+    require.resolve(`${packageName}/package.json`);
+    return true;
+  } catch (err) {
+    // A package whose exports map hides package.json is still installed.
+    return (err as { code?: unknown }).code === "ERR_PACKAGE_PATH_NOT_EXPORTED";
+  }
+}
+
+async function tryCandidate(candidate: Candidate): Promise<string | undefined> {
+  if (!isInstalled(candidate.packageName)) {
+    return `package not installed (npm install ${candidate.packageName})`;
+  }
+  try {
+    await importOptional(candidate.packageName);
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    return `failed to load: ${message}`;
+  }
+  if (tf.findBackendFactory(candidate.backend) === null) {
+    return `loaded, but it registered no '${candidate.backend}' backend with this copy of ` +
+      `@tensorflow/tfjs-core (is a second tfjs-core installed? run npm ls @tensorflow/tfjs-core)`;
+  }
+  try {
+    const ok = await tf.setBackend(candidate.backend);
+    if (!ok) return `backend '${candidate.backend}' failed to initialise`;
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    return `backend '${candidate.backend}' failed to initialise: ${message}`;
+  }
+  await tf.ready();
+  return undefined;
+}
+
+function describe(selection: Omit<BackendSelection, "summary">): string {
+  const head = `gen-mnist: using tfjs backend '${selection.backend}' (${selection.packageName})`;
+  if (selection.skipped.length === 0) return head;
+  const why = selection.skipped.map((s) => `${s.packageName}: ${s.reason}`).join("; ");
+  return `${head}; skipped ${why}`;
+}
+
+/**
+ * Selects and initialises the TensorFlow.js backend gen-mnist computes on.
+ *
+ * gen-mnist never imports a backend itself until asked: the consumer installs the one they want
+ * (see the README's backend table) and this function loads it by dynamic import.
+ *
+ * @param request - which backend to use; see {@link BackendRequest}.
+ * @returns the backend now active, the package it came from and why others were skipped.
+ * @throws {@link BackendUnavailableError} when no requested backend can be loaded; the message
+ *   names the npm package(s) to install.
+ * @throws {@link InvalidArgumentError} when `request` is not one of {@link BACKEND_REQUESTS}.
+ *
+ * @example
+ * ```ts
+ * import { useBackend } from "gen-mnist";
+ * const { summary } = await useBackend("auto");
+ * console.log(summary); // gen-mnist: using tfjs backend 'wasm' (...); skipped @tensorflow/tfjs-node-gpu: ...
+ * ```
+ */
+export async function useBackend(request: BackendRequest = "auto"): Promise<BackendSelection> {
+  if (!(BACKEND_REQUESTS as readonly string[]).includes(request)) {
+    throw new InvalidArgumentError(
+      `useBackend: unknown backend ${JSON.stringify(request)}; expected one of ` +
+        `${BACKEND_REQUESTS.map((b) => `"${b}"`).join(", ")}`,
+    );
+  }
+  const candidates =
+    request === "auto"
+      ? [...CANDIDATES.tensorflow, ...CANDIDATES.wasm, ...CANDIDATES.cpu]
+      : CANDIDATES[request];
+  const skipped: SkippedBackend[] = [];
+  for (const candidate of candidates) {
+    const reason = await tryCandidate(candidate);
+    if (reason === undefined) {
+      const base = { backend: tf.getBackend(), packageName: candidate.packageName, skipped };
+      return { ...base, summary: describe(base) };
+    }
+    skipped.push({ packageName: candidate.packageName, reason });
+  }
+  const packages = candidates.map((c) => c.packageName);
+  const details = skipped.map((s) => `${s.packageName}: ${s.reason}`).join("; ");
+  throw new BackendUnavailableError(
+    packages[packages.length - 1] ?? "",
+    `useBackend("${request}"): no usable backend; install ${packages.join(" or ")} ` +
+      `(tried ${details})`,
+  );
+}

@@ -1,0 +1,247 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { InvalidArgumentError } from "../errors.js";
+import { createRng, shuffleInPlace } from "../_internals/random.js";
+
+/**
+ * How pixel bytes 0..255 are scaled into floats: `"[-1,1]"` (for tanh generators, the GAN
+ * convention) or `"[0,1]"` (for sigmoid decoders and BCE, the VAE convention).
+ */
+export type PixelRange = "[-1,1]" | "[0,1]";
+
+/** Every {@link PixelRange}. */
+export const PIXEL_RANGES: readonly PixelRange[] = ["[-1,1]", "[0,1]"];
+
+/** One mini-batch. The caller owns its tensors: call {@link Batch.dispose} when done. */
+export interface Batch {
+  /** Images `[B, H, W, 1]`, float32, scaled to the dataset's {@link PixelRange}. */
+  readonly images: tf.Tensor4D;
+  /** Integer class labels `[B]`, int32. */
+  readonly labels: tf.Tensor1D;
+  /** One-hot labels `[B, numClasses]`, float32. */
+  readonly oneHot: tf.Tensor2D;
+  /** Number of examples, `B`. */
+  readonly size: number;
+  /** Indices of the examples in the dataset, in batch order. */
+  readonly indices: readonly number[];
+  /** Disposes the three tensors. */
+  dispose(): void;
+}
+
+/** Options of {@link Dataset.batches}. */
+export interface BatchOptions {
+  /**
+   * Visit examples in a seeded random order.
+   * @defaultValue true
+   */
+  readonly shuffle?: boolean;
+  /**
+   * Seed of the order. The same seed and epoch always give the same order.
+   * @defaultValue 0
+   */
+  readonly seed?: number;
+  /**
+   * Epoch number: each epoch of one seed gets its own independent order, so a resumed run can
+   * reproduce any epoch's order without saving generator state.
+   * @defaultValue 0
+   */
+  readonly epoch?: number;
+  /**
+   * Drop the last batch when it is smaller than `batchSize`.
+   * @defaultValue false
+   */
+  readonly dropRemainder?: boolean;
+}
+
+/** Options of the {@link Dataset} constructor. */
+export interface DatasetOptions {
+  /**
+   * Pixel scaling of the batches' images.
+   * @defaultValue "[-1,1]"
+   */
+  readonly range?: PixelRange;
+  /** @defaultValue 10 */
+  readonly numClasses?: number;
+  /** @defaultValue 28 */
+  readonly height?: number;
+  /** @defaultValue 28 */
+  readonly width?: number;
+  /**
+   * A name shown in messages, e.g. `"mnist/train"`.
+   * @defaultValue "dataset"
+   */
+  readonly name?: string;
+}
+
+/**
+ * Grey-scale images with integer class labels, held as bytes (60,000 MNIST images take 47 MB);
+ * float tensors are made one batch at a time.
+ *
+ * @example
+ * ```ts
+ * const train = await loadMnist({ split: "train" });
+ * for (const batch of train.batches(128, { seed: 1, epoch: 0 })) {
+ *   // batch.images: [128, 28, 28, 1] in [-1, 1]
+ *   batch.dispose();
+ * }
+ * ```
+ */
+export class Dataset {
+  /** Pixel bytes, `size * height * width` of them, row-major. */
+  readonly pixels: Uint8Array;
+  /** Class labels, one byte each. */
+  readonly labels: Uint8Array;
+  /** Pixel scaling of batches. */
+  readonly range: PixelRange;
+  /** Number of classes. */
+  readonly numClasses: number;
+  /** Image height in pixels. */
+  readonly height: number;
+  /** Image width in pixels. */
+  readonly width: number;
+  /** Name used in messages. */
+  readonly name: string;
+
+  /**
+   * @param pixels - `n * height * width` bytes, 0 = black.
+   * @param labels - `n` class labels in `[0, numClasses)`.
+   * @throws {@link InvalidArgumentError} when the lengths disagree or a label is out of range.
+   */
+  constructor(pixels: Uint8Array, labels: Uint8Array, options: DatasetOptions = {}) {
+    const { range = "[-1,1]", numClasses = 10, height = 28, width = 28, name = "dataset" } = options;
+    if (!PIXEL_RANGES.includes(range)) {
+      throw new InvalidArgumentError(
+        `Dataset: options.range must be one of ${PIXEL_RANGES.map((r) => `"${r}"`).join(", ")}, found ${JSON.stringify(range)}`,
+      );
+    }
+    const perImage = height * width;
+    if (pixels.length !== labels.length * perImage) {
+      throw new InvalidArgumentError(
+        `Dataset ${name}: ${labels.length} labels need ${labels.length * perImage} pixel bytes ` +
+          `(${height}x${width} each), found ${pixels.length}`,
+      );
+    }
+    const bad = labels.findIndex((l) => l >= numClasses);
+    if (bad >= 0) {
+      throw new InvalidArgumentError(
+        `Dataset ${name}: label ${bad} is ${labels[bad]}, expected 0..${numClasses - 1}`,
+      );
+    }
+    this.pixels = pixels;
+    this.labels = labels;
+    this.range = range;
+    this.numClasses = numClasses;
+    this.height = height;
+    this.width = width;
+    this.name = name;
+  }
+
+  /** Number of examples. */
+  get size(): number {
+    return this.labels.length;
+  }
+
+  /** How many examples of each class, indexed by class. */
+  labelCounts(): number[] {
+    const counts = new Array<number>(this.numClasses).fill(0);
+    for (const label of this.labels) counts[label] = (counts[label] ?? 0) + 1;
+    return counts;
+  }
+
+  /** A dataset of the first `n` examples (shares no memory with this one). */
+  take(n: number): Dataset {
+    const count = Math.max(0, Math.min(Math.floor(n), this.size));
+    return this.select(Array.from({ length: count }, (_, i) => i));
+  }
+
+  /** A dataset of the examples at `indices`, in that order. */
+  select(indices: readonly number[]): Dataset {
+    const perImage = this.height * this.width;
+    const pixels = new Uint8Array(indices.length * perImage);
+    const labels = new Uint8Array(indices.length);
+    indices.forEach((index, i) => {
+      this.checkIndex(index);
+      pixels.set(this.pixels.subarray(index * perImage, (index + 1) * perImage), i * perImage);
+      labels[i] = this.labels[index] ?? 0;
+    });
+    return new Dataset(pixels, labels, this.options());
+  }
+
+  /** The same examples scaled to another pixel range. */
+  withRange(range: PixelRange): Dataset {
+    return new Dataset(this.pixels, this.labels, { ...this.options(), range });
+  }
+
+  /** Number of batches one epoch yields. */
+  numBatches(batchSize: number, dropRemainder = false): number {
+    return dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
+  }
+
+  /** The order in which {@link Dataset.batches} visits examples for `options`. */
+  order(options: Pick<BatchOptions, "shuffle" | "seed" | "epoch"> = {}): Uint32Array {
+    const { shuffle = true, seed = 0, epoch = 0 } = options;
+    const order = new Uint32Array(this.size);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    return shuffle ? shuffleInPlace(order, createRng(seed, epoch)) : order;
+  }
+
+  /**
+   * Yields one epoch of mini-batches. Tensors are created per batch, so an epoch never holds a
+   * second copy of the data; dispose each batch when done with it.
+   *
+   * @param batchSize - examples per batch, a positive integer.
+   * @throws {@link InvalidArgumentError} when `batchSize` is not a positive integer.
+   */
+  *batches(batchSize: number, options: BatchOptions = {}): Generator<Batch, void, undefined> {
+    if (!Number.isInteger(batchSize) || batchSize <= 0) {
+      throw new InvalidArgumentError(`Dataset.batches: batchSize must be a positive integer, found ${batchSize}`);
+    }
+    const { dropRemainder = false } = options;
+    const order = this.order(options);
+    const end = dropRemainder ? order.length - (order.length % batchSize) : order.length;
+    for (let start = 0; start < end; start += batchSize) {
+      yield this.batch(Array.from(order.subarray(start, Math.min(start + batchSize, end))));
+    }
+  }
+
+  /** The examples at `indices` as one {@link Batch}. */
+  batch(indices: readonly number[]): Batch {
+    const perImage = this.height * this.width;
+    const n = indices.length;
+    const images = new Float32Array(n * perImage);
+    const labels = new Int32Array(n);
+    const oneHot = new Float32Array(n * this.numClasses);
+    const [scale, shift] = this.range === "[-1,1]" ? [2 / 255, -1] : [1 / 255, 0];
+    indices.forEach((index, i) => {
+      this.checkIndex(index);
+      const offset = index * perImage;
+      for (let p = 0; p < perImage; p++) {
+        images[i * perImage + p] = (this.pixels[offset + p] ?? 0) * scale + shift;
+      }
+      const label = this.labels[index] ?? 0;
+      labels[i] = label;
+      oneHot[i * this.numClasses + label] = 1;
+    });
+    const batch = {
+      images: tf.tensor4d(images, [n, this.height, this.width, 1]),
+      labels: tf.tensor1d(labels, "int32"),
+      oneHot: tf.tensor2d(oneHot, [n, this.numClasses]),
+      size: n,
+      indices: [...indices],
+      dispose(): void {
+        tf.dispose([batch.images, batch.labels, batch.oneHot]);
+      },
+    };
+    return batch;
+  }
+
+  private checkIndex(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) {
+      throw new InvalidArgumentError(`Dataset ${this.name}: index ${index} is outside 0..${this.size - 1}`);
+    }
+  }
+
+  private options(): DatasetOptions {
+    const { range, numClasses, height, width, name } = this;
+    return { range, numClasses, height, width, name };
+  }
+}
