@@ -44,3 +44,106 @@ export {
   type Split,
 } from "./data/mnist.js";
 export { imageGrid, encodePng, decodePng, writePng, type GrayImage, type ImageGridOptions } from "./image/grid.js";
+export { type Reduction, type LossOptions } from "./losses/reduction.js";
+export {
+  sigmoidCrossEntropy,
+  minimaxDiscriminatorLoss,
+  minimaxGeneratorLoss,
+  nonSaturatingGeneratorLoss,
+  wassersteinCriticLoss,
+  wassersteinGeneratorLoss,
+  hingeDiscriminatorLoss,
+  hingeGeneratorLoss,
+  leastSquaresDiscriminatorLoss,
+  leastSquaresGeneratorLoss,
+  auxiliaryClassifierLoss,
+  type DiscriminatorLossOptions,
+} from "./losses/gan.js";
+export {
+  bceReconstructionLoss,
+  mseReconstructionLoss,
+  gaussianKlDivergence,
+  vaeLoss,
+  reparameterize,
+  type VaeLossParts,
+} from "./losses/vae.js";
+export { gradientPenalty, clipWeights, type GradientPenaltyOptions } from "./losses/penalty.js";
+export type {
+  ActivationName,
+  Padding,
+  LayerSpec,
+  DenseSpec,
+  Conv2dSpec,
+  Conv2dTransposeSpec,
+  BatchNormSpec,
+  DropoutSpec,
+  ActivationSpec,
+  ReshapeSpec,
+  FlattenSpec,
+  ConditionSpec,
+  HeadSpec,
+  NetworkSpec,
+} from "./nn/spec.js";
+export { buildNetwork, withoutFinalActivation, countTrainableParams, trainableVariables, NetworkShapeError } from "./nn/build.js";
+export { createOptimizer, type OptimizerSpec, type AdamSpec, type RmsPropSpec, type SgdSpec } from "./nn/optimizer.js";
+export type { GenerativeModel, StepLosses, TrainBatch, SampleOptions } from "./nn/model.js";
+export {
+  mlpGenerator,
+  mlpDiscriminator,
+  dcganGenerator,
+  dcganDiscriminator,
+  type GanNetworkOptions,
+} from "./gan/architectures.js";
+export { GAN_OBJECTIVES, type GanObjective } from "./gan/objectives.js";
+export {
+  GAN,
+  resolveGANConfig,
+  type GANConfig,
+  type ResolvedGANConfig,
+  type GanArchitecture,
+  type DiscriminatorOutput,
+} from "./gan/gan.js";
+export {
+  VanillaGAN,
+  DCGAN,
+  WGAN,
+  WGANGP,
+  CGAN,
+  ACGAN,
+  PUBLISHED_MLP_GAN,
+  DEFAULT_MLP_GAN,
+  PUBLISHED_DCGAN,
+  DEFAULT_DCGAN,
+  DEFAULT_WGAN,
+  DEFAULT_WGAN_GP,
+  DEFAULT_CGAN,
+  DEFAULT_ACGAN,
+} from "./gan/presets.js";
+export {
+  mlpEncoder,
+  mlpDecoder,
+  convEncoder,
+  convDecoder,
+  smallConvEncoder,
+  smallConvDecoder,
+  type VaeNetworkOptions,
+} from "./vae/architectures.js";
+export {
+  VAE,
+  resolveVAEConfig,
+  type VAEConfig,
+  type ResolvedVAEConfig,
+  type VaeArchitecture,
+  type ReconstructionLoss,
+  type Posterior,
+} from "./vae/vae.js";
+export {
+  MlpVAE,
+  ConvVAE,
+  CVAE,
+  BetaVAE,
+  DEFAULT_MLP_VAE,
+  DEFAULT_CONV_VAE,
+  DEFAULT_CVAE,
+  DEFAULT_BETA_VAE,
+} from "./vae/presets.js";

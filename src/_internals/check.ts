@@ -1,0 +1,31 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { InvalidArgumentError } from "../errors.js";
+
+/** Throws unless `value` is an integer ≥ `min`. */
+export function checkInteger(owner: string, what: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new InvalidArgumentError(`${owner}: ${what} must be an integer >= ${min}, found ${value}`);
+  }
+}
+
+/** Throws unless `lo <= value < hi` (or `<= hi` when `openHigh` is false). */
+export function checkRange(owner: string, what: string, value: number, lo: number, hi: number, openHigh: boolean): void {
+  const ok = value >= lo && (openHigh ? value < hi : value <= hi);
+  if (!ok || Number.isNaN(value)) {
+    const upper = hi === Infinity ? "" : openHigh ? `, < ${hi}` : `, <= ${hi}`;
+    throw new InvalidArgumentError(`${owner}: ${what} must be >= ${lo}${upper}, found ${value}`);
+  }
+}
+
+/** One-hot labels `[n, numClasses]` for `labels`, or for `0, 1, …, numClasses − 1, 0, …` when absent. */
+export function labelsOneHot(owner: string, n: number, numClasses: number, labels?: readonly number[]): tf.Tensor2D {
+  const values = labels ?? Array.from({ length: n }, (_, i) => i % numClasses);
+  if (values.length !== n) {
+    throw new InvalidArgumentError(`${owner}: options.labels must hold ${n} labels, found ${values.length}`);
+  }
+  const bad = values.find((l) => !Number.isInteger(l) || l < 0 || l >= numClasses);
+  if (bad !== undefined) {
+    throw new InvalidArgumentError(`${owner}: labels must be integers in 0..${numClasses - 1}, found ${bad}`);
+  }
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d([...values], "int32"), numClasses), "float32") as tf.Tensor2D);
+}

@@ -1,0 +1,133 @@
+import { GAN, type GANConfig } from "./gan.js";
+
+/**
+ * The MLP GAN exactly as published: MLP backbone without batch norm, non-saturating loss,
+ * Adam 2e-4 β1 0.5, batch 128. Known to collapse to a single digit within a few epochs on MNIST;
+ * kept to reproduce that result. {@link VanillaGAN}'s defaults add what keeps it stable.
+ */
+export const PUBLISHED_MLP_GAN: GANConfig = {
+  name: "mlp-gan-published",
+  architecture: "mlp",
+  batchNorm: false,
+  objective: "non-saturating",
+  labelSmoothing: 0,
+  generatorOptimizer: { type: "adam", learningRate: 2e-4, beta1: 0.5 },
+  discriminatorOptimizer: { type: "adam", learningRate: 2e-4, beta1: 0.5 },
+  batchSize: 128,
+};
+
+/**
+ * gen-mnist's default MLP GAN: the published networks and optimizer, plus batch norm after the
+ * generator's 256 and 512 layers (581,264 generator parameters) and one-sided label smoothing 0.1
+ * (Salimans et al. 2016) — the two standard remedies for the published setup's mode collapse.
+ */
+export const DEFAULT_MLP_GAN: GANConfig = { ...PUBLISHED_MLP_GAN, name: "mlp-gan", batchNorm: true, labelSmoothing: 0.1 };
+
+/** The DCGAN exactly as published (no batch norm in G), Adam 2e-4 β1 0.5, batch 128. */
+export const PUBLISHED_DCGAN: GANConfig = { ...PUBLISHED_MLP_GAN, name: "dcgan-published", architecture: "dcgan" };
+
+/** gen-mnist's default DCGAN: the published networks with batch norm in G and label smoothing 0.1. */
+export const DEFAULT_DCGAN: GANConfig = { ...PUBLISHED_DCGAN, name: "dcgan", batchNorm: true, labelSmoothing: 0.1 };
+
+/**
+ * WGAN (Arjovsky et al. 2017): Wasserstein objective, critic weights clipped to ±0.01, RMSProp
+ * 5e-5, five critic updates per generator update, batch 64; DCGAN backbone (critic outputs an
+ * unbounded score, no sigmoid).
+ */
+export const DEFAULT_WGAN: GANConfig = {
+  name: "wgan",
+  architecture: "dcgan",
+  batchNorm: true,
+  objective: "wasserstein",
+  clipValue: 0.01,
+  nCritic: 5,
+  generatorOptimizer: { type: "rmsprop", learningRate: 5e-5 },
+  discriminatorOptimizer: { type: "rmsprop", learningRate: 5e-5 },
+  batchSize: 64,
+};
+
+/**
+ * WGAN-GP (Gulrajani et al. 2017): Wasserstein objective with gradient penalty λ = 10, five
+ * critic updates per generator update, Adam 1e-4 β = (0, 0.9), batch 64; DCGAN backbone.
+ */
+export const DEFAULT_WGAN_GP: GANConfig = {
+  name: "wgan-gp",
+  architecture: "dcgan",
+  batchNorm: true,
+  objective: "wasserstein",
+  gradientPenalty: 10,
+  nCritic: 5,
+  generatorOptimizer: { type: "adam", learningRate: 1e-4, beta1: 0, beta2: 0.9 },
+  discriminatorOptimizer: { type: "adam", learningRate: 1e-4, beta1: 0, beta2: 0.9 },
+  batchSize: 64,
+};
+
+/** Conditional GAN (Mirza & Osindero 2014) on the MLP backbone: the one-hot label is concatenated to z and to the image features. */
+export const DEFAULT_CGAN: GANConfig = { ...DEFAULT_MLP_GAN, name: "cgan", conditional: true };
+
+/** AC-GAN (Odena et al. 2017) on the DCGAN backbone: labelled generator, discriminator with a 10-way class head. */
+export const DEFAULT_ACGAN: GANConfig = { ...DEFAULT_DCGAN, name: "acgan", auxiliaryClassifier: true };
+
+/**
+ * The MLP GAN (published table: G `100→128→256→512→784`, D `784→512→256→128→1`), with
+ * {@link DEFAULT_MLP_GAN}'s stable defaults. Pass {@link PUBLISHED_MLP_GAN} for the original setup.
+ *
+ * @example
+ * ```ts
+ * const gan = new VanillaGAN();                    // stable defaults
+ * const original = new VanillaGAN(PUBLISHED_MLP_GAN); // the published, collapsing setup
+ * ```
+ */
+export class VanillaGAN extends GAN {
+  /** @param config - overrides of {@link DEFAULT_MLP_GAN}. */
+  constructor(config: GANConfig = {}) {
+    super({ ...DEFAULT_MLP_GAN, ...config });
+  }
+}
+
+/**
+ * DCGAN (Radford et al. 2016) with the published layer table; see {@link DEFAULT_DCGAN}.
+ *
+ * @example
+ * ```ts
+ * const dcgan = new DCGAN({ latentDim: 64 });
+ * ```
+ */
+export class DCGAN extends GAN {
+  /** @param config - overrides of {@link DEFAULT_DCGAN}. */
+  constructor(config: GANConfig = {}) {
+    super({ ...DEFAULT_DCGAN, ...config });
+  }
+}
+
+/** WGAN with weight clipping; see {@link DEFAULT_WGAN}. Pass `architecture: "mlp"` for the MLP backbone. */
+export class WGAN extends GAN {
+  /** @param config - overrides of {@link DEFAULT_WGAN}. */
+  constructor(config: GANConfig = {}) {
+    super({ ...DEFAULT_WGAN, ...config });
+  }
+}
+
+/** WGAN-GP; see {@link DEFAULT_WGAN_GP}. Pass `architecture: "mlp"` for the MLP backbone. */
+export class WGANGP extends GAN {
+  /** @param config - overrides of {@link DEFAULT_WGAN_GP}. */
+  constructor(config: GANConfig = {}) {
+    super({ ...DEFAULT_WGAN_GP, ...config });
+  }
+}
+
+/** Conditional GAN; see {@link DEFAULT_CGAN}. `trainStep` needs `batch.oneHot`. */
+export class CGAN extends GAN {
+  /** @param config - overrides of {@link DEFAULT_CGAN}. */
+  constructor(config: GANConfig = {}) {
+    super({ ...DEFAULT_CGAN, ...config });
+  }
+}
+
+/** AC-GAN; see {@link DEFAULT_ACGAN}. `trainStep` needs `batch.oneHot`. */
+export class ACGAN extends GAN {
+  /** @param config - overrides of {@link DEFAULT_ACGAN}. */
+  constructor(config: GANConfig = {}) {
+    super({ ...DEFAULT_ACGAN, ...config });
+  }
+}

@@ -1,0 +1,49 @@
+import type * as tf from "@tensorflow/tfjs-core";
+
+/** Named scalar losses of one training step, e.g. `{ dLoss, gLoss }` or `{ loss, reconLoss, klLoss }`. */
+export type StepLosses = Record<string, number>;
+
+/** What a model's `trainStep` takes: a batch of images, with labels for conditional models. */
+export interface TrainBatch {
+  /** Images `[B, 28, 28, 1]` in the model's pixel range. */
+  readonly images: tf.Tensor4D;
+  /** One-hot labels `[B, numClasses]`; required by conditional models. */
+  readonly oneHot?: tf.Tensor2D;
+}
+
+/** Options of `sample`. */
+export interface SampleOptions {
+  /** Seed of the latent draw: the same seed gives the same images. */
+  readonly seed?: number;
+  /**
+   * Class labels of the samples, one per sample (conditional models only; they draw labels
+   * `i % numClasses` when absent).
+   */
+  readonly labels?: readonly number[];
+  /** Latent vectors `[n, latentDim]` to decode instead of a random draw. */
+  readonly latents?: tf.Tensor2D;
+}
+
+/**
+ * The one interface the Trainer drives: every GAN and VAE of gen-mnist implements it.
+ */
+export interface GenerativeModel {
+  /** Model family, e.g. `"gan"` or `"vae"`. */
+  readonly family: "gan" | "vae";
+  /** Preset or user-given name, e.g. `"dcgan"`. */
+  readonly name: string;
+  /** Size of the latent vector. */
+  readonly latentDim: number;
+  /** Pixel range the model's images live in. */
+  readonly pixelRange: "[-1,1]" | "[0,1]";
+  /** Whether `trainStep` and `sample` take labels. */
+  readonly conditional: boolean;
+  /** One optimisation step on a batch; returns named losses. Tensors it makes are disposed. */
+  trainStep(batch: TrainBatch): Promise<StepLosses>;
+  /** `n` generated images `[n, 28, 28, 1]` in {@link GenerativeModel.pixelRange}; the caller disposes them. */
+  sample(n: number, options?: SampleOptions): tf.Tensor4D;
+  /** Number of trainable parameters of each sub-network, e.g. `{ generator: 579728, discriminator: 566273 }`. */
+  parameterCounts(): Record<string, number>;
+  /** Releases the model's weights and optimizer state. */
+  dispose(): void;
+}

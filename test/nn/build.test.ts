@@ -1,0 +1,77 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildNetwork, countTrainableParams, NetworkShapeError, useBackend, withoutFinalActivation } from "../../src/index.js";
+
+beforeAll(async () => {
+  await useBackend("cpu");
+});
+
+describe("buildNetwork", () => {
+  it("builds a sequential spec and checks the output shape", () => {
+    const model = buildNetwork({
+      name: "net",
+      inputShape: [4],
+      layers: [{ type: "dense", units: 6 }, { type: "activation", activation: "relu" }, { type: "dense", units: 2 }],
+      outputShape: [2],
+    });
+    expect(countTrainableParams(model)).toBe(4 * 6 + 6 + 6 * 2 + 2);
+    const out = model.predict(tf.zeros([3, 4])) as tf.Tensor;
+    expect(out.shape).toEqual([3, 2]);
+  });
+
+  it("names the layer and shapes when a layer cannot take its input", () => {
+    const build = (): unknown =>
+      buildNetwork({ name: "bad", inputShape: [10], layers: [{ type: "dense", units: 12 }, { type: "reshape", targetShape: [5, 5, 1] }] });
+    expect(build).toThrow(NetworkShapeError);
+    expect(build).toThrow(/^bad: layer 1 \(reshape\[5, 5, 1\]\) cannot take input of shape \[B, 12\]/);
+  });
+
+  it("reports a wrong output shape", () => {
+    const build = (): unknown =>
+      buildNetwork({
+        name: "gen",
+        inputShape: [8],
+        layers: [{ type: "dense", units: 49 }, { type: "reshape", targetShape: [7, 7, 1] }, { type: "conv2dTranspose", filters: 1, kernelSize: 3, strides: 2 }],
+        outputShape: [28, 28, 1],
+      });
+    expect(build).toThrow("gen: output shape should be [B, 28, 28, 1], but the layers produce [B, 14, 14, 1]");
+  });
+
+  it("adds a label input: concatenated to flat inputs, as a plane to images", () => {
+    const flat = buildNetwork({ name: "f", inputShape: [5], layers: [{ type: "dense", units: 3 }], condition: { numClasses: 10 } });
+    expect(flat.inputs.length).toBe(2);
+    expect(countTrainableParams(flat)).toBe((5 + 10) * 3 + 3);
+    const emb = buildNetwork({ name: "e", inputShape: [5], layers: [{ type: "dense", units: 3 }], condition: { numClasses: 10, mode: "embedding", embeddingDim: 4 } });
+    expect(countTrainableParams(emb)).toBe(10 * 4 + (5 + 4) * 3 + 3);
+    const image = buildNetwork({
+      name: "i",
+      inputShape: [28, 28, 1],
+      layers: [{ type: "conv2d", filters: 2, kernelSize: 3 }, { type: "flatten" }, { type: "dense", units: 1 }],
+      condition: { numClasses: 10 },
+    });
+    // label plane: dense 10 → 784; conv sees 2 channels
+    expect(countTrainableParams(image)).toBe(10 * 784 + 784 + (3 * 3 * 2 * 2 + 2) + (28 * 28 * 2 + 1));
+    const out = image.predict([tf.zeros([2, 28, 28, 1]), tf.zeros([2, 10])]) as tf.Tensor;
+    expect(out.shape).toEqual([2, 1]);
+  });
+
+  it("builds heads and strips a final activation for logits", () => {
+    const model = buildNetwork({
+      name: "h",
+      inputShape: [3],
+      layers: [{ type: "dense", units: 4 }],
+      heads: [
+        { name: "a", layers: [{ type: "dense", units: 1 }], outputShape: [1] },
+        { name: "b", layers: [{ type: "dense", units: 5 }], outputShape: [5] },
+      ],
+    });
+    const outs = model.predict(tf.zeros([2, 3])) as tf.Tensor[];
+    expect(outs.map((o) => o.shape)).toEqual([[2, 1], [2, 5]]);
+    const sig = buildNetwork({ name: "s", inputShape: [2], layers: [{ type: "dense", units: 2 }, { type: "activation", activation: "sigmoid" }] });
+    const logits = withoutFinalActivation(sig);
+    const x = tf.tensor2d([[1, -2]]);
+    const p = sig.predict(x) as tf.Tensor;
+    const l = logits.predict(x) as tf.Tensor;
+    expect(Array.from(p.dataSync())).toEqual(Array.from(tf.sigmoid(l).dataSync()).map((v) => expect.closeTo(v, 6)));
+  });
+});
