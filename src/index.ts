@@ -147,3 +147,29 @@ export {
   DEFAULT_CVAE,
   DEFAULT_BETA_VAE,
 } from "./vae/presets.js";
+export { CheckpointError } from "./nn/persist.js";
+export { MANIFEST_FILE, type ModelState, type SavedModelManifest } from "./nn/saved-model.js";
+export { getLearningRate, setLearningRate } from "./nn/optimizer.js";
+export {
+  MODEL_PRESETS,
+  MODEL_NAMES,
+  createModel,
+  loadModel,
+  type ModelName,
+  type ModelPreset,
+  type GanPreset,
+  type VaePreset,
+  type ModelOverrides,
+} from "./models/registry.js";
+export { Trainer, TRAINER_STATE_FILE, type TrainerOptions, type TrainerState } from "./training/trainer.js";
+export type { Callback, TrainContext, BatchEndContext, EpochEndContext, TrainEndContext } from "./training/callback.js";
+export type { History, StepRecord, EpochRecord } from "./training/history.js";
+export { saveCheckpoint, latestCheckpoint } from "./training/checkpoints.js";
+export { ProgressBar, type ProgressBarOptions } from "./training/callbacks/progress.js";
+export { HistoryLogger, type HistoryLoggerOptions } from "./training/callbacks/history-logger.js";
+export { Checkpoint, type CheckpointOptions } from "./training/callbacks/checkpoint.js";
+export { SampleGrid, type SampleGridOptions } from "./training/callbacks/sample-grid.js";
+export { EarlyStopping, type EarlyStoppingOptions } from "./training/callbacks/early-stopping.js";
+export { LearningRateScheduler, type LearningRateSchedule } from "./training/callbacks/lr-schedule.js";
+export { reconstructionStrip } from "./image/strip.js";
+export { lossCurvesSvg, writeLossPlot, type LossPoint, type LossPlotOptions } from "./image/plot.js";

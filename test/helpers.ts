@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { NetworkSpec, TrainBatch } from "../src/index.js";
+import type { GANConfig, NetworkSpec, TrainBatch, VAEConfig } from "../src/index.js";
 
 /**
  * Tiny convolutional networks with the same layer kinds as the DCGAN tables (dense projection,
@@ -64,4 +64,55 @@ export function extent(t: tf.Tensor): [number, number] {
     hi = Math.max(hi, x);
   }
   return [lo, hi];
+}
+
+/** A small MLP VAE (784 → 16 → 2·2, 2 → 16 → 784) for fast training tests. */
+export const tinyVaeConfig = {
+  name: "tiny-vae",
+  latentDim: 2,
+  batchSize: 32,
+  encoder: {
+    name: "tiny-encoder",
+    inputShape: [28, 28, 1],
+    layers: [{ type: "flatten" }, { type: "dense", units: 16 }, { type: "activation", activation: "relu" }, { type: "dense", units: 4 }],
+    outputShape: [4],
+  },
+  decoder: {
+    name: "tiny-decoder",
+    inputShape: [2],
+    layers: [
+      { type: "dense", units: 16 }, { type: "activation", activation: "relu" }, { type: "dense", units: 784 },
+      { type: "reshape", targetShape: [28, 28, 1] }, { type: "activation", activation: "sigmoid" },
+    ],
+    outputShape: [28, 28, 1],
+  },
+} as const satisfies VAEConfig;
+
+/** A small MLP GAN without dropout (so runs are exactly reproducible), with batch norm in G. */
+export const tinyGanConfig = {
+  name: "tiny-gan",
+  latentDim: 8,
+  batchSize: 32,
+  generator: {
+    name: "tiny-generator",
+    inputShape: [8],
+    layers: [
+      { type: "dense", units: 16 }, { type: "batchNorm" }, { type: "activation", activation: "leakyRelu" },
+      { type: "dense", units: 784 }, { type: "activation", activation: "tanh" }, { type: "reshape", targetShape: [28, 28, 1] },
+    ],
+    outputShape: [28, 28, 1],
+  },
+  discriminator: {
+    name: "tiny-discriminator",
+    inputShape: [28, 28, 1],
+    layers: [{ type: "flatten" }, { type: "dense", units: 16 }, { type: "activation", activation: "leakyRelu" }, { type: "dense", units: 1 }],
+    outputShape: [1],
+  },
+} as const satisfies GANConfig;
+
+/** The first value of a tensor, which is then disposed. */
+export function value(t: tf.Tensor): number {
+  const v = t.dataSync()[0] ?? Number.NaN;
+  t.dispose();
+  return v;
 }

@@ -29,3 +29,21 @@ export function labelsOneHot(owner: string, n: number, numClasses: number, label
   }
   return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d([...values], "int32"), numClasses), "float32") as tf.Tensor2D);
 }
+
+/** Throws unless `images` is a batch `[B, 28, 28, 1]`. */
+export function checkImageBatch(owner: string, images: tf.Tensor): tf.Tensor4D {
+  if (images.rank !== 4 || images.shape[1] !== 28 || images.shape[2] !== 28 || images.shape[3] !== 1) {
+    throw new InvalidArgumentError(`${owner}: batch.images must have shape [B, 28, 28, 1], found [${images.shape.join(", ")}]`);
+  }
+  return images as tf.Tensor4D;
+}
+
+/** `latents` when given (checked to be `[n, latentDim]`), else a seeded N(0, I) draw. */
+export function drawLatents(owner: string, n: number, latentDim: number, latents?: tf.Tensor2D, seed?: number): tf.Tensor2D {
+  checkInteger(owner, "n", n, 1);
+  if (latents === undefined) return tf.randomNormal([n, latentDim], 0, 1, "float32", seed) as tf.Tensor2D;
+  if (latents.shape[0] !== n || latents.shape[1] !== latentDim) {
+    throw new InvalidArgumentError(`${owner}: options.latents must have shape [${n}, ${latentDim}], found [${latents.shape.join(", ")}]`);
+  }
+  return latents;
+}

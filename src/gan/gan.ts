@@ -8,8 +8,9 @@ import type { GenerativeModel, SampleOptions, StepLosses, TrainBatch } from "../
 import { createOptimizer, type OptimizerSpec } from "../nn/optimizer.js";
 import type { NetworkSpec } from "../nn/spec.js";
 import { minimizeWithParts, resolveScalars, type LossParts } from "../nn/step.js";
-import { createRng, randomSeed, type Rng } from "../_internals/random.js";
-import { checkInteger, checkRange, labelsOneHot } from "../_internals/check.js";
+import { createRng, randomSeed, rngFromState, type Rng } from "../_internals/random.js";
+import { disposeModel, loadSavedModel, saveModelDir, type ModelState } from "../nn/saved-model.js";
+import { checkImageBatch, checkInteger, checkRange, drawLatents, labelsOneHot } from "../_internals/check.js";
 import { dcganDiscriminator, dcganGenerator, mlpDiscriminator, mlpGenerator } from "./architectures.js";
 import { GAN_OBJECTIVES, OBJECTIVES, type GanObjective } from "./objectives.js";
 
@@ -239,7 +240,7 @@ export class GAN implements GenerativeModel {
   readonly generatorOptimizer: tf.Optimizer;
   /** Optimizer of the discriminator. */
   readonly discriminatorOptimizer: tf.Optimizer;
-  private readonly rng: Rng;
+  private rng: Rng;
   private steps = 0;
   private lastGeneratorLoss = Number.NaN;
 
@@ -313,7 +314,7 @@ export class GAN implements GenerativeModel {
    * terms when configured.
    */
   async discriminatorStep(batch: TrainBatch): Promise<StepLosses> {
-    const images = this.checkImages(batch.images, "discriminatorStep");
+    const images = checkImageBatch(`${this.name}.discriminatorStep`, batch.images);
     const n = images.shape[0];
     const oneHot = this.conditional ? this.requireLabels(batch.oneHot, "discriminatorStep") : undefined;
     const { objective, labelSmoothing, gradientPenalty: lambda, clipValue, auxiliaryClassifier } = this.config;
@@ -354,7 +355,7 @@ export class GAN implements GenerativeModel {
    * conditional models). Returns `gLoss`, and `gClassLoss` for AC-GAN.
    */
   async generatorStep(batch: TrainBatch): Promise<StepLosses> {
-    const n = this.checkImages(batch.images, "generatorStep").shape[0];
+    const n = checkImageBatch(`${this.name}.generatorStep`, batch.images).shape[0];
     const oneHot = this.conditional ? this.requireLabels(batch.oneHot, "generatorStep") : undefined;
     const fns = OBJECTIVES[this.config.objective];
     const gVars = trainableVariables(this.generator);
@@ -381,30 +382,57 @@ export class GAN implements GenerativeModel {
    * the classes `options.labels`, or `0, 1, …, 9, 0, …` when absent.
    */
   sample(n: number, options: SampleOptions = {}): tf.Tensor4D {
-    checkInteger(`${this.name}.sample`, "n", n, 1);
     return tf.tidy(() => {
-      const z = options.latents ?? (tf.randomNormal([n, this.latentDim], 0, 1, "float32", options.seed) as tf.Tensor2D);
-      if (z.shape[0] !== n || z.shape[1] !== this.latentDim) {
-        throw new InvalidArgumentError(`${this.name}.sample: options.latents must have shape [${n}, ${this.latentDim}], found [${z.shape.join(", ")}]`);
-      }
+      const z = drawLatents(`${this.name}.sample`, n, this.latentDim, options.latents, options.seed);
       const oneHot = this.conditional ? labelsOneHot(`${this.name}.sample`, n, this.config.numClasses, options.labels) : undefined;
       return this.generate(z, oneHot, false);
     });
   }
 
-  /** Disposes both networks and optimizers. */
-  dispose(): void {
-    this.generator.dispose();
-    this.discriminator.dispose();
-    this.generatorOptimizer.dispose();
-    this.discriminatorOptimizer.dispose();
+  /** Networks by role. */
+  networks(): Record<string, tfl.LayersModel> {
+    return { generator: this.generator, discriminator: this.discriminator };
   }
 
-  private checkImages(images: tf.Tensor4D, fn: string): tf.Tensor4D {
-    if (images.rank !== 4 || images.shape[1] !== 28 || images.shape[2] !== 28 || images.shape[3] !== 1) {
-      throw new InvalidArgumentError(`${this.name}.${fn}: batch.images must have shape [B, 28, 28, 1], found [${images.shape.join(", ")}]`);
-    }
-    return images;
+  /** Optimizers by role. */
+  optimizers(): Record<string, tf.Optimizer> {
+    return { generator: this.generatorOptimizer, discriminator: this.discriminatorOptimizer };
+  }
+
+  /** Random-generator state and step counter, for checkpoints. */
+  getState(): ModelState {
+    return { rng: this.rng.getState(), steps: this.steps, extra: { lastGeneratorLoss: this.lastGeneratorLoss } };
+  }
+
+  /** Restores {@link GAN.getState}'s result. */
+  setState(state: ModelState): void {
+    this.rng = rngFromState(state.rng);
+    this.steps = state.steps;
+    this.lastGeneratorLoss = state.extra?.lastGeneratorLoss ?? Number.NaN;
+  }
+
+  /** Saves the model into folder `dir` atomically; load it with {@link GAN.load}. */
+  async save(dir: string): Promise<void> {
+    await saveModelDir(this, dir);
+  }
+
+  /**
+   * Loads a model saved with `save(dir)`: config, weights, optimizer states and training state,
+   * so training continues exactly where it stopped.
+   *
+   * @example
+   * ```ts
+   * await model.save("runs/x/model");
+   * const again = await GAN.load("runs/x/model");
+   * ```
+   */
+  static async load<T extends GAN>(this: new (config: GANConfig) => T, dir: string): Promise<T> {
+    return loadSavedModel(this, dir, "gan");
+  }
+
+  /** Disposes the networks and optimizers. */
+  dispose(): void {
+    disposeModel(this);
   }
 
   private requireLabels(oneHot: tf.Tensor2D | undefined, fn: string): tf.Tensor2D {

@@ -1,4 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { ModelState } from "./saved-model.js";
 
 /** Named scalar losses of one training step, e.g. `{ dLoss, gLoss }` or `{ loss, reconLoss, klLoss }`. */
 export type StepLosses = Record<string, number>;
@@ -44,6 +46,21 @@ export interface GenerativeModel {
   sample(n: number, options?: SampleOptions): tf.Tensor4D;
   /** Number of trainable parameters of each sub-network, e.g. `{ generator: 579728, discriminator: 566273 }`. */
   parameterCounts(): Record<string, number>;
+  /** The model's complete configuration (JSON-serialisable). */
+  readonly config: object;
+  /** The model's networks by role, e.g. `{ generator, discriminator }`. */
+  networks(): Record<string, tfl.LayersModel>;
+  /** The model's optimizers by role, e.g. `{ generator, discriminator }`. */
+  optimizers(): Record<string, tf.Optimizer>;
+  /** Training state besides weights (random generator, step counter), for checkpoints. */
+  getState(): ModelState;
+  /** Restores a state from {@link GenerativeModel.getState}. */
+  setState(state: ModelState): void;
+  /**
+   * Saves weights, optimizer states, config and state into folder `dir`, atomically.
+   * Load it back with the class's static `load(dir)` or `loadModel(dir)`.
+   */
+  save(dir: string): Promise<void>;
   /** Releases the model's weights and optimizer state. */
   dispose(): void;
 }

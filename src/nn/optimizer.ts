@@ -59,3 +59,22 @@ export function createOptimizer(spec: OptimizerSpec, owner = "createOptimizer"):
       );
   }
 }
+
+/** The current learning rate of a tfjs optimizer (Adam, RMSProp, SGD and the other built-ins). */
+export function getLearningRate(optimizer: tf.Optimizer): number {
+  const lr = (optimizer as unknown as { learningRate?: unknown }).learningRate;
+  if (typeof lr !== "number") {
+    throw new InvalidArgumentError(`getLearningRate: optimizer ${optimizer.getClassName()} has no numeric learningRate`);
+  }
+  return lr;
+}
+
+/** Sets the learning rate of a tfjs optimizer in place (for schedules). */
+export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+    throw new InvalidArgumentError(`setLearningRate: learningRate must be a positive number, found ${learningRate}`);
+  }
+  const withSetter = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof withSetter.setLearningRate === "function") withSetter.setLearningRate(learningRate);
+  else withSetter.learningRate = learningRate;
+}

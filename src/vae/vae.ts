@@ -7,8 +7,9 @@ import type { GenerativeModel, SampleOptions, StepLosses, TrainBatch } from "../
 import { createOptimizer, type OptimizerSpec } from "../nn/optimizer.js";
 import type { NetworkSpec } from "../nn/spec.js";
 import { minimizeWithParts, resolveScalars } from "../nn/step.js";
-import { createRng, randomSeed, type Rng } from "../_internals/random.js";
-import { checkInteger, checkRange, labelsOneHot } from "../_internals/check.js";
+import { createRng, randomSeed, rngFromState, type Rng } from "../_internals/random.js";
+import { disposeModel, loadSavedModel, saveModelDir, type ModelState } from "../nn/saved-model.js";
+import { checkImageBatch, checkInteger, checkRange, drawLatents, labelsOneHot } from "../_internals/check.js";
 import { convDecoder, convEncoder, mlpDecoder, mlpEncoder, smallConvDecoder, smallConvEncoder } from "./architectures.js";
 
 /** VAE backbones: the published MLP and convolutional tables, and the small convolutional one (latent 10). */
@@ -176,7 +177,8 @@ export class VAE implements GenerativeModel {
   readonly decoderLogits: tfl.LayersModel;
   /** Optimizer of encoder and decoder. */
   readonly optimizer: tf.Optimizer;
-  private readonly rng: Rng;
+  private rng: Rng;
+  private steps = 0;
 
   /** Builds encoder, decoder and optimizer from `config` (see {@link VAEConfig}). */
   constructor(config: VAEConfig = {}) {
@@ -239,10 +241,7 @@ export class VAE implements GenerativeModel {
    * averaged over the batch). Returns `loss`, `reconLoss` and `klLoss`.
    */
   async trainStep(batch: TrainBatch): Promise<StepLosses> {
-    const { images } = batch;
-    if (images.rank !== 4 || images.shape[1] !== 28 || images.shape[2] !== 28 || images.shape[3] !== 1) {
-      throw new InvalidArgumentError(`${this.name}.trainStep: batch.images must have shape [B, 28, 28, 1], found [${images.shape.join(", ")}]`);
-    }
+    const images = checkImageBatch(`${this.name}.trainStep`, batch.images);
     const oneHot = this.conditional ? batch.oneHot : undefined;
     if (this.conditional && oneHot === undefined) {
       throw new InvalidArgumentError(`${this.name}.trainStep: this model is conditional; pass batch.oneHot [B, ${this.config.numClasses}]`);
@@ -260,27 +259,67 @@ export class VAE implements GenerativeModel {
         return { loss, reconLoss, klLoss };
       }),
     );
+    this.steps += 1;
     return resolveScalars(parts);
+  }
+
+  /** Number of `trainStep` calls so far. */
+  get stepCount(): number {
+    return this.steps;
   }
 
   /** Decodes `n` draws from the prior N(0, I): pixel probabilities `[n, 28, 28, 1]` in [0, 1]. */
   sample(n: number, options: SampleOptions = {}): tf.Tensor4D {
-    checkInteger(`${this.name}.sample`, "n", n, 1);
     return tf.tidy(() => {
-      const z = options.latents ?? (tf.randomNormal([n, this.latentDim], 0, 1, "float32", options.seed) as tf.Tensor2D);
-      if (z.shape[0] !== n || z.shape[1] !== this.latentDim) {
-        throw new InvalidArgumentError(`${this.name}.sample: options.latents must have shape [${n}, ${this.latentDim}], found [${z.shape.join(", ")}]`);
-      }
+      const z = drawLatents(`${this.name}.sample`, n, this.latentDim, options.latents, options.seed);
       const oneHot = this.conditional ? labelsOneHot(`${this.name}.sample`, n, this.config.numClasses, options.labels) : undefined;
       return this.decode(z, oneHot);
     });
   }
 
-  /** Disposes both networks and the optimizer. */
+  /** Networks by role. */
+  networks(): Record<string, tfl.LayersModel> {
+    return { encoder: this.encoder, decoder: this.decoder };
+  }
+
+  /** Optimizers by role. */
+  optimizers(): Record<string, tf.Optimizer> {
+    return { model: this.optimizer };
+  }
+
+  /** Random-generator state and step counter, for checkpoints. */
+  getState(): ModelState {
+    return { rng: this.rng.getState(), steps: this.steps };
+  }
+
+  /** Restores {@link VAE.getState}'s result. */
+  setState(state: ModelState): void {
+    this.rng = rngFromState(state.rng);
+    this.steps = state.steps;
+  }
+
+  /** Saves the model into folder `dir` atomically; load it with {@link VAE.load}. */
+  async save(dir: string): Promise<void> {
+    await saveModelDir(this, dir);
+  }
+
+  /**
+   * Loads a model saved with `save(dir)`: config, weights, optimizer states and training state,
+   * so training continues exactly where it stopped.
+   *
+   * @example
+   * ```ts
+   * await model.save("runs/x/model");
+   * const again = await VAE.load("runs/x/model");
+   * ```
+   */
+  static async load<T extends VAE>(this: new (config: VAEConfig) => T, dir: string): Promise<T> {
+    return loadSavedModel(this, dir, "vae");
+  }
+
+  /** Disposes the networks and optimizers. */
   dispose(): void {
-    this.encoder.dispose();
-    this.decoder.dispose();
-    this.optimizer.dispose();
+    disposeModel(this);
   }
 
   private withLabels(x: tf.Tensor, oneHot: tf.Tensor2D | undefined, fn: string): tf.Tensor | tf.Tensor[] {

@@ -16,16 +16,12 @@ import {
   wassersteinCriticLoss,
   wassersteinGeneratorLoss,
 } from "../../src/index.js";
+import { value } from "../helpers.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
 });
 
-const value = (t: tf.Tensor): number => {
-  const v = t.dataSync()[0] ?? Number.NaN;
-  t.dispose();
-  return v;
-};
 const values = (t: tf.Tensor): number[] => {
   const v = Array.from(t.dataSync());
   t.dispose();

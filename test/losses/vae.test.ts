@@ -9,16 +9,12 @@ import {
   useBackend,
   vaeLoss,
 } from "../../src/index.js";
+import { value } from "../helpers.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
 });
 
-const value = (t: tf.Tensor): number => {
-  const v = t.dataSync()[0] ?? Number.NaN;
-  t.dispose();
-  return v;
-};
 const klClosedForm = (mu: number[], lv: number[]): number =>
   -0.5 * mu.reduce((s, m, j) => s + 1 + (lv[j] ?? 0) - m * m - Math.exp(lv[j] ?? 0), 0);
 

@@ -1,0 +1,146 @@
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { GenMnistError } from "../errors.js";
+import { writeFileAtomic } from "../_internals/fs.js";
+
+/** A saved model or checkpoint is missing, unreadable or does not fit the model it is loaded into. */
+export class CheckpointError extends GenMnistError {}
+
+/**
+ * Saves a tfjs-layers model as `<dir>/<name>.json` and `<dir>/<name>.weights.bin`, in the
+ * TensorFlow.js layers-model format (so `tf.loadLayersModel` of any tfjs can read it too),
+ * through a tfjs `io` save handler.
+ */
+export async function saveLayersModel(model: tfl.LayersModel, dir: string, name: string): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightsFile = `${name}.weights.bin`;
+      const json = {
+        format: "layers-model",
+        generatedBy: "gen-mnist",
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }],
+      };
+      const data = artifacts.weightData;
+      const bytes = data === undefined ? new Uint8Array(0) : new Uint8Array(Array.isArray(data) ? concat(data) : data);
+      await writeFileAtomic(join(dir, weightsFile), bytes);
+      await writeFileAtomic(join(dir, `${name}.json`), JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }),
+  );
+}
+
+function concat(buffers: ArrayBuffer[]): ArrayBuffer {
+  const total = buffers.reduce((n, b) => n + b.byteLength, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of buffers) {
+    out.set(new Uint8Array(b), at);
+    at += b.byteLength;
+  }
+  return out.buffer;
+}
+
+async function readJson<T>(path: string): Promise<T> {
+  if (!existsSync(path)) throw new CheckpointError(`${path} does not exist`);
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as T;
+  } catch (err) {
+    throw new CheckpointError(`${path}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+/**
+ * Loads weights saved by {@link saveLayersModel} into a model built from the same spec. Weights
+ * are matched by order and every shape is checked.
+ */
+export async function loadLayersModelWeights(model: tfl.LayersModel, dir: string, name: string): Promise<void> {
+  const file = join(dir, `${name}.json`);
+  const json = await readJson<{ weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] }>(file);
+  const group = json.weightsManifest?.[0];
+  if (group === undefined || group.paths.length !== 1) throw new CheckpointError(`${file}: expected one weights file in weightsManifest`);
+  const bytes = await readFile(join(dir, group.paths[0] ?? ""));
+  const named = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), group.weights);
+  const tensors = group.weights.map((w) => named[w.name] as tf.Tensor);
+  const expected = model.weights;
+  try {
+    if (tensors.length !== expected.length) {
+      throw new CheckpointError(`${file}: holds ${tensors.length} weights, the model '${model.name}' has ${expected.length}`);
+    }
+    expected.forEach((w, i) => {
+      const got = tensors[i]?.shape ?? [];
+      if (got.length !== w.shape.length || got.some((d, j) => d !== w.shape[j])) {
+        throw new CheckpointError(`${file}: weight ${i} (${w.name}) has shape [${got.join(", ")}], the model expects [${w.shape.join(", ")}]`);
+      }
+    });
+    model.setWeights(tensors);
+  } finally {
+    tf.dispose(Object.values(named));
+  }
+}
+
+/** Saves an optimizer's state (`getWeights`: iteration count, moments…) as `<dir>/<name>.json` + `.bin`. */
+export async function saveOptimizer(optimizer: tf.Optimizer, dir: string, name: string): Promise<void> {
+  const weights = await optimizer.getWeights();
+  const { data, specs } = await tf.io.encodeWeights(weights);
+  // getWeights returns the optimizer's own variables plus fresh tensors (the iteration count)
+  tf.dispose(weights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
+  await writeFileAtomic(join(dir, `${name}.bin`), new Uint8Array(data));
+  await writeFileAtomic(join(dir, `${name}.json`), JSON.stringify({ className: optimizer.getClassName(), specs }));
+}
+
+/** Restores an optimizer's state saved by {@link saveOptimizer} (the optimizer must have the same variables). */
+export async function loadOptimizer(optimizer: tf.Optimizer, dir: string, name: string): Promise<void> {
+  const meta = await readJson<{ className: string; specs: tf.io.WeightsManifestEntry[] }>(join(dir, `${name}.json`));
+  if (meta.className !== optimizer.getClassName()) {
+    throw new CheckpointError(`${join(dir, name)}: saved optimizer is ${meta.className}, the model uses ${optimizer.getClassName()}`);
+  }
+  const bytes = await readFile(join(dir, `${name}.bin`));
+  const named = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), meta.specs);
+  try {
+    await optimizer.setWeights(meta.specs.map((s) => ({ name: s.name, tensor: named[s.name] as tf.Tensor })));
+  } finally {
+    tf.dispose(Object.values(named));
+  }
+}
+
+/** Writes a JSON file atomically. */
+export async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export { readJson };
+
+/**
+ * Fills a fresh temporary folder beside `dir` with `write`, then swaps it into place, so `dir`
+ * is always either the previous complete version or the new complete one.
+ */
+export async function writeDirAtomic(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true });
+  const prefix = `.${basename(dir)}.`;
+  // folders a crashed earlier write left behind
+  for (const name of await readdir(parent)) {
+    if (name.startsWith(prefix) && /\.tmp(\.old)?$/.test(name)) await rm(join(parent, name), { recursive: true, force: true });
+  }
+  const tmp = join(parent, `${prefix}${process.pid}.${Date.now()}.tmp`);
+  await mkdir(tmp);
+  try {
+    await write(tmp);
+    if (existsSync(dir)) {
+      const old = `${tmp}.old`;
+      await rename(dir, old);
+      await rename(tmp, dir);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(tmp, dir);
+    }
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
