@@ -1,19 +1,23 @@
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import { GenMnistError, InvalidArgumentError } from "./errors.js";
+import { GEN_MNIST_BACKEND, registerGenMnistBackend } from "./kernels/register.js";
 
 /**
  * A backend request for {@link useBackend}.
  *
- * - `"auto"`: the fastest one installed, tried in the order tfjs-node-gpu, tfjs-node, wasm, cpu.
+ * - `"auto"`: the fastest one installed, tried in the order tfjs-node-gpu, tfjs-node, gen-mnist,
+ *   wasm, cpu.
  * - `"tensorflow"`: native TensorFlow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`.
+ * - `"gen-mnist"`: tfjs's wasm backend with gen-mnist's WASM SIMD GEMM and convolution kernels
+ *   (needs `@tensorflow/tfjs-backend-wasm`); unlike plain wasm it trains convolutional models.
  * - `"wasm"`: `@tensorflow/tfjs-backend-wasm`.
  * - `"cpu"`: the pure-JavaScript `@tensorflow/tfjs-backend-cpu`.
  */
-export type BackendRequest = "auto" | "tensorflow" | "wasm" | "cpu";
+export type BackendRequest = "auto" | "tensorflow" | "gen-mnist" | "wasm" | "cpu";
 
 /** Every value {@link useBackend} accepts, in the order `auto` tries them. */
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ["auto", "tensorflow", "wasm", "cpu"];
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ["auto", "tensorflow", "gen-mnist", "wasm", "cpu"];
 
 /** One backend package `useBackend` considered and did not use. */
 export interface SkippedBackend {
@@ -60,6 +64,7 @@ const CANDIDATES: Record<Exclude<BackendRequest, "auto">, readonly Candidate[]> 
     { backend: "tensorflow", packageName: "@tensorflow/tfjs-node-gpu" },
     { backend: "tensorflow", packageName: "@tensorflow/tfjs-node" },
   ],
+  "gen-mnist": [{ backend: GEN_MNIST_BACKEND, packageName: "@tensorflow/tfjs-backend-wasm" }],
   wasm: [{ backend: "wasm", packageName: "@tensorflow/tfjs-backend-wasm" }],
   cpu: [{ backend: "cpu", packageName: "@tensorflow/tfjs-backend-cpu" }],
 };
@@ -92,6 +97,7 @@ async function tryCandidate(candidate: Candidate): Promise<string | undefined> {
     const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
     return `failed to load: ${message}`;
   }
+  if (candidate.backend === GEN_MNIST_BACKEND) registerGenMnistBackend();
   if (tf.findBackendFactory(candidate.backend) === null) {
     return `loaded, but it registered no '${candidate.backend}' backend with this copy of ` +
       `@tensorflow/tfjs-core (is a second tfjs-core installed? run npm ls @tensorflow/tfjs-core)`;
@@ -142,7 +148,7 @@ export async function useBackend(request: BackendRequest = "auto"): Promise<Back
   }
   const candidates =
     request === "auto"
-      ? [...CANDIDATES.tensorflow, ...CANDIDATES.wasm, ...CANDIDATES.cpu]
+      ? [...CANDIDATES.tensorflow, ...CANDIDATES["gen-mnist"], ...CANDIDATES.wasm, ...CANDIDATES.cpu]
       : CANDIDATES[request];
   const skipped: SkippedBackend[] = [];
   for (const candidate of candidates) {

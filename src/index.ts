@@ -173,3 +173,4 @@ export { EarlyStopping, type EarlyStoppingOptions } from "./training/callbacks/e
 export { LearningRateScheduler, type LearningRateSchedule } from "./training/callbacks/lr-schedule.js";
 export { reconstructionStrip } from "./image/strip.js";
 export { lossCurvesSvg, writeLossPlot, type LossPoint, type LossPlotOptions } from "./image/plot.js";
+export { GEN_MNIST_BACKEND, GEN_MNIST_KERNELS, registerGenMnistBackend } from "./kernels/register.js";

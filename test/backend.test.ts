@@ -19,9 +19,19 @@ describe("useBackend", () => {
     expect(await product.data()).toEqual(new Float32Array([11]));
   });
 
-  it("auto picks wasm here and says why tfjs-node(-gpu) were skipped", async () => {
+  it("selects the gen-mnist backend: wasm with gen-mnist's kernels, including Conv2DBackpropFilter", async () => {
+    const selection = await useBackend("gen-mnist");
+    expect(selection.backend).toBe("gen-mnist");
+    expect(selection.packageName).toBe("@tensorflow/tfjs-backend-wasm");
+    expect(tf.getKernel("Conv2DBackpropFilter", "gen-mnist")).toBeDefined();
+    expect(tf.getKernel("Conv2DBackpropFilter", "wasm")).toBeUndefined();
+    const dw = tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, "valid")))(tf.ones([2, 2, 1, 1]));
+    expect(Array.from(await dw.data())).toEqual([4, 4, 4, 4]);
+  });
+
+  it("auto picks gen-mnist's kernels here and says why tfjs-node(-gpu) were skipped", async () => {
     const selection = await useBackend("auto");
-    expect(selection.backend).toBe("wasm");
+    expect(selection.backend).toBe("gen-mnist");
     expect(selection.skipped.map((s) => s.packageName)).toEqual([
       "@tensorflow/tfjs-node-gpu",
       "@tensorflow/tfjs-node",
@@ -29,7 +39,7 @@ describe("useBackend", () => {
     for (const skipped of selection.skipped) {
       expect(skipped.reason).toBe(`package not installed (npm install ${skipped.packageName})`);
     }
-    expect(selection.summary).toContain("using tfjs backend 'wasm'");
+    expect(selection.summary).toContain("using tfjs backend 'gen-mnist'");
     expect(selection.summary).toContain("@tensorflow/tfjs-node: package not installed");
   });
 
@@ -43,6 +53,6 @@ describe("useBackend", () => {
   it("rejects an unknown backend name with the list of valid ones", async () => {
     const attempt = useBackend("webgl" as BackendRequest);
     await expect(attempt).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(attempt).rejects.toThrow('unknown backend "webgl"; expected one of "auto", "tensorflow", "wasm", "cpu"');
+    await expect(attempt).rejects.toThrow('unknown backend "webgl"; expected one of "auto", "tensorflow", "gen-mnist", "wasm", "cpu"');
   });
 });

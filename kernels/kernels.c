@@ -1,0 +1,227 @@
+// gen-mnist CPU kernels: a cache-blocked single-precision GEMM with a 4x16 WASM SIMD128
+// micro-kernel, and NHWC conv2d forward / backprop-input / backprop-filter via im2col + GEMM.
+// Freestanding C (no libc); every buffer lives in linear memory laid out by the JS caller.
+// Build: bash kernels/build.sh (clang --target=wasm32 -O3 -msimd128, wasm-ld).
+#include <wasm_simd128.h>
+
+#define MR 4
+#define NR 16
+#define KC 256
+#define MC 128
+#define NC 2048
+
+typedef struct {
+  const float *a; int lda; int ta;
+  const float *b; int ldb; int tb;
+} Operands;
+
+// Packs rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into MR-row strips: for each strip, kc
+// groups of MR values. Rows past mc are zero.
+static void pack_a(const Operands *op, int i0, int k0, int mc, int kc, float *restrict out) {
+  for (int is = 0; is < mc; is += MR) {
+    int rows = mc - is < MR ? mc - is : MR;
+    if (!op->ta) {
+      const float *src[MR];
+      for (int r = 0; r < MR; r++) src[r] = op->a + (long)(i0 + is + (r < rows ? r : 0)) * op->lda + k0;
+      for (int k = 0; k < kc; k++)
+        for (int r = 0; r < MR; r++) *out++ = r < rows ? src[r][k] : 0.0f;
+    } else {
+      for (int k = 0; k < kc; k++) {
+        const float *src = op->a + (long)(k0 + k) * op->lda + i0 + is;
+        for (int r = 0; r < MR; r++) *out++ = r < rows ? src[r] : 0.0f;
+      }
+    }
+  }
+}
+
+// Packs rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into NR-column strips: for each strip, kc
+// groups of NR values. Columns past nc are zero.
+static void pack_b(const Operands *op, int k0, int j0, int kc, int nc, float *restrict out) {
+  for (int js = 0; js < nc; js += NR) {
+    int cols = nc - js < NR ? nc - js : NR;
+    if (!op->tb) {
+      for (int k = 0; k < kc; k++) {
+        const float *src = op->b + (long)(k0 + k) * op->ldb + j0 + js;
+        if (cols == NR) {
+          wasm_v128_store(out, wasm_v128_load(src));
+          wasm_v128_store(out + 4, wasm_v128_load(src + 4));
+          wasm_v128_store(out + 8, wasm_v128_load(src + 8));
+          wasm_v128_store(out + 12, wasm_v128_load(src + 12));
+          out += NR;
+        } else {
+          for (int c = 0; c < NR; c++) *out++ = c < cols ? src[c] : 0.0f;
+        }
+      }
+    } else {
+      const float *src[NR];
+      for (int c = 0; c < NR; c++) src[c] = op->b + (long)(j0 + js + (c < cols ? c : 0)) * op->ldb + k0;
+      for (int k = 0; k < kc; k++)
+        for (int c = 0; c < NR; c++) *out++ = c < cols ? src[c][k] : 0.0f;
+    }
+  }
+}
+
+// C[0:mr, 0:nr] (+)= Ap (MR x kc) * Bp (kc x NR)
+static void micro_kernel(int kc, const float *restrict ap, const float *restrict bp, float *c, int ldc, int mr, int nr, int accumulate) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c02 = c00, c03 = c00;
+  v128_t c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+  v128_t c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+  v128_t c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+  for (int k = 0; k < kc; k++) {
+    v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4), b2 = wasm_v128_load(bp + 8), b3 = wasm_v128_load(bp + 12);
+    v128_t a;
+    a = wasm_f32x4_splat(ap[0]);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
+    c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(a, b2)); c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(a, b3));
+    a = wasm_f32x4_splat(ap[1]);
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
+    c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(a, b2)); c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(a, b3));
+    a = wasm_f32x4_splat(ap[2]);
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
+    c22 = wasm_f32x4_add(c22, wasm_f32x4_mul(a, b2)); c23 = wasm_f32x4_add(c23, wasm_f32x4_mul(a, b3));
+    a = wasm_f32x4_splat(ap[3]);
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
+    c32 = wasm_f32x4_add(c32, wasm_f32x4_mul(a, b2)); c33 = wasm_f32x4_add(c33, wasm_f32x4_mul(a, b3));
+    ap += MR;
+    bp += NR;
+  }
+  float tile[MR * NR] __attribute__((aligned(16)));
+  wasm_v128_store(tile + 0, c00); wasm_v128_store(tile + 4, c01); wasm_v128_store(tile + 8, c02); wasm_v128_store(tile + 12, c03);
+  wasm_v128_store(tile + 16, c10); wasm_v128_store(tile + 20, c11); wasm_v128_store(tile + 24, c12); wasm_v128_store(tile + 28, c13);
+  wasm_v128_store(tile + 32, c20); wasm_v128_store(tile + 36, c21); wasm_v128_store(tile + 40, c22); wasm_v128_store(tile + 44, c23);
+  wasm_v128_store(tile + 48, c30); wasm_v128_store(tile + 52, c31); wasm_v128_store(tile + 56, c32); wasm_v128_store(tile + 60, c33);
+  if (mr == MR && nr == NR) {
+    for (int r = 0; r < MR; r++) {
+      float *row = c + (long)r * ldc;
+      for (int q = 0; q < 4; q++) {
+        v128_t t = wasm_v128_load(tile + r * NR + 4 * q);
+        if (accumulate) t = wasm_f32x4_add(t, wasm_v128_load(row + 4 * q));
+        wasm_v128_store(row + 4 * q, t);
+      }
+    }
+  } else {
+    for (int r = 0; r < mr; r++)
+      for (int j = 0; j < nr; j++) c[(long)r * ldc + j] = (accumulate ? c[(long)r * ldc + j] : 0.0f) + tile[r * NR + j];
+  }
+}
+
+// Bytes of scratch `work` that sgemm needs.
+__attribute__((export_name("sgemm_work_floats"))) int sgemm_work_floats(void) { return MC * KC + KC * NC; }
+
+// C (M x N, row-major, ldc) = op(A) (M x K) * op(B) (K x N), op = transpose when ta / tb.
+// accumulate != 0 adds to C instead of overwriting it.
+__attribute__((export_name("sgemm")))
+void sgemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate, float *work) {
+  Operands op = { a, lda, ta, b, ldb, tb };
+  float *ap = work, *bp = work + MC * KC;
+  if (k == 0) {
+    if (!accumulate) for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[(long)i * ldc + j] = 0.0f;
+    return;
+  }
+  for (int jc = 0; jc < n; jc += NC) {
+    int nc = n - jc < NC ? n - jc : NC;
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = k - pc < KC ? k - pc : KC;
+      pack_b(&op, pc, jc, kc, nc, bp);
+      for (int ic = 0; ic < m; ic += MC) {
+        int mc = m - ic < MC ? m - ic : MC;
+        pack_a(&op, ic, pc, mc, kc, ap);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            micro_kernel(kc, ap + ir * kc, bp + jr * kc, c + (long)(ic + ir) * ldc + jc + jr, ldc, mr, nr, accumulate || pc > 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+typedef struct {
+  int batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+} ConvInfo;
+
+static ConvInfo conv_info(const int *p) {
+  ConvInfo ci = { p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14] };
+  return ci;
+}
+
+// cols[(n*OH + oh)*OW + ow][(kh*KW + kw)*C + c] = x[n][ih][iw][c] (0 outside the image)
+static void im2col(const ConvInfo *ci, const float *x, float *cols) {
+  const int row = ci->k_h * ci->k_w * ci->in_c;
+  for (int n = 0; n < ci->batch; n++)
+    for (int oh = 0; oh < ci->out_h; oh++)
+      for (int ow = 0; ow < ci->out_w; ow++) {
+        float *dst = cols + ((long)(n * ci->out_h + oh) * ci->out_w + ow) * row;
+        for (int kh = 0; kh < ci->k_h; kh++) {
+          int ih = oh * ci->stride_h - ci->pad_top + kh * ci->dil_h;
+          for (int kw = 0; kw < ci->k_w; kw++) {
+            int iw = ow * ci->stride_w - ci->pad_left + kw * ci->dil_w;
+            if (ih < 0 || ih >= ci->in_h || iw < 0 || iw >= ci->in_w) {
+              for (int c = 0; c < ci->in_c; c++) *dst++ = 0.0f;
+            } else {
+              const float *src = x + (((long)n * ci->in_h + ih) * ci->in_w + iw) * ci->in_c;
+              for (int c = 0; c < ci->in_c; c++) *dst++ = src[c];
+            }
+          }
+        }
+      }
+}
+
+// dx[n][ih][iw][c] = sum of the cols entries im2col copied from it.
+static void col2im(const ConvInfo *ci, const float *cols, float *dx) {
+  long total = (long)ci->batch * ci->in_h * ci->in_w * ci->in_c;
+  for (long i = 0; i < total; i++) dx[i] = 0.0f;
+  for (int n = 0; n < ci->batch; n++)
+    for (int oh = 0; oh < ci->out_h; oh++)
+      for (int ow = 0; ow < ci->out_w; ow++) {
+        const float *src = cols + ((long)(n * ci->out_h + oh) * ci->out_w + ow) * ci->k_h * ci->k_w * ci->in_c;
+        for (int kh = 0; kh < ci->k_h; kh++) {
+          int ih = oh * ci->stride_h - ci->pad_top + kh * ci->dil_h;
+          for (int kw = 0; kw < ci->k_w; kw++, src += ci->in_c) {
+            int iw = ow * ci->stride_w - ci->pad_left + kw * ci->dil_w;
+            if (ih < 0 || ih >= ci->in_h || iw < 0 || iw >= ci->in_w) continue;
+            float *dst = dx + (((long)n * ci->in_h + ih) * ci->in_w + iw) * ci->in_c;
+            for (int c = 0; c < ci->in_c; c++) dst[c] += src[c];
+          }
+        }
+      }
+}
+
+// Floats of scratch the conv kernels need for `params` (im2col buffer + GEMM packing).
+__attribute__((export_name("conv_work_floats")))
+int conv_work_floats(const int *params) {
+  ConvInfo ci = conv_info(params);
+  return ci.batch * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c + sgemm_work_floats();
+}
+
+// y[N,OH,OW,Cout] = conv(x[N,H,W,Cin], w[KH,KW,Cin,Cout])
+__attribute__((export_name("conv2d")))
+void conv2d(const int *params, const float *x, const float *w, float *y, float *work) {
+  ConvInfo ci = conv_info(params);
+  int m = ci.batch * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
+  float *cols = work, *gemm = work + (long)m * k;
+  im2col(&ci, x, cols);
+  sgemm(0, 0, m, ci.out_c, k, cols, k, w, ci.out_c, y, ci.out_c, 0, gemm);
+}
+
+// dx[N,H,W,Cin] from dy[N,OH,OW,Cout] and w[KH,KW,Cin,Cout]
+__attribute__((export_name("conv2d_backprop_input")))
+void conv2d_backprop_input(const int *params, const float *dy, const float *w, float *dx, float *work) {
+  ConvInfo ci = conv_info(params);
+  int m = ci.batch * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
+  float *cols = work, *gemm = work + (long)m * k;
+  sgemm(0, 1, m, k, ci.out_c, dy, ci.out_c, w, ci.out_c, cols, k, 0, gemm);
+  col2im(&ci, cols, dx);
+}
+
+// dw[KH,KW,Cin,Cout] from x[N,H,W,Cin] and dy[N,OH,OW,Cout]
+__attribute__((export_name("conv2d_backprop_filter")))
+void conv2d_backprop_filter(const int *params, const float *x, const float *dy, float *dw, float *work) {
+  ConvInfo ci = conv_info(params);
+  int m = ci.batch * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
+  float *cols = work, *gemm = work + (long)m * k;
+  im2col(&ci, x, cols);
+  sgemm(1, 0, k, ci.out_c, m, cols, k, dy, ci.out_c, dw, ci.out_c, 0, gemm);
+}

@@ -1,0 +1,201 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { WasmKernels, type ConvGeometry } from "./module.js";
+
+/** Name of the tfjs backend gen-mnist registers: tfjs's wasm backend with gen-mnist's GEMM and convolution kernels. */
+export const GEN_MNIST_BACKEND = "gen-mnist";
+
+/** The kernels gen-mnist replaces; every other kernel is tfjs's wasm one. */
+export const GEN_MNIST_KERNELS = [
+  "BatchMatMul",
+  "_FusedMatMul",
+  "Conv2D",
+  "FusedConv2D",
+  "Conv2DBackpropInput",
+  "Conv2DBackpropFilter",
+] as const;
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
+}
+
+type Attrs = Record<string, unknown>;
+type Activation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" | "sigmoid" | "prelu";
+
+const read = (backend: WasmBackendLike, t: tf.TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
+
+function output(backend: WasmBackendLike, shape: number[], values: Float32Array): tf.TensorInfo {
+  const out = backend.makeOutput(shape, "float32");
+  (backend.typedArrayFromHeap(out) as Float32Array).set(values);
+  return out;
+}
+
+/** Adds a bias (scalar or per last-axis channel) and applies an activation, in place. */
+function epilogue(values: Float32Array, channels: number, bias: Float32Array | undefined, activation: Activation, alpha: number, prelu: Float32Array | undefined): void {
+  if (bias !== undefined) {
+    for (let i = 0; i < values.length; i++) values[i] = (values[i] ?? 0) + (bias.length === 1 ? (bias[0] ?? 0) : (bias[i % channels] ?? 0));
+  }
+  if (activation === "linear") return;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] ?? 0;
+    switch (activation) {
+      case "relu": values[i] = v > 0 ? v : 0; break;
+      case "relu6": values[i] = Math.min(Math.max(v, 0), 6); break;
+      case "elu": values[i] = v > 0 ? v : Math.exp(v) - 1; break;
+      case "leakyrelu": values[i] = v > 0 ? v : alpha * v; break;
+      case "sigmoid": values[i] = 1 / (1 + Math.exp(-v)); break;
+      case "prelu": {
+        const a = prelu === undefined ? 0 : prelu.length === 1 ? (prelu[0] ?? 0) : (prelu[i % channels] ?? 0);
+        values[i] = v > 0 ? v : a * v;
+        break;
+      }
+    }
+  }
+}
+
+/** Whether a bias / prelu tensor is a scalar or one value per output channel (what `epilogue` handles). */
+const perChannel = (t: tf.TensorInfo | undefined, channels: number): boolean => {
+  if (t === undefined) return true;
+  const size = t.shape.reduce((a, b) => a * b, 1);
+  return size === 1 || (size === channels && t.shape[t.shape.length - 1] === channels);
+};
+
+function matMul(
+  backend: WasmBackendLike,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): { values: Float32Array; shape: number[] } {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? (a.shape[ra - 1] ?? 0) : (a.shape[ra - 2] ?? 0);
+  const k = transposeA ? (a.shape[ra - 2] ?? 0) : (a.shape[ra - 1] ?? 0);
+  const n = transposeB ? (b.shape[rb - 2] ?? 0) : (b.shape[rb - 1] ?? 0);
+  const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  const outerShape = (batchA >= batchB ? a.shape : b.shape).slice(0, -2);
+  const values = WasmKernels.get().matMul(read(backend, a), read(backend, b), batchA, batchB, m, n, k, transposeA, transposeB);
+  return { values, shape: [...outerShape, m, n] };
+}
+
+function convGeometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+type Conv2DPad = "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+
+function conv2dInfo(xShape: number[], filterShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as number | [number, number],
+    (attrs.dilations ?? 1) as number | [number, number],
+    attrs.pad as Conv2DPad,
+    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+    false,
+    "channelsLast",
+  );
+}
+
+const isFloat = (...ts: (tf.TensorInfo | undefined)[]): boolean => ts.every((t) => t === undefined || t.dtype === "float32");
+const isNHWC = (attrs: Attrs): boolean => attrs.dataFormat === undefined || attrs.dataFormat === "NHWC";
+
+type KernelFn = (args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackendLike; attrs: Attrs }) => tf.TensorInfo;
+
+/** Our implementation of each kernel; `undefined` means "not this case, use tfjs's kernel". */
+const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Parameters<KernelFn>[0]) => tf.TensorInfo | undefined> = {
+  BatchMatMul: ({ inputs, backend, attrs }) => {
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (!isFloat(a, b)) return undefined;
+    const { values, shape } = matMul(backend, a, b, Boolean(attrs.transposeA), Boolean(attrs.transposeB));
+    return output(backend, shape, values);
+  },
+  _FusedMatMul: ({ inputs, backend, attrs }) => {
+    const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+    if (a === undefined || b === undefined || !isFloat(a, b, bias, preluActivationWeights)) return undefined;
+    const { values, shape } = matMul(backend, a, b, Boolean(attrs.transposeA), Boolean(attrs.transposeB));
+    const n = shape[shape.length - 1] ?? 1;
+    if (!perChannel(bias, n) || !perChannel(preluActivationWeights, n)) return undefined;
+    epilogue(values, n, bias && read(backend, bias), (attrs.activation ?? "linear") as Activation, Number(attrs.leakyreluAlpha ?? 0.2), preluActivationWeights && read(backend, preluActivationWeights));
+    return output(backend, shape, values);
+  },
+  Conv2D: ({ inputs, backend, attrs }) => {
+    const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    if (!isFloat(x, filter) || !isNHWC(attrs)) return undefined;
+    const info = conv2dInfo(x.shape, filter.shape, attrs);
+    return output(backend, info.outShape, WasmKernels.get().conv2d(convGeometry(info), read(backend, x), read(backend, filter)));
+  },
+  FusedConv2D: ({ inputs, backend, attrs }) => {
+    const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+    if (x === undefined || filter === undefined || !isFloat(x, filter, bias, preluActivationWeights) || !isNHWC(attrs)) return undefined;
+    const info = conv2dInfo(x.shape, filter.shape, attrs);
+    if (!perChannel(bias, info.outChannels) || !perChannel(preluActivationWeights, info.outChannels)) return undefined;
+    const values = WasmKernels.get().conv2d(convGeometry(info), read(backend, x), read(backend, filter));
+    epilogue(values, info.outChannels, bias && read(backend, bias), (attrs.activation ?? "linear") as Activation, Number(attrs.leakyreluAlpha ?? 0.2), preluActivationWeights && read(backend, preluActivationWeights));
+    return output(backend, info.outShape, values);
+  },
+  Conv2DBackpropInput: ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    if (!isFloat(dy, filter) || !isNHWC(attrs)) return undefined;
+    const inputShape = attrs.inputShape as number[];
+    const info = conv2dInfo(inputShape, filter.shape, { ...attrs, dilations: 1 });
+    return output(backend, inputShape, WasmKernels.get().conv2dBackpropInput(convGeometry(info), read(backend, dy), read(backend, filter)));
+  },
+  Conv2DBackpropFilter: ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    if (!isFloat(x, dy) || !isNHWC(attrs)) return undefined;
+    const filterShape = attrs.filterShape as number[];
+    const info = conv2dInfo(x.shape, filterShape, { ...attrs, dilations: 1 });
+    return output(backend, filterShape, WasmKernels.get().conv2dBackpropFilter(convGeometry(info), read(backend, x), read(backend, dy)));
+  },
+};
+
+/**
+ * Registers the `gen-mnist` tfjs backend: an instance of tfjs's wasm backend (same factory, all
+ * its kernels) whose GEMM and convolution kernels are gen-mnist's WASM SIMD ones, including the
+ * `Conv2DBackpropFilter` that tfjs's wasm backend lacks. Idempotent.
+ *
+ * @returns false when `@tensorflow/tfjs-backend-wasm` has not been loaded (no `wasm` backend).
+ */
+export function registerGenMnistBackend(): boolean {
+  if (tf.findBackendFactory(GEN_MNIST_BACKEND) !== null) return true;
+  const factory = tf.findBackendFactory("wasm");
+  if (factory === null) return false;
+  tf.registerBackend(GEN_MNIST_BACKEND, factory, 1);
+  const ours = new Set<string>(GEN_MNIST_KERNELS);
+  for (const kernel of tf.getKernelsForBackend("wasm")) {
+    if (!ours.has(kernel.kernelName)) tf.registerKernel({ ...kernel, backendName: GEN_MNIST_BACKEND });
+  }
+  for (const name of GEN_MNIST_KERNELS) {
+    const fallback = tf.getKernel(name, "wasm");
+    tf.registerKernel({
+      kernelName: name,
+      backendName: GEN_MNIST_BACKEND,
+      ...(fallback?.setupFunc ? { setupFunc: fallback.setupFunc } : {}),
+      kernelFunc: (args) => {
+        const mine = IMPLEMENTATIONS[name]({ inputs: args.inputs, backend: args.backend as unknown as WasmBackendLike, attrs: args.attrs as Attrs });
+        if (mine !== undefined) return mine;
+        if (fallback === undefined) throw new Error(`gen-mnist backend: no kernel for this case of ${name}`);
+        return fallback.kernelFunc(args) as tf.TensorInfo;
+      },
+    });
+  }
+  return true;
+}
