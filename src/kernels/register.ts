@@ -79,6 +79,9 @@ function matMul(
   return { values, shape: [...outerShape, m, n] };
 }
 
+/** Degenerate geometry (a dilated filter larger than the padded input) is left to tfjs's kernel. */
+const degenerate = (info: tf.backend_util.Conv2DInfo): boolean => info.outHeight < 1 || info.outWidth < 1;
+
 function convGeometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   return {
     batch: info.batchSize,
@@ -140,13 +143,14 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
     if (!isFloat(x, filter) || !isNHWC(attrs)) return undefined;
     const info = conv2dInfo(x.shape, filter.shape, attrs);
+    if (degenerate(info)) return undefined;
     return output(backend, info.outShape, WasmKernels.get().conv2d(convGeometry(info), read(backend, x), read(backend, filter)));
   },
   FusedConv2D: ({ inputs, backend, attrs }) => {
     const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
     if (x === undefined || filter === undefined || !isFloat(x, filter, bias, preluActivationWeights) || !isNHWC(attrs)) return undefined;
     const info = conv2dInfo(x.shape, filter.shape, attrs);
-    if (!perChannel(bias, info.outChannels) || !perChannel(preluActivationWeights, info.outChannels)) return undefined;
+    if (degenerate(info) || !perChannel(bias, info.outChannels) || !perChannel(preluActivationWeights, info.outChannels)) return undefined;
     const values = WasmKernels.get().conv2d(convGeometry(info), read(backend, x), read(backend, filter));
     epilogue(values, info.outChannels, bias && read(backend, bias), (attrs.activation ?? "linear") as Activation, Number(attrs.leakyreluAlpha ?? 0.2), preluActivationWeights && read(backend, preluActivationWeights));
     return output(backend, info.outShape, values);
@@ -156,6 +160,7 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     if (!isFloat(dy, filter) || !isNHWC(attrs)) return undefined;
     const inputShape = attrs.inputShape as number[];
     const info = conv2dInfo(inputShape, filter.shape, { ...attrs, dilations: 1 });
+    if (degenerate(info)) return undefined;
     return output(backend, inputShape, WasmKernels.get().conv2dBackpropInput(convGeometry(info), read(backend, dy), read(backend, filter)));
   },
   Conv2DBackpropFilter: ({ inputs, backend, attrs }) => {
@@ -163,6 +168,7 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     if (!isFloat(x, dy) || !isNHWC(attrs)) return undefined;
     const filterShape = attrs.filterShape as number[];
     const info = conv2dInfo(x.shape, filterShape, { ...attrs, dilations: 1 });
+    if (degenerate(info)) return undefined;
     return output(backend, filterShape, WasmKernels.get().conv2dBackpropFilter(convGeometry(info), read(backend, x), read(backend, dy)));
   },
 };

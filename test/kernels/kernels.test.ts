@@ -90,6 +90,8 @@ describe("gen-mnist convolution kernels match tfjs cpu", () => {
     await fc.assert(
       fc.asyncProperty(convCase, fc.integer({ min: 1, max: 2 }), async (c, dilation) => {
         const d = c.stride === 1 ? dilation : 1; // tfjs allows dilation only with stride 1
+        // a dilated filter wider than a "valid" input has no output; tfjs returns garbage shapes there
+        fc.pre(c.pad !== "valid" || (c.kernel - 1) * d + 1 <= Math.min(c.height, c.width));
         const [want, got] = await onBoth(() =>
           tf.conv2d(
             tf.tensor4d(values(c.batch * c.height * c.width * c.inC, c.seed), [c.batch, c.height, c.width, c.inC]),
