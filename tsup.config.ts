@@ -9,7 +9,7 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     shims: true,
-    target: "node18",
+    target: "node20",
     platform: "node",
   },
   {
@@ -17,7 +17,7 @@ export default defineConfig([
     entry: { cli: "src/cli/main.ts" },
     format: ["esm"],
     sourcemap: true,
-    target: "node18",
+    target: "node20",
     platform: "node",
   },
 ]);
