@@ -114,8 +114,9 @@ export class WasmKernels {
     const [pp = 0] = this.layout([params.length]);
     new Int32Array(this.memory.buffer, pp, params.length).set(params);
     const work = this.exports.conv_work_floats(pp);
+    // the full layout starts at the same offset, so the params written above stay in place
+    // (growing the memory keeps its contents)
     const [, p1 = 0, p2 = 0, po = 0, pw = 0] = this.layout([params.length, first.length, second.length, outLength, work]);
-    new Int32Array(this.memory.buffer, pp, params.length).set(params);
     this.f32(p1, first.length).set(first);
     this.f32(p2, second.length).set(second);
     this.exports[kind](pp, p1, p2, po, pw);
