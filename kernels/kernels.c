@@ -1,14 +1,29 @@
-// gen-mnist CPU kernels: a cache-blocked single-precision GEMM with a 4x16 WASM SIMD128
+// gen-mnist CPU kernels: a cache-blocked single-precision GEMM with a 4x8 WASM SIMD128
 // micro-kernel, and NHWC conv2d forward / backprop-input / backprop-filter via im2col + GEMM.
 // Freestanding C (no libc); every buffer lives in linear memory laid out by the JS caller.
 // Build: bash kernels/build.sh (clang --target=wasm32 -O3 -msimd128, wasm-ld).
 #include <wasm_simd128.h>
 
+// Micro-kernel tile (MR rows x NR columns of C in MR * NR/4 vector registers) and cache blocks;
+// -D overrides them for tuning. x86 has 16 vector registers: 4x8 keeps its 8 accumulators, 2 B
+// vectors and the A splat in registers (about 57 GFLOP/s on one core here), where 4x16 spills
+// (about 32).
+#ifndef MR
 #define MR 4
-#define NR 16
+#endif
+#ifndef NR
+#define NR 8
+#endif
+#define NV (NR / 4)
+#ifndef KC
 #define KC 256
+#endif
+#ifndef MC
 #define MC 128
+#endif
+#ifndef NC
 #define NC 2048
+#endif
 
 typedef struct {
   const float *a; int lda; int ta;
@@ -43,10 +58,8 @@ static void pack_b(const Operands *op, int k0, int j0, int kc, int nc, float *re
       for (int k = 0; k < kc; k++) {
         const float *src = op->b + (long)(k0 + k) * op->ldb + j0 + js;
         if (cols == NR) {
-          wasm_v128_store(out, wasm_v128_load(src));
-          wasm_v128_store(out + 4, wasm_v128_load(src + 4));
-          wasm_v128_store(out + 8, wasm_v128_load(src + 8));
-          wasm_v128_store(out + 12, wasm_v128_load(src + 12));
+#pragma clang loop unroll(full)
+          for (int q = 0; q < NV; q++) wasm_v128_store(out + 4 * q, wasm_v128_load(src + 4 * q));
           out += NR;
         } else {
           for (int c = 0; c < NR; c++) *out++ = c < cols ? src[c] : 0.0f;
@@ -61,45 +74,43 @@ static void pack_b(const Operands *op, int k0, int j0, int kc, int nc, float *re
   }
 }
 
-// C[0:mr, 0:nr] (+)= Ap (MR x kc) * Bp (kc x NR)
+// C[0:mr, 0:nr] (+)= Ap (MR x kc) * Bp (kc x NR), with MR x NR/4 vector accumulators.
 static void micro_kernel(int kc, const float *restrict ap, const float *restrict bp, float *c, int ldc, int mr, int nr, int accumulate) {
-  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c02 = c00, c03 = c00;
-  v128_t c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-  v128_t c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-  v128_t c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+  v128_t acc[MR][NV];
+#pragma clang loop unroll(full)
+  for (int r = 0; r < MR; r++)
+#pragma clang loop unroll(full)
+    for (int q = 0; q < NV; q++) acc[r][q] = wasm_f32x4_splat(0);
   for (int k = 0; k < kc; k++) {
-    v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4), b2 = wasm_v128_load(bp + 8), b3 = wasm_v128_load(bp + 12);
-    v128_t a;
-    a = wasm_f32x4_splat(ap[0]);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
-    c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(a, b2)); c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(a, b3));
-    a = wasm_f32x4_splat(ap[1]);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
-    c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(a, b2)); c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(a, b3));
-    a = wasm_f32x4_splat(ap[2]);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
-    c22 = wasm_f32x4_add(c22, wasm_f32x4_mul(a, b2)); c23 = wasm_f32x4_add(c23, wasm_f32x4_mul(a, b3));
-    a = wasm_f32x4_splat(ap[3]);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
-    c32 = wasm_f32x4_add(c32, wasm_f32x4_mul(a, b2)); c33 = wasm_f32x4_add(c33, wasm_f32x4_mul(a, b3));
+    v128_t b[NV];
+#pragma clang loop unroll(full)
+    for (int q = 0; q < NV; q++) b[q] = wasm_v128_load(bp + 4 * q);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+      v128_t a = wasm_f32x4_splat(ap[r]);
+#pragma clang loop unroll(full)
+      for (int q = 0; q < NV; q++) acc[r][q] = wasm_f32x4_add(acc[r][q], wasm_f32x4_mul(a, b[q]));
+    }
     ap += MR;
     bp += NR;
   }
-  float tile[MR * NR] __attribute__((aligned(16)));
-  wasm_v128_store(tile + 0, c00); wasm_v128_store(tile + 4, c01); wasm_v128_store(tile + 8, c02); wasm_v128_store(tile + 12, c03);
-  wasm_v128_store(tile + 16, c10); wasm_v128_store(tile + 20, c11); wasm_v128_store(tile + 24, c12); wasm_v128_store(tile + 28, c13);
-  wasm_v128_store(tile + 32, c20); wasm_v128_store(tile + 36, c21); wasm_v128_store(tile + 40, c22); wasm_v128_store(tile + 44, c23);
-  wasm_v128_store(tile + 48, c30); wasm_v128_store(tile + 52, c31); wasm_v128_store(tile + 56, c32); wasm_v128_store(tile + 60, c33);
   if (mr == MR && nr == NR) {
+#pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
       float *row = c + (long)r * ldc;
-      for (int q = 0; q < 4; q++) {
-        v128_t t = wasm_v128_load(tile + r * NR + 4 * q);
+#pragma clang loop unroll(full)
+      for (int q = 0; q < NV; q++) {
+        v128_t t = acc[r][q];
         if (accumulate) t = wasm_f32x4_add(t, wasm_v128_load(row + 4 * q));
         wasm_v128_store(row + 4 * q, t);
       }
     }
   } else {
+    float tile[MR * NR] __attribute__((aligned(16)));
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++)
+#pragma clang loop unroll(full)
+      for (int q = 0; q < NV; q++) wasm_v128_store(tile + r * NR + 4 * q, acc[r][q]);
     for (int r = 0; r < mr; r++)
       for (int j = 0; j < nr; j++) c[(long)r * ldc + j] = (accumulate ? c[(long)r * ldc + j] : 0.0f) + tile[r * NR + j];
   }
@@ -147,13 +158,16 @@ static ConvInfo conv_info(const int *p) {
   return ci;
 }
 
-// cols[(n*OH + oh)*OW + ow][(kh*KW + kw)*C + c] = x[n][ih][iw][c] (0 outside the image)
-static void im2col(const ConvInfo *ci, const float *x, float *cols) {
+// Convolutions work on the images [n0, n1) of the batch, so that threads can split a batch
+// between them: every image's output (and input gradient) depends on that image only.
+
+// cols[((n-n0)*OH + oh)*OW + ow][(kh*KW + kw)*C + c] = x[n][ih][iw][c] (0 outside the image)
+static void im2col(const ConvInfo *ci, const float *x, float *cols, int n0, int n1) {
   const int row = ci->k_h * ci->k_w * ci->in_c;
-  for (int n = 0; n < ci->batch; n++)
+  for (int n = n0; n < n1; n++)
     for (int oh = 0; oh < ci->out_h; oh++)
       for (int ow = 0; ow < ci->out_w; ow++) {
-        float *dst = cols + ((long)(n * ci->out_h + oh) * ci->out_w + ow) * row;
+        float *dst = cols + ((long)((n - n0) * ci->out_h + oh) * ci->out_w + ow) * row;
         for (int kh = 0; kh < ci->k_h; kh++) {
           int ih = oh * ci->stride_h - ci->pad_top + kh * ci->dil_h;
           for (int kw = 0; kw < ci->k_w; kw++) {
@@ -169,14 +183,14 @@ static void im2col(const ConvInfo *ci, const float *x, float *cols) {
       }
 }
 
-// dx[n][ih][iw][c] = sum of the cols entries im2col copied from it.
-static void col2im(const ConvInfo *ci, const float *cols, float *dx) {
-  long total = (long)ci->batch * ci->in_h * ci->in_w * ci->in_c;
-  for (long i = 0; i < total; i++) dx[i] = 0.0f;
-  for (int n = 0; n < ci->batch; n++)
+// dx[n][ih][iw][c] (n in [n0, n1)) = sum of the cols entries im2col copied from it.
+static void col2im(const ConvInfo *ci, const float *cols, float *dx, int n0, int n1) {
+  const long image = (long)ci->in_h * ci->in_w * ci->in_c;
+  for (long i = n0 * image; i < n1 * image; i++) dx[i] = 0.0f;
+  for (int n = n0; n < n1; n++)
     for (int oh = 0; oh < ci->out_h; oh++)
       for (int ow = 0; ow < ci->out_w; ow++) {
-        const float *src = cols + ((long)(n * ci->out_h + oh) * ci->out_w + ow) * ci->k_h * ci->k_w * ci->in_c;
+        const float *src = cols + ((long)((n - n0) * ci->out_h + oh) * ci->out_w + ow) * ci->k_h * ci->k_w * ci->in_c;
         for (int kh = 0; kh < ci->k_h; kh++) {
           int ih = oh * ci->stride_h - ci->pad_top + kh * ci->dil_h;
           for (int kw = 0; kw < ci->k_w; kw++, src += ci->in_c) {
@@ -189,45 +203,57 @@ static void col2im(const ConvInfo *ci, const float *cols, float *dx) {
       }
 }
 
-// Floats of scratch the conv kernels need for `params` (im2col buffer + GEMM packing).
+// Floats of scratch one thread needs to run a conv kernel on `images` images of `params`
+// (im2col buffer + GEMM packing).
 __attribute__((export_name("conv_work_floats")))
-int conv_work_floats(const int *params) {
+int conv_work_floats(const int *params, int images) {
+  ConvInfo ci = conv_info(params);
+  return images * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c + sgemm_work_floats();
+}
+
+// y[n0:n1] of y[N,OH,OW,Cout] = conv(x[N,H,W,Cin], w[KH,KW,Cin,Cout])
+__attribute__((export_name("conv2d")))
+void conv2d(const int *params, const float *x, const float *w, float *y, float *work, int n0, int n1) {
+  ConvInfo ci = conv_info(params);
+  int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
+  float *cols = work, *gemm = work + (long)m * k;
+  im2col(&ci, x, cols, n0, n1);
+  sgemm(0, 0, m, ci.out_c, k, cols, k, w, ci.out_c, y + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, 0, gemm);
+}
+
+// dx[n0:n1] of dx[N,H,W,Cin] from dy[N,OH,OW,Cout] and w[KH,KW,Cin,Cout]
+__attribute__((export_name("conv2d_backprop_input")))
+void conv2d_backprop_input(const int *params, const float *dy, const float *w, float *dx, float *work, int n0, int n1) {
+  ConvInfo ci = conv_info(params);
+  int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
+  float *cols = work, *gemm = work + (long)m * k;
+  sgemm(0, 1, m, k, ci.out_c, dy + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, w, ci.out_c, cols, k, 0, gemm);
+  col2im(&ci, cols, dx, n0, n1);
+}
+
+// The images [n0, n1)'s share of the filter gradient, transposed: dwt[Cout, KH*KW*Cin], from
+// x[N,H,W,Cin] and dy[N,OH,OW,Cout]. conv2d_backprop_filter_sum adds the shares up.
+__attribute__((export_name("conv2d_backprop_filter_part")))
+void conv2d_backprop_filter_part(const int *params, const float *x, const float *dy, float *dwt, float *work, int n0, int n1) {
+  ConvInfo ci = conv_info(params);
+  int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
+  float *cols = work, *gemm = work + (long)m * k;
+  im2col(&ci, x, cols, n0, n1);
+  // dw^T [Cout, K] = dy^T cols: both operands are then packed from contiguous rows, which is
+  // about twice as fast as packing cols^T; conv2d_backprop_filter_sum transposes.
+  sgemm(1, 0, ci.out_c, k, m, dy + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, cols, k, dwt, k, 0, gemm);
+}
+
+// dw[KH,KW,Cin,Cout] = sum of `parts` consecutive dwt[Cout, KH*KW*Cin] shares, transposed.
+__attribute__((export_name("conv2d_backprop_filter_sum")))
+void conv2d_backprop_filter_sum(const int *params, const float *dwt, int parts, float *dw) {
   ConvInfo ci = conv_info(params);
   int k = ci.k_h * ci.k_w * ci.in_c;
-  // im2col buffer + GEMM packing + a transposed filter gradient
-  return ci.batch * ci.out_h * ci.out_w * k + sgemm_work_floats() + k * ci.out_c;
-}
-
-// y[N,OH,OW,Cout] = conv(x[N,H,W,Cin], w[KH,KW,Cin,Cout])
-__attribute__((export_name("conv2d")))
-void conv2d(const int *params, const float *x, const float *w, float *y, float *work) {
-  ConvInfo ci = conv_info(params);
-  int m = ci.batch * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
-  float *cols = work, *gemm = work + (long)m * k;
-  im2col(&ci, x, cols);
-  sgemm(0, 0, m, ci.out_c, k, cols, k, w, ci.out_c, y, ci.out_c, 0, gemm);
-}
-
-// dx[N,H,W,Cin] from dy[N,OH,OW,Cout] and w[KH,KW,Cin,Cout]
-__attribute__((export_name("conv2d_backprop_input")))
-void conv2d_backprop_input(const int *params, const float *dy, const float *w, float *dx, float *work) {
-  ConvInfo ci = conv_info(params);
-  int m = ci.batch * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
-  float *cols = work, *gemm = work + (long)m * k;
-  sgemm(0, 1, m, k, ci.out_c, dy, ci.out_c, w, ci.out_c, cols, k, 0, gemm);
-  col2im(&ci, cols, dx);
-}
-
-// dw[KH,KW,Cin,Cout] from x[N,H,W,Cin] and dy[N,OH,OW,Cout]
-__attribute__((export_name("conv2d_backprop_filter")))
-void conv2d_backprop_filter(const int *params, const float *x, const float *dy, float *dw, float *work) {
-  ConvInfo ci = conv_info(params);
-  int m = ci.batch * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
-  float *cols = work, *gemm = work + (long)m * k, *dwt = gemm + sgemm_work_floats();
-  im2col(&ci, x, cols);
-  // dw^T [Cout, K] = dy^T cols: both operands are then packed from contiguous rows, which is
-  // about twice as fast as packing cols^T; a small transpose gives dw [K, Cout].
-  sgemm(1, 0, ci.out_c, k, m, dy, ci.out_c, cols, k, dwt, k, 0, gemm);
+  long size = (long)k * ci.out_c;
   for (int i = 0; i < k; i++)
-    for (int o = 0; o < ci.out_c; o++) dw[(long)i * ci.out_c + o] = dwt[(long)o * k + i];
+    for (int o = 0; o < ci.out_c; o++) {
+      float sum = 0.0f;
+      for (int p = 0; p < parts; p++) sum += dwt[p * size + (long)o * k + i];
+      dw[(long)i * ci.out_c + o] = sum;
+    }
 }

@@ -174,3 +174,4 @@ export { LearningRateScheduler, type LearningRateSchedule } from "./training/cal
 export { reconstructionStrip } from "./image/strip.js";
 export { lossCurvesSvg, writeLossPlot, type LossPoint, type LossPlotOptions } from "./image/plot.js";
 export { GEN_MNIST_BACKEND, GEN_MNIST_KERNELS, registerGenMnistBackend } from "./kernels/register.js";
+export { setKernelThreads, getKernelThreads, defaultKernelThreads, MAX_KERNEL_THREADS } from "./kernels/threads.js";

@@ -1,4 +1,7 @@
-import { KERNELS_WASM_BASE64 } from "./_wasm.js";
+import { KERNELS_MAX_PAGES, KERNELS_WASM_BASE64 } from "./_wasm.js";
+import { splitRange, threadsFor } from "./partition.js";
+import { KernelThreadPool, type KernelCall } from "./pool.js";
+import { getKernelThreads } from "./threads.js";
 
 /** The geometry of a 2-D convolution, NHWC, as the kernels take it. */
 export interface ConvGeometry {
@@ -19,33 +22,53 @@ export interface ConvGeometry {
   readonly padLeft: number;
 }
 
+type KernelFn = (...args: number[]) => void;
+
 interface Exports {
   sgemm_work_floats(): number;
-  sgemm(ta: number, tb: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, work: number): void;
-  conv_work_floats(params: number): number;
-  conv2d(params: number, x: number, w: number, y: number, work: number): void;
-  conv2d_backprop_input(params: number, dy: number, w: number, dx: number, work: number): void;
-  conv2d_backprop_filter(params: number, x: number, dy: number, dw: number, work: number): void;
+  sgemm: KernelFn;
+  conv_work_floats(params: number, images: number): number;
+  conv2d: KernelFn;
+  conv2d_backprop_input: KernelFn;
+  conv2d_backprop_filter_part: KernelFn;
+  conv2d_backprop_filter_sum(params: number, parts: number, count: number, dw: number): void;
   __heap_base: WebAssembly.Global;
 }
 
+/** The functions threads run, in the order {@link KernelCall.fn} indexes them. */
+const THREADED = ["sgemm", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part"] as const;
+type Threaded = (typeof THREADED)[number];
+const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
+
 const PAGE = 65536;
+/** Stack of each worker thread's instance (the calling thread's is the module's own). */
+const WORKER_STACK_BYTES = 64 * 1024;
+const align16 = (n: number): number => (n + 15) & ~15;
 
 /**
  * gen-mnist's WebAssembly SIMD kernels (built from `kernels/kernels.c`): inputs are copied into
- * the module's memory, computed, and the result copied out.
+ * the module's shared memory, computed by up to {@link getKernelThreads} threads (the calling
+ * thread and a {@link KernelThreadPool}), and the result copied out.
  */
 export class WasmKernels {
+  private readonly module: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
   private readonly exports: Exports;
   private readonly heapBase: number;
+  private pool: KernelThreadPool | undefined;
+  /** Threads the current pool was made for (1: no pool). */
+  private threads = 1;
+  /** First byte after the worker stacks: where {@link WasmKernels.layout} starts. */
+  private dataStart: number;
 
   private constructor() {
-    this.memory = new WebAssembly.Memory({ initial: 64 });
+    this.memory = new WebAssembly.Memory({ initial: 64, maximum: KERNELS_MAX_PAGES, shared: true });
     const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } });
+    this.module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as Exports;
     this.heapBase = Number(this.exports.__heap_base.value);
+    this.dataStart = align16(this.heapBase);
   }
 
   private static shared: WasmKernels | undefined;
@@ -56,16 +79,70 @@ export class WasmKernels {
     return WasmKernels.shared;
   }
 
+  /** Threads the kernels use now; (re)starts the worker pool when {@link getKernelThreads} changed. */
+  private threadCount(): number {
+    const wanted = getKernelThreads();
+    if (wanted !== this.threads) {
+      this.pool?.terminate();
+      this.pool = undefined;
+      this.threads = wanted;
+      const stacks = Array.from({ length: wanted - 1 }, (_, i) => align16(this.heapBase) + (i + 1) * WORKER_STACK_BYTES);
+      this.dataStart = align16(this.heapBase) + (wanted - 1) * WORKER_STACK_BYTES;
+      this.ensure(this.dataStart);
+      if (wanted > 1) {
+        this.pool = new KernelThreadPool(this.module, this.memory, stacks, THREADED, (call) => this.execute(call));
+      }
+    }
+    return this.threads;
+  }
+
+  /**
+   * Starts the worker threads for {@link getKernelThreads} now (they otherwise start at the first
+   * kernel call, and calls made before they are up run on the calling thread) and waits for them.
+   * @returns the threads ready to run kernels, the calling thread included.
+   */
+  async startThreads(): Promise<number> {
+    this.threadCount();
+    return 1 + (await (this.pool?.whenReady() ?? Promise.resolve(0)));
+  }
+
+  /** Kernel calls worker threads have run so far (0 without a pool). */
+  get workerCalls(): number {
+    return this.pool?.workerCalls ?? 0;
+  }
+
+  private execute(call: KernelCall): void {
+    this.exports[THREADED[call.fn] as Threaded](...call.args);
+  }
+
+  /** Runs calls at once, one per thread. */
+  private run(calls: readonly KernelCall[]): void {
+    if (this.pool === undefined || calls.length === 1) calls.forEach((call) => this.execute(call));
+    else this.pool.run(calls);
+  }
+
+  private ensure(bytes: number): void {
+    const need = bytes - this.memory.buffer.byteLength;
+    if (need <= 0) return;
+    const pages = Math.ceil(need / PAGE);
+    if (this.memory.buffer.byteLength / PAGE + pages > KERNELS_MAX_PAGES) {
+      throw new RangeError(
+        `gen-mnist kernels: this operation needs ${Math.ceil(bytes / 2 ** 20)} MiB of kernel memory, more than the ` +
+          `${(KERNELS_MAX_PAGES * PAGE) / 2 ** 30} GiB the WebAssembly module can address; use a smaller batch`,
+      );
+    }
+    this.memory.grow(pages);
+  }
+
   /** Lays out `sizes` floats one after the other (16-byte aligned) and returns their byte offsets. */
   private layout(sizes: readonly number[]): number[] {
     const offsets: number[] = [];
-    let at = (this.heapBase + 15) & ~15;
+    let at = this.dataStart;
     for (const size of sizes) {
       offsets.push(at);
-      at += ((size * 4 + 15) & ~15);
+      at += align16(size * 4);
     }
-    const need = at - this.memory.buffer.byteLength;
-    if (need > 0) this.memory.grow(Math.ceil(need / PAGE));
+    this.ensure(at);
     return offsets;
   }
 
@@ -75,23 +152,35 @@ export class WasmKernels {
 
   /**
    * `out[b] = op(a[b % batchA]) · op(b[b % batchB])` for row-major `[batch, rows, cols]` operands.
+   * Each product is split by rows (or by columns when it is wider than tall) between threads.
    * @returns `[batch, m, n]` values.
    */
   matMul(a: Float32Array, b: Float32Array, batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): Float32Array {
     const batch = Math.max(batchA, batchB);
+    const byRows = m >= n;
+    const ranges = splitRange(byRows ? m : n, threadsFor(2 * m * n * k, this.threadCount()), byRows ? 4 : 8);
     const work = this.exports.sgemm_work_floats();
-    const [pa = 0, pb = 0, pc = 0, pw = 0] = this.layout([a.length, b.length, batch * m * n, work]);
+    const [pa = 0, pb = 0, pc = 0, pw = 0] = this.layout([a.length, b.length, batch * m * n, work * Math.max(1, ranges.length)]);
     this.f32(pa, a.length).set(a);
     this.f32(pb, b.length).set(b);
     const lda = transposeA ? m : k;
     const ldb = transposeB ? k : n;
     for (let i = 0; i < batch; i++) {
-      this.exports.sgemm(
-        transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k,
-        pa + (i % batchA) * m * k * 4, lda,
-        pb + (i % batchB) * k * n * 4, ldb,
-        pc + i * m * n * 4, n, 0, pw,
-      );
+      const a0 = pa + (i % batchA) * m * k * 4;
+      const b0 = pb + (i % batchB) * k * n * 4;
+      const c0 = pc + i * m * n * 4;
+      if (ranges.length === 0) {
+        // an empty product (m or n is 0) has nothing to compute
+        continue;
+      }
+      this.run(ranges.map(([s, e], t) => {
+        const aAt = byRows ? a0 + (transposeA ? s : s * lda) * 4 : a0;
+        const bAt = byRows ? b0 : b0 + (transposeB ? s * ldb : s) * 4;
+        const cAt = c0 + (byRows ? s * n : s) * 4;
+        const rows = byRows ? e - s : m;
+        const cols = byRows ? n : e - s;
+        return { fn: fnIndex("sgemm"), args: [transposeA ? 1 : 0, transposeB ? 1 : 0, rows, cols, k, aAt, lda, bAt, ldb, cAt, n, 0, pw + t * work * 4] };
+      }));
     }
     return this.f32(pc, batch * m * n).slice();
   }
@@ -103,38 +192,59 @@ export class WasmKernels {
     ]);
   }
 
+  /**
+   * Runs a conv kernel with the batch split between threads: writes the params, copies the two
+   * inputs in, gives every thread its images and its scratch, and returns the output's offset
+   * (and that of `extra` floats laid out after the scratch, for the caller's own use).
+   */
   private conv(
-    kind: "conv2d" | "conv2d_backprop_input" | "conv2d_backprop_filter",
+    kind: "conv2d" | "conv2d_backprop_input" | "conv2d_backprop_filter_part",
     g: ConvGeometry,
     first: Float32Array,
     second: Float32Array,
     outLength: number,
-  ): Float32Array {
+    extra = 0,
+  ): { out: number; parts: number; params: number; extra: number } {
+    const flops = 2 * g.batch * g.outHeight * g.outWidth * g.outChannels * g.filterHeight * g.filterWidth * g.inChannels;
+    const ranges = splitRange(g.batch, threadsFor(flops, this.threadCount()));
+    const images = Math.max(0, ...ranges.map(([s, e]) => e - s));
     const params = this.params(g);
     const [pp = 0] = this.layout([params.length]);
     new Int32Array(this.memory.buffer, pp, params.length).set(params);
-    const work = this.exports.conv_work_floats(pp);
+    const work = this.exports.conv_work_floats(pp, images);
     // the full layout starts at the same offset, so the params written above stay in place
-    // (growing the memory keeps its contents)
-    const [, p1 = 0, p2 = 0, po = 0, pw = 0] = this.layout([params.length, first.length, second.length, outLength, work]);
+    // (growing the memory keeps its contents); the filter gradient has one output per thread
+    const outs = kind === "conv2d_backprop_filter_part" ? Math.max(1, ranges.length) : 1;
+    const [, p1 = 0, p2 = 0, po = 0, pw = 0, px = 0] = this.layout([params.length, first.length, second.length, outLength * outs, work * ranges.length, extra]);
     this.f32(p1, first.length).set(first);
     this.f32(p2, second.length).set(second);
-    this.exports[kind](pp, p1, p2, po, pw);
-    return this.f32(po, outLength).slice();
+    this.run(ranges.map(([s, e], t) => ({
+      fn: fnIndex(kind),
+      args: [pp, p1, p2, kind === "conv2d_backprop_filter_part" ? po + t * outLength * 4 : po, pw + t * work * 4, s, e],
+    })));
+    return { out: po, parts: ranges.length, params: pp, extra: px };
   }
 
   /** Convolution: `x [N,H,W,Cin]`, `filter [KH,KW,Cin,Cout]` → `[N,OH,OW,Cout]`. */
   conv2d(g: ConvGeometry, x: Float32Array, filter: Float32Array): Float32Array {
-    return this.conv("conv2d", g, x, filter, g.batch * g.outHeight * g.outWidth * g.outChannels);
+    const length = g.batch * g.outHeight * g.outWidth * g.outChannels;
+    return this.f32(this.conv("conv2d", g, x, filter, length).out, length).slice();
   }
 
   /** Gradient of a convolution with respect to its input: `dy`, `filter` → `[N,H,W,Cin]`. */
   conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, filter: Float32Array): Float32Array {
-    return this.conv("conv2d_backprop_input", g, dy, filter, g.batch * g.inHeight * g.inWidth * g.inChannels);
+    const length = g.batch * g.inHeight * g.inWidth * g.inChannels;
+    return this.f32(this.conv("conv2d_backprop_input", g, dy, filter, length).out, length).slice();
   }
 
-  /** Gradient of a convolution with respect to its filter: `x`, `dy` → `[KH,KW,Cin,Cout]`. */
+  /**
+   * Gradient of a convolution with respect to its filter: `x`, `dy` → `[KH,KW,Cin,Cout]`. Each
+   * thread computes its images' share; the shares are then summed.
+   */
   conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
-    return this.conv("conv2d_backprop_filter", g, x, dy, g.filterHeight * g.filterWidth * g.inChannels * g.outChannels);
+    const length = g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+    const { out, parts, params, extra } = this.conv("conv2d_backprop_filter_part", g, x, dy, length, length);
+    this.exports.conv2d_backprop_filter_sum(params, out, parts, extra);
+    return this.f32(extra, length).slice();
   }
 }

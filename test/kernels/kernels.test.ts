@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { GEN_MNIST_BACKEND, useBackend } from "../../src/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GEN_MNIST_BACKEND, setKernelThreads, useBackend } from "../../src/index.js";
+import { WasmKernels } from "../../src/kernels/module.js";
+import { setMinFlopsPerThread } from "../../src/kernels/partition.js";
 
 // Every gen-mnist kernel against tfjs's cpu kernels, on the same inputs.
 
@@ -34,107 +36,130 @@ function expectClose(want: Float32Array[], got: Float32Array[]): void {
 
 const values = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 2);
 
-describe("gen-mnist GEMM kernels match tfjs cpu", () => {
-  it("matMul over shapes, batches and every transpose (property)", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 37 }), fc.integer({ min: 1, max: 37 }), fc.integer({ min: 1, max: 300 }),
-        fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(),
-        async (batch, m, n, k, ta, tb, broadcastB, seed) => {
-          const aShape = ta ? [batch, k, m] : [batch, m, k];
-          const bBatch = broadcastB ? 1 : batch;
-          const bShape = tb ? [bBatch, n, k] : [bBatch, k, n];
-          const [want, got] = await onBoth(() => {
-            const a = tf.tensor(values(batch * m * k, seed), aShape);
-            const b = tf.tensor(values(bBatch * k * n, seed + 1), bShape);
-            return tf.matMul(a, b, ta, tb);
-          });
-          expectClose(want, got);
-        },
-      ),
-      { numRuns: 40 },
-    );
+// Once on one thread, once on three with every kernel split however small (so every split path
+// runs: rows, columns, uneven image ranges, more threads than images).
+describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
+  let previousMinFlops = 0;
+  let workerCallsBefore = 0;
+  beforeAll(async () => {
+    setKernelThreads(threads);
+    previousMinFlops = setMinFlopsPerThread(threads > 1 ? 0 : Number.POSITIVE_INFINITY);
+    expect(await WasmKernels.get().startThreads()).toBe(threads);
+    workerCallsBefore = WasmKernels.get().workerCalls;
+  });
+  afterAll(() => {
+    setKernelThreads("auto");
+    setMinFlopsPerThread(previousMinFlops);
   });
 
-  it("fused matMul with bias and each activation", async () => {
-    for (const activation of ["linear", "relu", "relu6", "elu", "leakyrelu", "sigmoid", "prelu"] as const) {
+  describe("gen-mnist GEMM kernels match tfjs cpu", () => {
+    it("matMul over shapes, batches and every transpose (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 37 }), fc.integer({ min: 1, max: 37 }), fc.integer({ min: 1, max: 300 }),
+          fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(),
+          async (batch, m, n, k, ta, tb, broadcastB, seed) => {
+            const aShape = ta ? [batch, k, m] : [batch, m, k];
+            const bBatch = broadcastB ? 1 : batch;
+            const bShape = tb ? [bBatch, n, k] : [bBatch, k, n];
+            const [want, got] = await onBoth(() => {
+              const a = tf.tensor(values(batch * m * k, seed), aShape);
+              const b = tf.tensor(values(bBatch * k * n, seed + 1), bShape);
+              return tf.matMul(a, b, ta, tb);
+            });
+            expectClose(want, got);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it("fused matMul with bias and each activation", async () => {
+      for (const activation of ["linear", "relu", "relu6", "elu", "leakyrelu", "sigmoid", "prelu"] as const) {
+        const [want, got] = await onBoth(() =>
+          tf.fused.matMul({
+            a: tf.tensor2d(values(6 * 5, 1), [6, 5]),
+            b: tf.tensor2d(values(5 * 4, 2), [5, 4]),
+            bias: tf.tensor1d([0.5, -1, 2, 0]),
+            activation,
+            leakyreluAlpha: 0.3,
+            ...(activation === "prelu" ? { preluActivationWeights: tf.tensor1d([0.1, 0.2, 0.3, 0.4]) } : {}),
+          }),
+        );
+        expectClose(want, got);
+      }
+    });
+  });
+
+  const convCase = fc.record({
+    batch: fc.integer({ min: 1, max: 5 }),
+    height: fc.integer({ min: 3, max: 10 }),
+    width: fc.integer({ min: 3, max: 10 }),
+    inC: fc.integer({ min: 1, max: 5 }),
+    outC: fc.integer({ min: 1, max: 6 }),
+    kernel: fc.integer({ min: 1, max: 3 }),
+    stride: fc.integer({ min: 1, max: 2 }),
+    pad: fc.constantFrom<"same" | "valid" | 1>("same", "valid", 1),
+    seed: fc.integer(),
+  });
+
+  describe("gen-mnist convolution kernels match tfjs cpu", () => {
+    it("conv2d forward, dilated too (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(convCase, fc.integer({ min: 1, max: 2 }), async (c, dilation) => {
+          const d = c.stride === 1 ? dilation : 1; // tfjs allows dilation only with stride 1
+          // a dilated filter wider than a "valid" input has no output; tfjs returns garbage shapes there
+          fc.pre(c.pad !== "valid" || (c.kernel - 1) * d + 1 <= Math.min(c.height, c.width));
+          const [want, got] = await onBoth(() =>
+            tf.conv2d(
+              tf.tensor4d(values(c.batch * c.height * c.width * c.inC, c.seed), [c.batch, c.height, c.width, c.inC]),
+              tf.tensor4d(values(c.kernel * c.kernel * c.inC * c.outC, c.seed + 1), [c.kernel, c.kernel, c.inC, c.outC]),
+              c.stride, c.pad, "NHWC", d,
+            ),
+          );
+          expectClose(want, got);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it("conv2d backprop input and filter, via gradients and conv2dTranspose (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(convCase, async (c) => {
+          const [want, got] = await onBoth(() => {
+            const x = tf.tensor4d(values(c.batch * c.height * c.width * c.inC, c.seed), [c.batch, c.height, c.width, c.inC]);
+            const w = tf.tensor4d(values(c.kernel * c.kernel * c.inC * c.outC, c.seed + 1), [c.kernel, c.kernel, c.inC, c.outC]);
+            const y = tf.conv2d(x, w, c.stride, c.pad);
+            const dy = tf.tensor(values(y.size, c.seed + 2), y.shape);
+            const { grads } = { grads: tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad), dy)))([x, w]) };
+            const transposed = tf.conv2dTranspose(dy as tf.Tensor4D, w, [c.batch, c.height, c.width, c.inC], c.stride, c.pad);
+            return [...grads, transposed];
+          });
+          expectClose(want, got);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it("fused conv2d with bias and activation", async () => {
       const [want, got] = await onBoth(() =>
-        tf.fused.matMul({
-          a: tf.tensor2d(values(6 * 5, 1), [6, 5]),
-          b: tf.tensor2d(values(5 * 4, 2), [5, 4]),
-          bias: tf.tensor1d([0.5, -1, 2, 0]),
-          activation,
-          leakyreluAlpha: 0.3,
-          ...(activation === "prelu" ? { preluActivationWeights: tf.tensor1d([0.1, 0.2, 0.3, 0.4]) } : {}),
+        tf.fused.conv2d({
+          x: tf.tensor4d(values(2 * 6 * 6 * 3, 4), [2, 6, 6, 3]),
+          filter: tf.tensor4d(values(3 * 3 * 3 * 4, 5), [3, 3, 3, 4]),
+          strides: 2,
+          pad: "same",
+          bias: tf.tensor1d([0.1, -0.2, 0.3, 0]),
+          activation: "leakyrelu",
+          leakyreluAlpha: 0.2,
         }),
       );
       expectClose(want, got);
-    }
-  });
-});
-
-const convCase = fc.record({
-  batch: fc.integer({ min: 1, max: 3 }),
-  height: fc.integer({ min: 3, max: 10 }),
-  width: fc.integer({ min: 3, max: 10 }),
-  inC: fc.integer({ min: 1, max: 5 }),
-  outC: fc.integer({ min: 1, max: 6 }),
-  kernel: fc.integer({ min: 1, max: 3 }),
-  stride: fc.integer({ min: 1, max: 2 }),
-  pad: fc.constantFrom<"same" | "valid" | 1>("same", "valid", 1),
-  seed: fc.integer(),
-});
-
-describe("gen-mnist convolution kernels match tfjs cpu", () => {
-  it("conv2d forward, dilated too (property)", async () => {
-    await fc.assert(
-      fc.asyncProperty(convCase, fc.integer({ min: 1, max: 2 }), async (c, dilation) => {
-        const d = c.stride === 1 ? dilation : 1; // tfjs allows dilation only with stride 1
-        // a dilated filter wider than a "valid" input has no output; tfjs returns garbage shapes there
-        fc.pre(c.pad !== "valid" || (c.kernel - 1) * d + 1 <= Math.min(c.height, c.width));
-        const [want, got] = await onBoth(() =>
-          tf.conv2d(
-            tf.tensor4d(values(c.batch * c.height * c.width * c.inC, c.seed), [c.batch, c.height, c.width, c.inC]),
-            tf.tensor4d(values(c.kernel * c.kernel * c.inC * c.outC, c.seed + 1), [c.kernel, c.kernel, c.inC, c.outC]),
-            c.stride, c.pad, "NHWC", d,
-          ),
-        );
-        expectClose(want, got);
-      }),
-      { numRuns: 40 },
-    );
+    });
   });
 
-  it("conv2d backprop input and filter, via gradients and conv2dTranspose (property)", async () => {
-    await fc.assert(
-      fc.asyncProperty(convCase, async (c) => {
-        const [want, got] = await onBoth(() => {
-          const x = tf.tensor4d(values(c.batch * c.height * c.width * c.inC, c.seed), [c.batch, c.height, c.width, c.inC]);
-          const w = tf.tensor4d(values(c.kernel * c.kernel * c.inC * c.outC, c.seed + 1), [c.kernel, c.kernel, c.inC, c.outC]);
-          const y = tf.conv2d(x, w, c.stride, c.pad);
-          const dy = tf.tensor(values(y.size, c.seed + 2), y.shape);
-          const { grads } = { grads: tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad), dy)))([x, w]) };
-          const transposed = tf.conv2dTranspose(dy as tf.Tensor4D, w, [c.batch, c.height, c.width, c.inC], c.stride, c.pad);
-          return [...grads, transposed];
-        });
-        expectClose(want, got);
-      }),
-      { numRuns: 40 },
-    );
-  });
-
-  it("fused conv2d with bias and activation", async () => {
-    const [want, got] = await onBoth(() =>
-      tf.fused.conv2d({
-        x: tf.tensor4d(values(2 * 6 * 6 * 3, 4), [2, 6, 6, 3]),
-        filter: tf.tensor4d(values(3 * 3 * 3 * 4, 5), [3, 3, 3, 4]),
-        strides: 2,
-        pad: "same",
-        bias: tf.tensor1d([0.1, -0.2, 0.3, 0]),
-        activation: "leakyrelu",
-        leakyreluAlpha: 0.2,
-      }),
-    );
-    expectClose(want, got);
+  it(threads > 1 ? "worker threads computed part of every result above" : "no worker thread was used", () => {
+    const used = WasmKernels.get().workerCalls - workerCallsBefore;
+    if (threads > 1) expect(used).toBeGreaterThan(0);
+    else expect(used).toBe(0);
   });
 });

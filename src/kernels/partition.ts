@@ -1,0 +1,36 @@
+/**
+ * Splits `[0, total)` into at most `parts` non-empty, consecutive ranges of near-equal size whose
+ * boundaries are multiples of `align` (except the end, `total`).
+ * @returns `[start, end)` pairs covering `[0, total)` in order; empty when `total` is 0.
+ */
+export function splitRange(total: number, parts: number, align = 1): Array<[number, number]> {
+  const blocks = Math.ceil(total / align);
+  const count = Math.max(1, Math.min(parts, blocks));
+  const ranges: Array<[number, number]> = [];
+  let start = 0;
+  for (let i = 0; i < count && start < total; i++) {
+    const endBlock = Math.round(((i + 1) * blocks) / count);
+    const end = Math.min(total, endBlock * align);
+    if (end > start) ranges.push([start, end]);
+    start = end;
+  }
+  return ranges;
+}
+
+/** Floating-point operations below which one more thread costs more (waking it, sharing caches) than it saves. */
+export const MIN_FLOPS_PER_THREAD = 4e6;
+
+let minFlopsPerThread = MIN_FLOPS_PER_THREAD;
+
+/** Overrides {@link MIN_FLOPS_PER_THREAD} (tests set 0 to split even tiny work); returns the previous value. */
+export function setMinFlopsPerThread(flops: number): number {
+  const previous = minFlopsPerThread;
+  minFlopsPerThread = flops;
+  return previous;
+}
+
+/** How many threads work of `flops` floating-point operations is worth, at most `threads`. */
+export function threadsFor(flops: number, threads: number): number {
+  if (minFlopsPerThread <= 0) return threads;
+  return Math.max(1, Math.min(threads, Math.floor(flops / minFlopsPerThread)));
+}
