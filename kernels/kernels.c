@@ -149,6 +149,46 @@ void sgemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const f
   }
 }
 
+// An optional epilogue applied to a GEMM result, as 4 ints in memory:
+//   [0] bias pointer (0: none), [1] bias length (1: one value for all, else one per column),
+//   [2] activation (0 linear, 1 relu, 2 relu6, 3 leaky relu), [3] leaky relu alpha (float bits).
+// `col0` is the column of C's first column in the bias (a thread's block of columns).
+static void epilogue(float *c, int m, int n, int ldc, const int *epi, int col0) {
+  if (!epi) return;
+  const float *bias = (const float *)epi[0];
+  int per_column = epi[1] != 1, act = epi[2];
+  float alpha = __builtin_bit_cast(float, epi[3]);
+  v128_t zero = wasm_f32x4_splat(0), six = wasm_f32x4_splat(6), va = wasm_f32x4_splat(alpha);
+  v128_t one_bias = wasm_f32x4_splat(bias && !per_column ? bias[0] : 0);
+  for (int i = 0; i < m; i++) {
+    float *row = c + (long)i * ldc;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      v128_t v = wasm_v128_load(row + j);
+      if (bias) v = wasm_f32x4_add(v, per_column ? wasm_v128_load(bias + col0 + j) : one_bias);
+      if (act == 1) v = wasm_f32x4_pmax(v, zero);
+      else if (act == 2) v = wasm_f32x4_pmin(wasm_f32x4_pmax(v, zero), six);
+      else if (act == 3) v = wasm_v128_bitselect(v, wasm_f32x4_mul(v, va), wasm_f32x4_gt(v, zero));
+      wasm_v128_store(row + j, v);
+    }
+    for (; j < n; j++) {
+      float v = row[j];
+      if (bias) v += per_column ? bias[col0 + j] : bias[0];
+      if (act == 1) v = v > 0 ? v : 0;
+      else if (act == 2) v = v > 0 ? (v < 6 ? v : 6) : 0;
+      else if (act == 3) v = v > 0 ? v : alpha * v;
+      row[j] = v;
+    }
+  }
+}
+
+// sgemm, then the epilogue `epi` (see epilogue) on C.
+__attribute__((export_name("sgemm_fused")))
+void sgemm_fused(int ta, int tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, float *work, const int *epi, int col0) {
+  sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, 0, work);
+  epilogue(c, m, n, ldc, epi, col0);
+}
+
 typedef struct {
   int batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
 } ConvInfo;
@@ -211,14 +251,16 @@ int conv_work_floats(const int *params, int images) {
   return images * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c + sgemm_work_floats();
 }
 
-// y[n0:n1] of y[N,OH,OW,Cout] = conv(x[N,H,W,Cin], w[KH,KW,Cin,Cout])
+// y[n0:n1] of y[N,OH,OW,Cout] = conv(x[N,H,W,Cin], w[KH,KW,Cin,Cout]), then the epilogue `epi`.
 __attribute__((export_name("conv2d")))
-void conv2d(const int *params, const float *x, const float *w, float *y, float *work, int n0, int n1) {
+void conv2d(const int *params, const float *x, const float *w, float *y, float *work, int n0, int n1, const int *epi) {
   ConvInfo ci = conv_info(params);
   int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
   float *cols = work, *gemm = work + (long)m * k;
+  float *out = y + (long)n0 * ci.out_h * ci.out_w * ci.out_c;
   im2col(&ci, x, cols, n0, n1);
-  sgemm(0, 0, m, ci.out_c, k, cols, k, w, ci.out_c, y + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, 0, gemm);
+  sgemm(0, 0, m, ci.out_c, k, cols, k, w, ci.out_c, out, ci.out_c, 0, gemm);
+  epilogue(out, m, ci.out_c, ci.out_c, epi, 0);
 }
 
 // dx[n0:n1] of dx[N,H,W,Cin] from dy[N,OH,OW,Cout] and w[KH,KW,Cin,Cout]

@@ -24,9 +24,24 @@ export interface ConvGeometry {
 
 type KernelFn = (...args: number[]) => void;
 
+/** Activations the kernels apply themselves after a GEMM or convolution. */
+export type KernelActivation = "linear" | "relu" | "relu6" | "leakyrelu";
+
+/** What to do to a product before it is returned: add a bias, then apply an activation. */
+export interface KernelEpilogue {
+  /** One value for every output, or one per output column / channel. */
+  readonly bias?: Float32Array | undefined;
+  readonly activation: KernelActivation;
+  /** Slope of `leakyrelu` below zero. */
+  readonly alpha: number;
+}
+
+const ACTIVATION_CODES: Record<KernelActivation, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
+
 interface Exports {
   sgemm_work_floats(): number;
   sgemm: KernelFn;
+  sgemm_fused: KernelFn;
   conv_work_floats(params: number, images: number): number;
   conv2d: KernelFn;
   conv2d_backprop_input: KernelFn;
@@ -36,7 +51,7 @@ interface Exports {
 }
 
 /** The functions threads run, in the order {@link KernelCall.fn} indexes them. */
-const THREADED = ["sgemm", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part"] as const;
+const THREADED = ["sgemm", "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part"] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
 
@@ -151,38 +166,67 @@ export class WasmKernels {
   }
 
   /**
-   * `out[b] = op(a[b % batchA]) · op(b[b % batchB])` for row-major `[batch, rows, cols]` operands.
-   * Each product is split by rows (or by columns when it is wider than tall) between threads.
-   * @returns `[batch, m, n]` values.
+   * Copies an epilogue's bias and settings into memory at `at` (see {@link WasmKernels.epilogueFloats}).
+   * @returns the byte offset of the 4-int block the kernels read, or 0 for no epilogue.
    */
-  matMul(a: Float32Array, b: Float32Array, batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): Float32Array {
+  private writeEpilogue(epilogue: KernelEpilogue | undefined, at: number): number {
+    if (epilogue === undefined) return 0;
+    const bias = epilogue.bias;
+    const ints = new Int32Array(this.memory.buffer, at, 4);
+    const biasAt = at + 16;
+    if (bias !== undefined) this.f32(biasAt, bias.length).set(bias);
+    ints[0] = bias === undefined ? 0 : biasAt;
+    ints[1] = bias === undefined ? 0 : bias.length;
+    ints[2] = ACTIVATION_CODES[epilogue.activation];
+    ints[3] = new Int32Array(Float32Array.of(epilogue.alpha).buffer)[0] ?? 0;
+    return at;
+  }
+
+  /** Floats of memory {@link WasmKernels.writeEpilogue} needs. */
+  private static epilogueFloats(epilogue: KernelEpilogue | undefined): number {
+    return epilogue === undefined ? 0 : 4 + (epilogue.bias?.length ?? 0);
+  }
+
+  /**
+   * `out[b] = op(a[b % batchA]) · op(b[b % batchB])` for row-major `[batch, rows, cols]` operands,
+   * then `epilogue` (a bias per column of `out`, an activation). Each product is split by rows
+   * (or by columns when it is wider than tall) between threads.
+   * @returns `[batch, m, n]` values: a view of the kernels' memory, valid until the next call.
+   */
+  matMul(
+    a: Float32Array, b: Float32Array, batchA: number, batchB: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean, epilogue?: KernelEpilogue,
+  ): Float32Array {
     const batch = Math.max(batchA, batchB);
     const byRows = m >= n;
     const ranges = splitRange(byRows ? m : n, threadsFor(2 * m * n * k, this.threadCount()), byRows ? 4 : 8);
     const work = this.exports.sgemm_work_floats();
-    const [pa = 0, pb = 0, pc = 0, pw = 0] = this.layout([a.length, b.length, batch * m * n, work * Math.max(1, ranges.length)]);
+    const [pa = 0, pb = 0, pc = 0, pw = 0, pe = 0] = this.layout([
+      a.length, b.length, batch * m * n, work * Math.max(1, ranges.length), WasmKernels.epilogueFloats(epilogue),
+    ]);
     this.f32(pa, a.length).set(a);
     this.f32(pb, b.length).set(b);
+    const epi = this.writeEpilogue(epilogue, pe);
     const lda = transposeA ? m : k;
     const ldb = transposeB ? k : n;
-    for (let i = 0; i < batch; i++) {
+    for (let i = 0; i < batch && ranges.length > 0; i++) {
       const a0 = pa + (i % batchA) * m * k * 4;
       const b0 = pb + (i % batchB) * k * n * 4;
       const c0 = pc + i * m * n * 4;
-      if (ranges.length === 0) {
-        // an empty product (m or n is 0) has nothing to compute
-        continue;
-      }
       this.run(ranges.map(([s, e], t) => {
         const aAt = byRows ? a0 + (transposeA ? s : s * lda) * 4 : a0;
         const bAt = byRows ? b0 : b0 + (transposeB ? s * ldb : s) * 4;
         const cAt = c0 + (byRows ? s * n : s) * 4;
         const rows = byRows ? e - s : m;
         const cols = byRows ? n : e - s;
-        return { fn: fnIndex("sgemm"), args: [transposeA ? 1 : 0, transposeB ? 1 : 0, rows, cols, k, aAt, lda, bAt, ldb, cAt, n, 0, pw + t * work * 4] };
+        return {
+          fn: fnIndex("sgemm_fused"),
+          args: [transposeA ? 1 : 0, transposeB ? 1 : 0, rows, cols, k, aAt, lda, bAt, ldb, cAt, n, pw + t * work * 4, epi, byRows ? 0 : s],
+        };
       }));
     }
-    return this.f32(pc, batch * m * n).slice();
+    // an empty product (m, n or batch 0) leaves nothing to compute
+    return this.f32(pc, batch * m * n);
   }
 
   private params(g: ConvGeometry): Int32Array {
@@ -204,6 +248,7 @@ export class WasmKernels {
     second: Float32Array,
     outLength: number,
     extra = 0,
+    epilogue?: KernelEpilogue,
   ): { out: number; parts: number; params: number; extra: number } {
     const flops = 2 * g.batch * g.outHeight * g.outWidth * g.outChannels * g.filterHeight * g.filterWidth * g.inChannels;
     const ranges = splitRange(g.batch, threadsFor(flops, this.threadCount()));
@@ -215,36 +260,47 @@ export class WasmKernels {
     // the full layout starts at the same offset, so the params written above stay in place
     // (growing the memory keeps its contents); the filter gradient has one output per thread
     const outs = kind === "conv2d_backprop_filter_part" ? Math.max(1, ranges.length) : 1;
-    const [, p1 = 0, p2 = 0, po = 0, pw = 0, px = 0] = this.layout([params.length, first.length, second.length, outLength * outs, work * ranges.length, extra]);
+    const [, p1 = 0, p2 = 0, po = 0, pw = 0, px = 0, pe = 0] = this.layout([
+      params.length, first.length, second.length, outLength * outs, work * ranges.length, extra, WasmKernels.epilogueFloats(epilogue),
+    ]);
     this.f32(p1, first.length).set(first);
     this.f32(p2, second.length).set(second);
+    const epi = this.writeEpilogue(epilogue, pe);
     this.run(ranges.map(([s, e], t) => ({
       fn: fnIndex(kind),
-      args: [pp, p1, p2, kind === "conv2d_backprop_filter_part" ? po + t * outLength * 4 : po, pw + t * work * 4, s, e],
+      args: [pp, p1, p2, kind === "conv2d_backprop_filter_part" ? po + t * outLength * 4 : po, pw + t * work * 4, s, e, ...(kind === "conv2d" ? [epi] : [])],
     })));
     return { out: po, parts: ranges.length, params: pp, extra: px };
   }
 
-  /** Convolution: `x [N,H,W,Cin]`, `filter [KH,KW,Cin,Cout]` → `[N,OH,OW,Cout]`. */
-  conv2d(g: ConvGeometry, x: Float32Array, filter: Float32Array): Float32Array {
+  /**
+   * Convolution: `x [N,H,W,Cin]`, `filter [KH,KW,Cin,Cout]` → `[N,OH,OW,Cout]`, then `epilogue`
+   * (a bias per output channel, an activation).
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  conv2d(g: ConvGeometry, x: Float32Array, filter: Float32Array, epilogue?: KernelEpilogue): Float32Array {
     const length = g.batch * g.outHeight * g.outWidth * g.outChannels;
-    return this.f32(this.conv("conv2d", g, x, filter, length).out, length).slice();
+    return this.f32(this.conv("conv2d", g, x, filter, length, 0, epilogue).out, length);
   }
 
-  /** Gradient of a convolution with respect to its input: `dy`, `filter` → `[N,H,W,Cin]`. */
+  /**
+   * Gradient of a convolution with respect to its input: `dy`, `filter` → `[N,H,W,Cin]`.
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
   conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, filter: Float32Array): Float32Array {
     const length = g.batch * g.inHeight * g.inWidth * g.inChannels;
-    return this.f32(this.conv("conv2d_backprop_input", g, dy, filter, length).out, length).slice();
+    return this.f32(this.conv("conv2d_backprop_input", g, dy, filter, length).out, length);
   }
 
   /**
    * Gradient of a convolution with respect to its filter: `x`, `dy` → `[KH,KW,Cin,Cout]`. Each
    * thread computes its images' share; the shares are then summed.
+   * @returns a view of the kernels' memory, valid until the next call.
    */
   conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
     const length = g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
     const { out, parts, params, extra } = this.conv("conv2d_backprop_filter_part", g, x, dy, length, length);
     this.exports.conv2d_backprop_filter_sum(params, out, parts, extra);
-    return this.f32(extra, length).slice();
+    return this.f32(extra, length);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { WasmKernels, type ConvGeometry } from "./module.js";
+import { WasmKernels, type ConvGeometry, type KernelActivation, type KernelEpilogue } from "./module.js";
 
 /** Name of the tfjs backend gen-mnist registers: tfjs's wasm backend with gen-mnist's GEMM and convolution kernels. */
 export const GEN_MNIST_BACKEND = "gen-mnist";
@@ -30,7 +30,10 @@ function output(backend: WasmBackendLike, shape: number[], values: Float32Array)
   return out;
 }
 
-/** Adds a bias (scalar or per last-axis channel) and applies an activation, in place. */
+/**
+ * Adds a bias (scalar or per last-axis channel) and applies an activation, in place: the
+ * JavaScript path for the activations the kernels do not fuse themselves (elu, sigmoid, prelu).
+ */
 function epilogue(values: Float32Array, channels: number, bias: Float32Array | undefined, activation: Activation, alpha: number, prelu: Float32Array | undefined): void {
   if (bias !== undefined) {
     for (let i = 0; i < values.length; i++) values[i] = (values[i] ?? 0) + (bias.length === 1 ? (bias[0] ?? 0) : (bias[i % channels] ?? 0));
@@ -53,6 +56,18 @@ function epilogue(values: Float32Array, channels: number, bias: Float32Array | u
   }
 }
 
+const KERNEL_ACTIVATIONS: ReadonlySet<string> = new Set<KernelActivation>(["linear", "relu", "relu6", "leakyrelu"]);
+
+/**
+ * The epilogue the kernels apply themselves (bias and linear / relu / relu6 / leaky relu), or
+ * undefined when `activation` needs {@link epilogue} in JavaScript instead (elu, sigmoid, prelu).
+ */
+function kernelEpilogue(backend: WasmBackendLike, bias: tf.TensorInfo | undefined, attrs: Attrs): KernelEpilogue | undefined {
+  const activation = String(attrs.activation ?? "linear");
+  if (!KERNEL_ACTIVATIONS.has(activation)) return undefined;
+  return { bias: bias && read(backend, bias), activation: activation as KernelActivation, alpha: Number(attrs.leakyreluAlpha ?? 0.2) };
+}
+
 /** Whether a bias / prelu tensor is a scalar or one value per output channel (what `epilogue` handles). */
 const perChannel = (t: tf.TensorInfo | undefined, channels: number): boolean => {
   if (t === undefined) return true;
@@ -66,6 +81,7 @@ function matMul(
   b: tf.TensorInfo,
   transposeA: boolean,
   transposeB: boolean,
+  epilogue?: KernelEpilogue,
 ): { values: Float32Array; shape: number[] } {
   const ra = a.shape.length;
   const rb = b.shape.length;
@@ -75,7 +91,7 @@ function matMul(
   const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
   const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
   const outerShape = (batchA >= batchB ? a.shape : b.shape).slice(0, -2);
-  const values = WasmKernels.get().matMul(read(backend, a), read(backend, b), batchA, batchB, m, n, k, transposeA, transposeB);
+  const values = WasmKernels.get().matMul(read(backend, a), read(backend, b), batchA, batchB, m, n, k, transposeA, transposeB, epilogue);
   return { values, shape: [...outerShape, m, n] };
 }
 
@@ -133,10 +149,15 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
   _FusedMatMul: ({ inputs, backend, attrs }) => {
     const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
     if (a === undefined || b === undefined || !isFloat(a, b, bias, preluActivationWeights)) return undefined;
-    const { values, shape } = matMul(backend, a, b, Boolean(attrs.transposeA), Boolean(attrs.transposeB));
-    const n = shape[shape.length - 1] ?? 1;
+    const ta = Boolean(attrs.transposeA);
+    const tb = Boolean(attrs.transposeB);
+    const n = tb ? (b.shape[b.shape.length - 2] ?? 1) : (b.shape[b.shape.length - 1] ?? 1);
     if (!perChannel(bias, n) || !perChannel(preluActivationWeights, n)) return undefined;
-    epilogue(values, n, bias && read(backend, bias), (attrs.activation ?? "linear") as Activation, Number(attrs.leakyreluAlpha ?? 0.2), preluActivationWeights && read(backend, preluActivationWeights));
+    const fused = kernelEpilogue(backend, bias, attrs);
+    const { values, shape } = matMul(backend, a, b, ta, tb, fused);
+    if (fused === undefined) {
+      epilogue(values, n, bias && read(backend, bias), (attrs.activation ?? "linear") as Activation, Number(attrs.leakyreluAlpha ?? 0.2), preluActivationWeights && read(backend, preluActivationWeights));
+    }
     return output(backend, shape, values);
   },
   Conv2D: ({ inputs, backend, attrs }) => {
@@ -151,8 +172,11 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     if (x === undefined || filter === undefined || !isFloat(x, filter, bias, preluActivationWeights) || !isNHWC(attrs)) return undefined;
     const info = conv2dInfo(x.shape, filter.shape, attrs);
     if (degenerate(info) || !perChannel(bias, info.outChannels) || !perChannel(preluActivationWeights, info.outChannels)) return undefined;
-    const values = WasmKernels.get().conv2d(convGeometry(info), read(backend, x), read(backend, filter));
-    epilogue(values, info.outChannels, bias && read(backend, bias), (attrs.activation ?? "linear") as Activation, Number(attrs.leakyreluAlpha ?? 0.2), preluActivationWeights && read(backend, preluActivationWeights));
+    const fused = kernelEpilogue(backend, bias, attrs);
+    const values = WasmKernels.get().conv2d(convGeometry(info), read(backend, x), read(backend, filter), fused);
+    if (fused === undefined) {
+      epilogue(values, info.outChannels, bias && read(backend, bias), (attrs.activation ?? "linear") as Activation, Number(attrs.leakyreluAlpha ?? 0.2), preluActivationWeights && read(backend, preluActivationWeights));
+    }
     return output(backend, info.outShape, values);
   },
   Conv2DBackpropInput: ({ inputs, backend, attrs }) => {

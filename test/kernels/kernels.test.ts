@@ -74,19 +74,23 @@ describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
       );
     });
 
-    it("fused matMul with bias and each activation", async () => {
-      for (const activation of ["linear", "relu", "relu6", "elu", "leakyrelu", "sigmoid", "prelu"] as const) {
-        const [want, got] = await onBoth(() =>
-          tf.fused.matMul({
-            a: tf.tensor2d(values(6 * 5, 1), [6, 5]),
-            b: tf.tensor2d(values(5 * 4, 2), [5, 4]),
-            bias: tf.tensor1d([0.5, -1, 2, 0]),
-            activation,
-            leakyreluAlpha: 0.3,
-            ...(activation === "prelu" ? { preluActivationWeights: tf.tensor1d([0.1, 0.2, 0.3, 0.4]) } : {}),
-          }),
-        );
-        expectClose(want, got);
+    it("fused matMul with bias (per column or scalar) and each activation, split by rows and by columns", async () => {
+      for (const [m, k, n] of [[6, 5, 4], [3, 7, 37]] as const) {
+        for (const scalarBias of [false, true]) {
+          for (const activation of ["linear", "relu", "relu6", "elu", "leakyrelu", "sigmoid", "prelu"] as const) {
+            const [want, got] = await onBoth(() =>
+              tf.fused.matMul({
+                a: tf.tensor2d(values(m * k, 1), [m, k]),
+                b: tf.tensor2d(values(k * n, 2), [k, n]),
+                bias: scalarBias ? tf.scalar(0.7) : tf.tensor1d(values(n, 3)),
+                activation,
+                leakyreluAlpha: 0.3,
+                ...(activation === "prelu" ? { preluActivationWeights: tf.tensor1d(values(n, 4)) } : {}),
+              }),
+            );
+            expectClose(want, got);
+          }
+        }
       }
     });
   });
@@ -141,19 +145,22 @@ describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
       );
     });
 
-    it("fused conv2d with bias and activation", async () => {
-      const [want, got] = await onBoth(() =>
-        tf.fused.conv2d({
-          x: tf.tensor4d(values(2 * 6 * 6 * 3, 4), [2, 6, 6, 3]),
-          filter: tf.tensor4d(values(3 * 3 * 3 * 4, 5), [3, 3, 3, 4]),
-          strides: 2,
-          pad: "same",
-          bias: tf.tensor1d([0.1, -0.2, 0.3, 0]),
-          activation: "leakyrelu",
-          leakyreluAlpha: 0.2,
-        }),
-      );
-      expectClose(want, got);
+    it("fused conv2d with bias and each activation", async () => {
+      for (const activation of ["linear", "relu", "relu6", "elu", "leakyrelu", "sigmoid", "prelu"] as const) {
+        const [want, got] = await onBoth(() =>
+          tf.fused.conv2d({
+            x: tf.tensor4d(values(3 * 6 * 6 * 3, 4), [3, 6, 6, 3]),
+            filter: tf.tensor4d(values(3 * 3 * 3 * 5, 5), [3, 3, 3, 5]),
+            strides: 2,
+            pad: "same",
+            bias: tf.tensor1d([0.1, -0.2, 0.3, 0, 1.5]),
+            activation,
+            leakyreluAlpha: 0.2,
+            ...(activation === "prelu" ? { preluActivationWeights: tf.tensor1d(values(5, 6)) } : {}),
+          }),
+        );
+        expectClose(want, got);
+      }
     });
   });
 
