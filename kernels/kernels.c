@@ -26,8 +26,46 @@
 #endif
 
 typedef struct {
+  int batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+} ConvInfo;
+
+static ConvInfo conv_info(const int *p) {
+  ConvInfo ci = { p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14] };
+  return ci;
+}
+
+// Row `row` (counted from image n0) of the im2col matrix of x, columns [k0, k0+count), written to
+// dst[0], dst[stride], ...: cols[(n*OH + oh)*OW + ow][(kh*KW + kw)*C + c] = x[n][ih][iw][c], 0
+// outside the image.
+static void im2col_row(const ConvInfo *ci, const float *x, int n0, int row, int k0, int count, float *dst, int stride) {
+  int pixels = ci->out_h * ci->out_w;
+  int n = n0 + row / pixels, p = row % pixels, oh = p / ci->out_w, ow = p % ci->out_w;
+  int c = k0 % ci->in_c, t = k0 / ci->in_c, kw = t % ci->k_w, kh = t / ci->k_w;
+  for (int done = 0; done < count;) {
+    int run = ci->in_c - c < count - done ? ci->in_c - c : count - done;
+    int ih = oh * ci->stride_h - ci->pad_top + kh * ci->dil_h;
+    int iw = ow * ci->stride_w - ci->pad_left + kw * ci->dil_w;
+    float *d = dst + (long)done * stride;
+    if (ih < 0 || ih >= ci->in_h || iw < 0 || iw >= ci->in_w) {
+      for (int j = 0; j < run; j++) d[(long)j * stride] = 0.0f;
+    } else {
+      const float *src = x + (((long)n * ci->in_h + ih) * ci->in_w + iw) * ci->in_c + c;
+      for (int j = 0; j < run; j++) d[(long)j * stride] = src[j];
+    }
+    done += run;
+    c = 0;
+    if (++kw == ci->k_w) { kw = 0; kh++; }
+  }
+}
+
+// The two GEMM operands. Either can be the im2col matrix of a convolution input, read straight
+// from x while packing ("implicit GEMM"): A when conv_a is set (its rows are output pixels), B
+// when conv_b is set (its rows are output pixels); the matrix itself is never written out.
+typedef struct {
   const float *a; int lda; int ta;
   const float *b; int ldb; int tb;
+  const ConvInfo *conv_a, *conv_b; const float *x; int n0;
+  float *row; // scratch for one row of an implicit B (NC floats)
 } Operands;
 
 // Packs rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into MR-row strips: for each strip, kc
@@ -35,7 +73,13 @@ typedef struct {
 static void pack_a(const Operands *op, int i0, int k0, int mc, int kc, float *restrict out) {
   for (int is = 0; is < mc; is += MR) {
     int rows = mc - is < MR ? mc - is : MR;
-    if (!op->ta) {
+    if (op->conv_a) {
+      for (int r = 0; r < MR; r++) {
+        if (r < rows) im2col_row(op->conv_a, op->x, op->n0, i0 + is + r, k0, kc, out + r, MR);
+        else for (int k = 0; k < kc; k++) out[k * MR + r] = 0.0f;
+      }
+      out += MR * kc;
+    } else if (!op->ta) {
       const float *src[MR];
       for (int r = 0; r < MR; r++) src[r] = op->a + (long)(i0 + is + (r < rows ? r : 0)) * op->lda + k0;
       for (int k = 0; k < kc; k++)
@@ -52,6 +96,20 @@ static void pack_a(const Operands *op, int i0, int k0, int mc, int kc, float *re
 // Packs rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into NR-column strips: for each strip, kc
 // groups of NR values. Columns past nc are zero.
 static void pack_b(const Operands *op, int k0, int j0, int kc, int nc, float *restrict out) {
+  if (op->conv_b) {
+    // one im2col row at a time (its index decomposition done once), dealt out to the strips
+    int strips = (nc + NR - 1) / NR;
+    for (int k = 0; k < kc; k++) {
+      im2col_row(op->conv_b, op->x, op->n0, k0 + k, j0, nc, op->row, 1);
+      for (int j = nc; j < strips * NR; j++) op->row[j] = 0.0f;
+      for (int st = 0; st < strips; st++) {
+        float *dst = out + ((long)st * kc + k) * NR;
+#pragma clang loop unroll(full)
+        for (int q = 0; q < NV; q++) wasm_v128_store(dst + 4 * q, wasm_v128_load(op->row + st * NR + 4 * q));
+      }
+    }
+    return;
+  }
   for (int js = 0; js < nc; js += NR) {
     int cols = nc - js < NR ? nc - js : NR;
     if (!op->tb) {
@@ -116,15 +174,14 @@ static void micro_kernel(int kc, const float *restrict ap, const float *restrict
   }
 }
 
-// Bytes of scratch `work` that sgemm needs.
-__attribute__((export_name("sgemm_work_floats"))) int sgemm_work_floats(void) { return MC * KC + KC * NC; }
+// Floats of scratch `work` that sgemm needs: packed A block, packed B panel, one implicit B row.
+__attribute__((export_name("sgemm_work_floats"))) int sgemm_work_floats(void) { return MC * KC + KC * NC + NC + NR; }
 
-// C (M x N, row-major, ldc) = op(A) (M x K) * op(B) (K x N), op = transpose when ta / tb.
-// accumulate != 0 adds to C instead of overwriting it.
-__attribute__((export_name("sgemm")))
-void sgemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate, float *work) {
-  Operands op = { a, lda, ta, b, ldb, tb };
+// C (M x N, row-major, ldc) = A (M x K) * B (K x N) for the operands `op`; accumulate != 0 adds to
+// C instead of overwriting it.
+static void gemm(Operands *op, int m, int n, int k, float *c, int ldc, int accumulate, float *work) {
   float *ap = work, *bp = work + MC * KC;
+  op->row = bp + KC * NC;
   if (k == 0) {
     if (!accumulate) for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[(long)i * ldc + j] = 0.0f;
     return;
@@ -133,10 +190,10 @@ void sgemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const f
     int nc = n - jc < NC ? n - jc : NC;
     for (int pc = 0; pc < k; pc += KC) {
       int kc = k - pc < KC ? k - pc : KC;
-      pack_b(&op, pc, jc, kc, nc, bp);
+      pack_b(op, pc, jc, kc, nc, bp);
       for (int ic = 0; ic < m; ic += MC) {
         int mc = m - ic < MC ? m - ic : MC;
-        pack_a(&op, ic, pc, mc, kc, ap);
+        pack_a(op, ic, pc, mc, kc, ap);
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
           for (int ir = 0; ir < mc; ir += MR) {
@@ -147,6 +204,14 @@ void sgemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const f
       }
     }
   }
+}
+
+// C (M x N, row-major, ldc) = op(A) (M x K) * op(B) (K x N), op = transpose when ta / tb.
+// accumulate != 0 adds to C instead of overwriting it.
+__attribute__((export_name("sgemm")))
+void sgemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int accumulate, float *work) {
+  Operands op = { a, lda, ta, b, ldb, tb, 0, 0, 0, 0, 0 };
+  gemm(&op, m, n, k, c, ldc, accumulate, work);
 }
 
 // An optional epilogue applied to a GEMM result, as 4 ints in memory:
@@ -189,39 +254,8 @@ void sgemm_fused(int ta, int tb, int m, int n, int k, const float *a, int lda, c
   epilogue(c, m, n, ldc, epi, col0);
 }
 
-typedef struct {
-  int batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
-} ConvInfo;
-
-static ConvInfo conv_info(const int *p) {
-  ConvInfo ci = { p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14] };
-  return ci;
-}
-
 // Convolutions work on the images [n0, n1) of the batch, so that threads can split a batch
 // between them: every image's output (and input gradient) depends on that image only.
-
-// cols[((n-n0)*OH + oh)*OW + ow][(kh*KW + kw)*C + c] = x[n][ih][iw][c] (0 outside the image)
-static void im2col(const ConvInfo *ci, const float *x, float *cols, int n0, int n1) {
-  const int row = ci->k_h * ci->k_w * ci->in_c;
-  for (int n = n0; n < n1; n++)
-    for (int oh = 0; oh < ci->out_h; oh++)
-      for (int ow = 0; ow < ci->out_w; ow++) {
-        float *dst = cols + ((long)((n - n0) * ci->out_h + oh) * ci->out_w + ow) * row;
-        for (int kh = 0; kh < ci->k_h; kh++) {
-          int ih = oh * ci->stride_h - ci->pad_top + kh * ci->dil_h;
-          for (int kw = 0; kw < ci->k_w; kw++) {
-            int iw = ow * ci->stride_w - ci->pad_left + kw * ci->dil_w;
-            if (ih < 0 || ih >= ci->in_h || iw < 0 || iw >= ci->in_w) {
-              for (int c = 0; c < ci->in_c; c++) *dst++ = 0.0f;
-            } else {
-              const float *src = x + (((long)n * ci->in_h + ih) * ci->in_w + iw) * ci->in_c;
-              for (int c = 0; c < ci->in_c; c++) *dst++ = src[c];
-            }
-          }
-        }
-      }
-}
 
 // dx[n][ih][iw][c] (n in [n0, n1)) = sum of the cols entries im2col copied from it.
 static void col2im(const ConvInfo *ci, const float *cols, float *dx, int n0, int n1) {
@@ -243,12 +277,12 @@ static void col2im(const ConvInfo *ci, const float *cols, float *dx, int n0, int
       }
 }
 
-// Floats of scratch one thread needs to run a conv kernel on `images` images of `params`
-// (im2col buffer + GEMM packing).
+// Floats of scratch one thread needs to run a conv kernel on `images` images of `params`: GEMM
+// packing, plus (with_cols) a col2im buffer for conv2d_backprop_input.
 __attribute__((export_name("conv_work_floats")))
-int conv_work_floats(const int *params, int images) {
+int conv_work_floats(const int *params, int images, int with_cols) {
   ConvInfo ci = conv_info(params);
-  return images * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c + sgemm_work_floats();
+  return (with_cols ? images * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c : 0) + sgemm_work_floats();
 }
 
 // y[n0:n1] of y[N,OH,OW,Cout] = conv(x[N,H,W,Cin], w[KH,KW,Cin,Cout]), then the epilogue `epi`.
@@ -256,10 +290,9 @@ __attribute__((export_name("conv2d")))
 void conv2d(const int *params, const float *x, const float *w, float *y, float *work, int n0, int n1, const int *epi) {
   ConvInfo ci = conv_info(params);
   int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
-  float *cols = work, *gemm = work + (long)m * k;
   float *out = y + (long)n0 * ci.out_h * ci.out_w * ci.out_c;
-  im2col(&ci, x, cols, n0, n1);
-  sgemm(0, 0, m, ci.out_c, k, cols, k, w, ci.out_c, out, ci.out_c, 0, gemm);
+  Operands op = { 0, 0, 0, w, ci.out_c, 0, &ci, 0, x, n0, 0 };
+  gemm(&op, m, ci.out_c, k, out, ci.out_c, 0, work);
   epilogue(out, m, ci.out_c, ci.out_c, epi, 0);
 }
 
@@ -268,8 +301,8 @@ __attribute__((export_name("conv2d_backprop_input")))
 void conv2d_backprop_input(const int *params, const float *dy, const float *w, float *dx, float *work, int n0, int n1) {
   ConvInfo ci = conv_info(params);
   int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
-  float *cols = work, *gemm = work + (long)m * k;
-  sgemm(0, 1, m, k, ci.out_c, dy + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, w, ci.out_c, cols, k, 0, gemm);
+  float *cols = work + sgemm_work_floats();
+  sgemm(0, 1, m, k, ci.out_c, dy + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, w, ci.out_c, cols, k, 0, work);
   col2im(&ci, cols, dx, n0, n1);
 }
 
@@ -279,11 +312,13 @@ __attribute__((export_name("conv2d_backprop_filter_part")))
 void conv2d_backprop_filter_part(const int *params, const float *x, const float *dy, float *dwt, float *work, int n0, int n1) {
   ConvInfo ci = conv_info(params);
   int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
-  float *cols = work, *gemm = work + (long)m * k;
-  im2col(&ci, x, cols, n0, n1);
-  // dw^T [Cout, K] = dy^T cols: both operands are then packed from contiguous rows, which is
-  // about twice as fast as packing cols^T; conv2d_backprop_filter_sum transposes.
-  sgemm(1, 0, ci.out_c, k, m, dy + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, cols, k, dwt, k, 0, gemm);
+  // dw^T [Cout, K] = dy^T cols: both operands are then packed from contiguous rows, about twice
+  // as fast as packing cols^T; conv2d_backprop_filter_sum transposes. cols is written out here
+  // (reading it from x while packing B, as conv2d does for A, measured slower: B panels are
+  // packed once per column strip, so the index arithmetic repeats).
+  float *cols = work + sgemm_work_floats();
+  for (int row = 0; row < m; row++) im2col_row(&ci, x, n0, row, 0, k, cols + (long)row * k, 1);
+  sgemm(1, 0, ci.out_c, k, m, dy + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, cols, k, dwt, k, 0, work);
 }
 
 // dw[KH,KW,Cin,Cout] = sum of `parts` consecutive dwt[Cout, KH*KW*Cin] shares, transposed.

@@ -42,7 +42,7 @@ interface Exports {
   sgemm_work_floats(): number;
   sgemm: KernelFn;
   sgemm_fused: KernelFn;
-  conv_work_floats(params: number, images: number): number;
+  conv_work_floats(params: number, images: number, withCols: number): number;
   conv2d: KernelFn;
   conv2d_backprop_input: KernelFn;
   conv2d_backprop_filter_part: KernelFn;
@@ -256,7 +256,7 @@ export class WasmKernels {
     const params = this.params(g);
     const [pp = 0] = this.layout([params.length]);
     new Int32Array(this.memory.buffer, pp, params.length).set(params);
-    const work = this.exports.conv_work_floats(pp, images);
+    const work = this.exports.conv_work_floats(pp, images, kind === "conv2d" ? 0 : 1);
     // the full layout starts at the same offset, so the params written above stay in place
     // (growing the memory keeps its contents); the filter gradient has one output per thread
     const outs = kind === "conv2d_backprop_filter_part" ? Math.max(1, ranges.length) : 1;
