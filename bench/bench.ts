@@ -2,15 +2,29 @@
 // and vs PyTorch on the same machine in the same run. Writes docs/benchmarks.md.
 //   npm run bench                 full run (a few minutes)
 //   npm run bench -- --quick      fewer repetitions
+//   GEN_MNIST_THREADS=n npm run bench   gen-mnist's kernels (and PyTorch) on n threads instead of every core
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
-import { ConvVAE, DCGAN, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, MlpVAE, VanillaGAN, useBackend, type GenerativeModel } from "../src/index.js";
+import { ConvVAE, DCGAN, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, MlpVAE, VanillaGAN, defaultKernelThreads, setKernelThreads, useBackend, type GenerativeModel } from "../src/index.js";
+import { WasmKernels } from "../src/kernels/module.js";
 
 const quick = process.argv.includes("--quick");
-type Backend = "gen-mnist" | "wasm" | "cpu";
-const BACKENDS: Backend[] = ["gen-mnist", "wasm", "cpu"];
+/** Threads gen-mnist's kernels use by default here (every core unless GEN_MNIST_THREADS says otherwise). */
+const THREADS = defaultKernelThreads();
+/** gen-mnist on every thread, gen-mnist on one thread, tfjs's wasm and cpu backends. */
+type Backend = "gen-mnist" | "gen-mnist-1" | "wasm" | "cpu";
+const BACKENDS: Backend[] = ["gen-mnist", "gen-mnist-1", "wasm", "cpu"];
+
+/** Selects `backend` (and, for gen-mnist, its thread count, with the workers already up). */
+async function select(backend: Backend): Promise<void> {
+  await useBackend(backend === "gen-mnist-1" ? "gen-mnist" : backend);
+  if (backend === "gen-mnist" || backend === "gen-mnist-1") {
+    setKernelThreads(backend === "gen-mnist" ? THREADS : 1);
+    await WasmKernels.get().startThreads();
+  }
+}
 
 /** Median milliseconds of `fn` over `reps` runs after one warm-up run; `undefined` if the warm-up exceeds `budgetMs`. */
 async function time(fn: () => Promise<void>, reps: number, budgetMs: number): Promise<number | undefined> {
@@ -48,16 +62,22 @@ const kernelCases = (): KernelCase[] => {
     { name: "matMul 1024³, Aᵀ", flops: 2 * s ** 3, run: () => tf.matMul(a, b, true, false) },
     { name: `conv2d 64×14×14×64→128 k3`, flops: convFlops, run: () => tf.conv2d(x, w, 1, "same") },
     { name: "conv2d backprop input", flops: convFlops, run: () => tf.conv2dTranspose(dy, w, [conv.n, conv.h, conv.w, conv.cin], 1, "same") },
-    { name: "conv2d backprop filter", flops: convFlops, run: () => tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, 1, "same"), dy)))(w) },
+    {
+      // the kernel alone (a gradient through tf.conv2d would time the forward convolution too)
+      name: "conv2d backprop filter",
+      flops: convFlops,
+      run: () =>
+        tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: w.shape }) as tf.Tensor,
+    },
   ];
 };
 
 async function kernelTable(): Promise<Record<string, Record<Backend, string>>> {
   const table: Record<string, Record<Backend, string>> = {};
   for (const backend of BACKENDS) {
-    await useBackend(backend);
+    await select(backend);
     for (const c of kernelCases()) {
-      const row = (table[c.name] ??= { "gen-mnist": "", wasm: "", cpu: "" });
+      const row = (table[c.name] ??= { "gen-mnist": "", "gen-mnist-1": "", wasm: "", cpu: "" });
       try {
         const ms = await time(async () => {
           const out = c.run();
@@ -90,7 +110,7 @@ const modelCases: ModelCase[] = [
 async function trainingTable(): Promise<Record<string, Partial<Record<Backend, number | string>>>> {
   const table: Record<string, Partial<Record<Backend, number | string>>> = {};
   for (const backend of BACKENDS) {
-    await useBackend(backend);
+    await select(backend);
     for (const m of modelCases) {
       const row = (table[m.name] ??= {});
       if (backend === "cpu" && m.name !== "mlp-gan") {
@@ -115,7 +135,7 @@ async function trainingTable(): Promise<Record<string, Partial<Record<Backend, n
 }
 
 async function samplingTable(): Promise<Record<string, number>> {
-  await useBackend("gen-mnist");
+  await select("gen-mnist");
   const out: Record<string, number> = {};
   for (const [name, make] of [["mlp-gan", () => new VanillaGAN()], ["dcgan", () => new DCGAN()], ["vae", () => new MlpVAE()], ["conv-vae", () => new ConvVAE()]] as const) {
     const model: GenerativeModel = make();
@@ -130,47 +150,84 @@ async function samplingTable(): Promise<Record<string, number>> {
   return out;
 }
 
-function pytorch(threads: number): { torch: string; threads: number } & Record<string, { batch: number; ms: number }> | string {
+type TorchResult = { torch: string; threads: number } & Record<string, { batch: number; ms: number }>;
+
+/**
+ * Runs bench/reference.py on `threads` PyTorch threads. `tuned`: OpenBLAS single-threaded
+ * (OPENBLAS_NUM_THREADS=1), so that PyTorch's own threads are the only ones — its fastest
+ * setting here. Untuned: Debian's default, where OpenBLAS starts a thread per core on top of
+ * PyTorch's (what a user gets out of the box; it oversubscribes the cores).
+ */
+function pytorch(threads: number, tuned: boolean): TorchResult | string {
   // the first interpreter that has torch (Debian's python3-torch installs for /usr/bin/python3)
   const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
   if (python === undefined) return "PyTorch not found; install it with `apt-get install python3-torch libopenblas0-pthread` (Debian) to compare";
-  const run = spawnSync(python, ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "3" : "10"], { encoding: "utf8" });
+  const env = tuned ? { ...process.env, OPENBLAS_NUM_THREADS: "1" } : process.env;
+  const run = spawnSync(python, ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "3" : "10"], { encoding: "utf8", env });
   if (run.status !== 0) return `bench/reference.py failed: ${run.stderr.slice(-300)}`;
-  return JSON.parse(run.stdout) as { torch: string; threads: number } & Record<string, { batch: number; ms: number }>;
+  return JSON.parse(run.stdout) as TorchResult;
 }
 
 const fmt = (v: number | string | undefined): string => (typeof v === "number" ? v.toFixed(0) : v ?? "");
 
-const threads = os.cpus().length;
 const kernels = await kernelTable();
 const training = await trainingTable();
-const torch = pytorch(threads);
+const torch = pytorch(THREADS, true);
+const torchDefault = pytorch(THREADS, false);
+const torch1 = THREADS > 1 ? pytorch(1, true) : torch;
 const sampling = await samplingTable();
 
 const lines: string[] = [];
+/** `a / b` as "1.23x", or "–" when either is not a measurement. */
+const ratio = (a: number | string | undefined, b: number | string | undefined): string => {
+  const r = Number(a) / Number(b);
+  return Number.isFinite(r) && r > 0 ? `${r.toFixed(2)}x` : "–";
+};
 lines.push("# Benchmarks", "");
-lines.push(`Measured by \`npm run bench\`${quick ? " --quick" : ""} on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "unknown CPU"}, ${threads} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, tfjs ${tf.version_core}.`);
-lines.push("All numbers of one table come from one run on one machine; ratios are taken within the run.", "");
-lines.push("## Kernels (GFLOP/s, median, one thread)", "");
-lines.push("| kernel | gen-mnist | tfjs wasm | tfjs cpu | gen-mnist / wasm |", "| --- | --- | --- | --- | --- |");
+lines.push(
+  `Measured by \`npm run bench\`${quick ? " -- --quick" : ""} on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "unknown CPU"}, ` +
+    `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, tfjs ${tf.version_core}; ` +
+    `gen-mnist's kernels on ${THREADS} thread(s) unless a column says 1.`,
+);
+lines.push("All numbers of one table come from one run on one machine; ratios are taken within the run (these machines are noisy: expect ±15% between runs).", "");
+lines.push("## Kernels (GFLOP/s, median)", "");
+lines.push(`| kernel | gen-mnist (${THREADS} threads) | gen-mnist (1 thread) | scaling | tfjs wasm | tfjs cpu | gen-mnist / wasm |`, "| --- | --- | --- | --- | --- | --- | --- |");
 for (const [name, row] of Object.entries(kernels)) {
-  const ratio = Number(row["gen-mnist"]) / Number(row.wasm);
-  lines.push(`| ${name} | ${row["gen-mnist"]} | ${row.wasm} | ${row.cpu} | ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : "–"} |`);
+  lines.push(`| ${name} | ${row["gen-mnist"]} | ${row["gen-mnist-1"]} | ${ratio(row["gen-mnist"], row["gen-mnist-1"])} | ${row.wasm} | ${row.cpu} | ${ratio(row["gen-mnist"], row.wasm)} |`);
 }
 lines.push("", "## Training step (ms per step, median; images/s in brackets)", "");
+lines.push(
+  "PyTorch runs the same layers, optimizer and batch (`bench/reference.py`). *Tuned*: OpenBLAS single-threaded " +
+    "(`OPENBLAS_NUM_THREADS=1`) so PyTorch's own threads are the only ones, its fastest setting here. *Default*: Debian's " +
+    "out-of-the-box setting, where OpenBLAS adds a thread per core on top of PyTorch's and oversubscribes the cores " +
+    "(the setting the performance issue measured).",
+  "",
+);
 const torchOk = typeof torch !== "string";
-lines.push(`| model | batch | gen-mnist | tfjs wasm | tfjs cpu |${torchOk ? ` PyTorch ${torch.torch} (${torch.threads} threads) | gen-mnist / PyTorch |` : ""}`);
-lines.push(`| --- | --- | --- | --- | --- |${torchOk ? " --- | --- |" : ""}`);
+const defaultOk = typeof torchDefault !== "string";
+const torch1Ok = typeof torch1 !== "string" && THREADS > 1;
+lines.push(
+  `| model | batch | gen-mnist (${THREADS} threads) | gen-mnist (1 thread) | tfjs wasm | tfjs cpu |` +
+    (torchOk ? ` PyTorch ${torch.torch}, tuned (${torch.threads} threads) | gen-mnist / PyTorch tuned |` : "") +
+    (defaultOk ? ` PyTorch, default (${torchDefault.threads} threads) | gen-mnist / PyTorch default |` : "") +
+    (torch1Ok ? " PyTorch, tuned (1 thread) | gen-mnist / PyTorch, 1 thread each |" : ""),
+);
+lines.push(`| --- | --- | --- | --- | --- | --- |${torchOk ? " --- | --- |" : ""}${defaultOk ? " --- | --- |" : ""}${torch1Ok ? " --- | --- |" : ""}`);
 for (const m of modelCases) {
   const row = training[m.name] ?? {};
   const cell = (v: number | string | undefined): string => (typeof v === "number" ? `${v.toFixed(0)} (${Math.round((m.batch * 1000) / v)})` : fmt(v));
   const ref = torchOk ? torch[m.name]?.ms : undefined;
-  const ours = row["gen-mnist"];
-  const ratio = typeof ours === "number" && ref !== undefined ? `${(ours / ref).toFixed(2)}x` : "–";
-  lines.push(`| ${m.name} | ${m.batch} | ${cell(ours)} | ${cell(row.wasm)} | ${cell(row.cpu)} |${torchOk ? ` ${ref === undefined ? "" : cell(ref)} | ${ratio} |` : ""}`);
+  const refDefault = defaultOk ? torchDefault[m.name]?.ms : undefined;
+  const ref1 = torch1Ok ? torch1[m.name]?.ms : undefined;
+  lines.push(
+    `| ${m.name} | ${m.batch} | ${cell(row["gen-mnist"])} | ${cell(row["gen-mnist-1"])} | ${cell(row.wasm)} | ${cell(row.cpu)} |` +
+      (torchOk ? ` ${cell(ref)} | ${ratio(row["gen-mnist"], ref)} |` : "") +
+      (defaultOk ? ` ${cell(refDefault)} | ${ratio(row["gen-mnist"], refDefault)} |` : "") +
+      (torch1Ok ? ` ${cell(ref1)} | ${ratio(row["gen-mnist-1"], ref1)} |` : ""),
+  );
 }
 if (!torchOk) lines.push("", `PyTorch: ${torch}`);
-lines.push("", "## Sampling (images/s, gen-mnist backend, 1024 images per call)", "");
+lines.push("", `## Sampling (images/s, gen-mnist backend, ${THREADS} threads, 1024 images per call)`, "");
 lines.push("| model | images/s |", "| --- | --- |");
 for (const [name, ips] of Object.entries(sampling)) lines.push(`| ${name} | ${ips} |`);
 lines.push("");

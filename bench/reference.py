@@ -53,12 +53,15 @@ def gan_step(g, d, og, od, x, latent):
 
 
 def time_steps(step, steps):
+    """Median milliseconds per step after two warm-up steps (as bench.ts measures gen-mnist)."""
     step()
     step()
-    start = time.perf_counter()
+    samples = []
     for _ in range(steps):
+        start = time.perf_counter()
         step()
-    return (time.perf_counter() - start) * 1000 / steps
+        samples.append((time.perf_counter() - start) * 1000)
+    return sorted(samples)[len(samples) // 2]
 
 
 def main():
