@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import { GenMnistError, InvalidArgumentError } from "./errors.js";
 import { GEN_MNIST_BACKEND, registerGenMnistBackend } from "./kernels/register.js";
+import { MAX_KERNEL_THREADS, setKernelThreads } from "./kernels/threads.js";
 
 /**
  * A backend request for {@link useBackend}.
@@ -19,6 +20,15 @@ export type BackendRequest = "auto" | "tensorflow" | "gen-mnist" | "wasm" | "cpu
 /** Every value {@link useBackend} accepts, in the order `auto` tries them. */
 export const BACKEND_REQUESTS: readonly BackendRequest[] = ["auto", "tensorflow", "gen-mnist", "wasm", "cpu"];
 
+/** Options of {@link useBackend}. */
+export interface UseBackendOptions {
+  /**
+   * Threads the `gen-mnist` backend's kernels run on (see {@link setKernelThreads}); `"auto"`
+   * (the default) is every core, or `GEN_MNIST_THREADS`. Ignored by other backends.
+   */
+  readonly threads?: number | "auto";
+}
+
 /** One backend package `useBackend` considered and did not use. */
 export interface SkippedBackend {
   /** npm package that would provide it, e.g. `@tensorflow/tfjs-node`. */
@@ -29,6 +39,8 @@ export interface SkippedBackend {
 
 /** What {@link useBackend} chose. */
 export interface BackendSelection {
+  /** Threads the `gen-mnist` backend's kernels use; 1 for other backends (they manage their own). */
+  readonly kernelThreads: number;
   /** tfjs backend name now active (`tf.getBackend()`), e.g. `"tensorflow"`, `"wasm"`, `"cpu"`. */
   readonly backend: string;
   /** npm package that provides it. */
@@ -114,7 +126,8 @@ async function tryCandidate(candidate: Candidate): Promise<string | undefined> {
 }
 
 function describe(selection: Omit<BackendSelection, "summary">): string {
-  const head = `gen-mnist: using tfjs backend '${selection.backend}' (${selection.packageName})`;
+  const threads = selection.backend === GEN_MNIST_BACKEND ? `, ${selection.kernelThreads} kernel thread${selection.kernelThreads === 1 ? "" : "s"}` : "";
+  const head = `gen-mnist: using tfjs backend '${selection.backend}' (${selection.packageName}${threads})`;
   if (selection.skipped.length === 0) return head;
   const why = selection.skipped.map((s) => `${s.packageName}: ${s.reason}`).join("; ");
   return `${head}; skipped ${why}`;
@@ -127,24 +140,34 @@ function describe(selection: Omit<BackendSelection, "summary">): string {
  * (see the README's backend table) and this function loads it by dynamic import.
  *
  * @param request - which backend to use; see {@link BackendRequest}.
+ * @param options - kernel threads for the `gen-mnist` backend.
  * @returns the backend now active, the package it came from and why others were skipped.
  * @throws {@link BackendUnavailableError} when no requested backend can be loaded; the message
  *   names the npm package(s) to install.
- * @throws {@link InvalidArgumentError} when `request` is not one of {@link BACKEND_REQUESTS}.
+ * @throws {@link InvalidArgumentError} when `request` is not one of {@link BACKEND_REQUESTS}, or
+ *   `options.threads` is not a positive integer (up to {@link MAX_KERNEL_THREADS}) or `"auto"`.
  *
  * @example
  * ```ts
  * import { useBackend } from "gen-mnist";
  * const { summary } = await useBackend("auto");
- * console.log(summary); // gen-mnist: using tfjs backend 'wasm' (...); skipped @tensorflow/tfjs-node-gpu: ...
+ * console.log(summary);
+ * // gen-mnist: using tfjs backend 'gen-mnist' (@tensorflow/tfjs-backend-wasm, 2 kernel threads);
+ * // skipped @tensorflow/tfjs-node-gpu: package not installed (npm install @tensorflow/tfjs-node-gpu); ...
+ * await useBackend("gen-mnist", { threads: 1 }); // one thread, e.g. beside other jobs
  * ```
  */
-export async function useBackend(request: BackendRequest = "auto"): Promise<BackendSelection> {
+export async function useBackend(request: BackendRequest = "auto", options: UseBackendOptions = {}): Promise<BackendSelection> {
   if (!(BACKEND_REQUESTS as readonly string[]).includes(request)) {
     throw new InvalidArgumentError(
       `useBackend: unknown backend ${JSON.stringify(request)}; expected one of ` +
         `${BACKEND_REQUESTS.map((b) => `"${b}"`).join(", ")}`,
     );
+  }
+  // validated before anything is loaded, so a bad value fails fast whichever backend wins
+  const threads = options.threads ?? "auto";
+  if (threads !== "auto" && (!Number.isInteger(threads) || threads < 1 || threads > MAX_KERNEL_THREADS)) {
+    throw new InvalidArgumentError(`useBackend: threads must be an integer from 1 to ${MAX_KERNEL_THREADS} or "auto", got ${String(threads)}`);
   }
   const candidates =
     request === "auto"
@@ -154,7 +177,9 @@ export async function useBackend(request: BackendRequest = "auto"): Promise<Back
   for (const candidate of candidates) {
     const reason = await tryCandidate(candidate);
     if (reason === undefined) {
-      const base = { backend: tf.getBackend(), packageName: candidate.packageName, skipped };
+      const backend = tf.getBackend();
+      const kernelThreads = backend === GEN_MNIST_BACKEND ? setKernelThreads(threads) : 1;
+      const base = { backend, packageName: candidate.packageName, skipped, kernelThreads };
       return { ...base, summary: describe(base) };
     }
     skipped.push({ packageName: candidate.packageName, reason });

@@ -11,6 +11,7 @@ export {
   type BackendRequest,
   type BackendSelection,
   type SkippedBackend,
+  type UseBackendOptions,
 } from "./backend.js";
 export {
   parseIdx,

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { BackendUnavailableError, InvalidArgumentError, useBackend, type BackendRequest } from "../src/index.js";
+import { BackendUnavailableError, defaultKernelThreads, getKernelThreads, InvalidArgumentError, useBackend, type BackendRequest } from "../src/index.js";
 
 describe("useBackend", () => {
   it("selects the pure-JS cpu backend", async () => {
@@ -41,6 +41,18 @@ describe("useBackend", () => {
     }
     expect(selection.summary).toContain("using tfjs backend 'gen-mnist'");
     expect(selection.summary).toContain("@tensorflow/tfjs-node: package not installed");
+  });
+
+  it("sets the gen-mnist backend's kernel threads and says how many; other backends report 1", async () => {
+    const one = await useBackend("gen-mnist", { threads: 1 });
+    expect(one.kernelThreads).toBe(1);
+    expect(getKernelThreads()).toBe(1);
+    expect(one.summary).toContain("(@tensorflow/tfjs-backend-wasm, 1 kernel thread)");
+    const auto = await useBackend("gen-mnist");
+    expect(auto.kernelThreads).toBe(defaultKernelThreads());
+    expect(getKernelThreads()).toBe(defaultKernelThreads());
+    expect((await useBackend("cpu", { threads: 3 })).kernelThreads).toBe(1);
+    await expect(useBackend("gen-mnist", { threads: 0 })).rejects.toThrow(/threads must be an integer from 1 to 64 or "auto", got 0/);
   });
 
   it("names the package to install when the native backend is missing", async () => {

@@ -22,14 +22,15 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 const lines = async (path: string): Promise<string[]> => (await readFile(path, "utf8")).split("\n").filter((l) => l !== "");
 
 describe.each([
-  ["mlp-gan", ["generator", "discriminator"], ["dLoss", "gLoss"]],
-  ["vae", ["encoder", "decoder"], ["loss", "reconLoss", "klLoss"]],
-] as const)("gen-mnist train %s --steps 20", (model, networks, lossNames) => {
+  ["mlp-gan", ["generator", "discriminator"], ["dLoss", "gLoss"], [], " kernel thread"],
+  ["vae", ["encoder", "decoder"], ["loss", "reconLoss", "klLoss"], ["--threads", "1"], "1 kernel thread)"],
+] as const)("gen-mnist train %s --steps 20", (model, networks, lossNames, extra, threads) => {
   it("writes every promised file, and sample reads the run", async () => {
     const out = await mkdtemp(join(tmpdir(), `gen-mnist-cli-${model}-`));
     // the default backend ("auto": gen-mnist's kernels here)
-    const run = cli("train", model, "--steps", "20", "--batch-size", "32", "--limit", "1024", "--out", out);
+    const run = cli("train", model, "--steps", "20", "--batch-size", "32", "--limit", "1024", "--out", out, ...extra);
     expect(run.stdout).toContain("using tfjs backend 'gen-mnist'");
+    expect(run.stdout).toContain(threads);
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`run folder ${out}`);
@@ -71,6 +72,7 @@ describe("gen-mnist usage errors", () => {
     [["train", "nope"], /argument 'model'\. Allowed choices are mlp-gan/],
     [["train", "vae", "--epochs", "0"], /--epochs must be an integer >= 1, got '0'/],
     [["train", "vae", "--lr", "fast"], /--lr must be a positive number, got 'fast'/],
+    [["train", "vae", "--threads", "0"], /--threads must be an integer >= 1, got '0'/],
     [["train", "vae", "--bogus"], /unknown option '--bogus'/],
     [["sample"], /missing required argument 'dir'/],
     [["frobnicate"], /unknown command 'frobnicate'/],

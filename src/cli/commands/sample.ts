@@ -23,6 +23,7 @@ interface SampleOptions {
   format: "png" | "idx";
   seed: number;
   backend: BackendRequest;
+  threads?: number;
 }
 
 /** A model folder: `dir` itself, its `model/`, or its latest checkpoint. */
@@ -35,7 +36,7 @@ async function findModelDir(dir: string): Promise<string> {
 }
 
 async function sample(dir: string, opts: SampleOptions): Promise<void> {
-  console.log((await useBackend(opts.backend)).summary);
+  console.log((await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads })).summary);
   const modelDir = await findModelDir(dir);
   const model = await loadModel(modelDir);
   if (opts.label !== undefined && !model.conditional) {
@@ -70,5 +71,6 @@ export function sampleCommand(): Command {
     .addOption(new Option("--format <format>", "png grid or IDX file (uint8, for evaluation)").choices(["png", "idx"]).default("png"))
     .option("--seed <n>", "seed of the latent draw", integer("--seed", 0), 0)
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
+    .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1))
     .action((dir: string, opts: SampleOptions) => sample(dir, opts));
 }

@@ -36,6 +36,7 @@ interface TrainOptions {
   data: string;
   limit?: number;
   backend: BackendRequest;
+  threads?: number;
   out?: string;
   resume: boolean;
   checkpointEvery: number;
@@ -54,7 +55,7 @@ async function readHistory(path: string): Promise<StepRecord[]> {
 
 async function train(name: ModelName, opts: TrainOptions): Promise<void> {
   const out = opts.out ?? join("runs", name);
-  const backend = await useBackend(opts.backend);
+  const backend = await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads });
   console.log(backend.summary);
   const data = await loadData(opts.data, "train", opts.limit);
   console.log(`data: ${data.name}, ${data.size} images`);
@@ -158,6 +159,7 @@ export function trainCommand(): Command {
     .option("--data <name>", "mnist, fashion-mnist or a folder of IDX files", "mnist")
     .option("--limit <n>", "use only the first n training images", integer("--limit", 1))
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
+    .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1))
     .option("--out <dir>", "run folder (default: runs/<model>)")
     .option("--resume", "continue from the latest checkpoint in the run folder", false)
     .option("--checkpoint-every <n>", "save a checkpoint every n epochs", integer("--checkpoint-every", 1), 10)
