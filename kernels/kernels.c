@@ -277,12 +277,28 @@ static void col2im(const ConvInfo *ci, const float *cols, float *dx, int n0, int
       }
 }
 
+// A thread's im2col buffer holds at most this many floats (32 MiB by default): larger batches are
+// done in chunks of images, so the memory a kernel needs does not grow with the batch. In linear
+// memory, so one setting serves every thread's instance.
+static int max_cols_floats = 8 << 20;
+
+// Sets the im2col buffer limit (tests set it small so that every batch is chunked).
+__attribute__((export_name("set_max_cols_floats"))) void set_max_cols_floats(int floats) { max_cols_floats = floats; }
+
+// Images per chunk: as many as fit max_cols_floats, at least one.
+static int cols_chunk(const ConvInfo *ci) {
+  long per_image = (long)ci->out_h * ci->out_w * ci->k_h * ci->k_w * ci->in_c;
+  long chunk = per_image > 0 ? max_cols_floats / per_image : 1;
+  return chunk < 1 ? 1 : (int)chunk;
+}
+
 // Floats of scratch one thread needs to run a conv kernel on `images` images of `params`: GEMM
 // packing, plus (with_cols) a col2im buffer for conv2d_backprop_input.
 __attribute__((export_name("conv_work_floats")))
 int conv_work_floats(const int *params, int images, int with_cols) {
   ConvInfo ci = conv_info(params);
-  return (with_cols ? images * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c : 0) + sgemm_work_floats();
+  int chunk = cols_chunk(&ci);
+  return (with_cols ? (images < chunk ? images : chunk) * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c : 0) + sgemm_work_floats();
 }
 
 // y[n0:n1] of y[N,OH,OW,Cout] = conv(x[N,H,W,Cin], w[KH,KW,Cin,Cout]), then the epilogue `epi`.
@@ -300,10 +316,14 @@ void conv2d(const int *params, const float *x, const float *w, float *y, float *
 __attribute__((export_name("conv2d_backprop_input")))
 void conv2d_backprop_input(const int *params, const float *dy, const float *w, float *dx, float *work, int n0, int n1) {
   ConvInfo ci = conv_info(params);
-  int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
+  int k = ci.k_h * ci.k_w * ci.in_c, chunk = cols_chunk(&ci);
   float *cols = work + sgemm_work_floats();
-  sgemm(0, 1, m, k, ci.out_c, dy + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, w, ci.out_c, cols, k, 0, work);
-  col2im(&ci, cols, dx, n0, n1);
+  for (int a = n0; a < n1; a += chunk) {
+    int b = n1 - a < chunk ? n1 : a + chunk;
+    int m = (b - a) * ci.out_h * ci.out_w;
+    sgemm(0, 1, m, k, ci.out_c, dy + (long)a * ci.out_h * ci.out_w * ci.out_c, ci.out_c, w, ci.out_c, cols, k, 0, work);
+    col2im(&ci, cols, dx, a, b);
+  }
 }
 
 // The images [n0, n1)'s share of the filter gradient, transposed: dwt[Cout, KH*KW*Cin], from
@@ -311,14 +331,18 @@ void conv2d_backprop_input(const int *params, const float *dy, const float *w, f
 __attribute__((export_name("conv2d_backprop_filter_part")))
 void conv2d_backprop_filter_part(const int *params, const float *x, const float *dy, float *dwt, float *work, int n0, int n1) {
   ConvInfo ci = conv_info(params);
-  int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
+  int k = ci.k_h * ci.k_w * ci.in_c, chunk = cols_chunk(&ci);
   // dw^T [Cout, K] = dy^T cols: both operands are then packed from contiguous rows, about twice
   // as fast as packing cols^T; conv2d_backprop_filter_sum transposes. cols is written out here
   // (reading it from x while packing B, as conv2d does for A, measured slower: B panels are
   // packed once per column strip, so the index arithmetic repeats).
   float *cols = work + sgemm_work_floats();
-  for (int row = 0; row < m; row++) im2col_row(&ci, x, n0, row, 0, k, cols + (long)row * k, 1);
-  sgemm(1, 0, ci.out_c, k, m, dy + (long)n0 * ci.out_h * ci.out_w * ci.out_c, ci.out_c, cols, k, dwt, k, 0, work);
+  for (int a = n0; a < n1; a += chunk) {
+    int b = n1 - a < chunk ? n1 : a + chunk;
+    int m = (b - a) * ci.out_h * ci.out_w;
+    for (int row = 0; row < m; row++) im2col_row(&ci, x, a, row, 0, k, cols + (long)row * k, 1);
+    sgemm(1, 0, ci.out_c, k, m, dy + (long)a * ci.out_h * ci.out_w * ci.out_c, ci.out_c, cols, k, dwt, k, a > n0, work);
+  }
 }
 
 // dw[KH,KW,Cin,Cout] = sum of `parts` consecutive dwt[Cout, KH*KW*Cin] shares, transposed.

@@ -47,6 +47,7 @@ interface Exports {
   conv2d_backprop_input: KernelFn;
   conv2d_backprop_filter_part: KernelFn;
   conv2d_backprop_filter_sum(params: number, parts: number, count: number, dw: number): void;
+  set_max_cols_floats(floats: number): void;
   __heap_base: WebAssembly.Global;
 }
 
@@ -119,6 +120,19 @@ export class WasmKernels {
   async startThreads(): Promise<number> {
     this.threadCount();
     return 1 + (await (this.pool?.whenReady() ?? Promise.resolve(0)));
+  }
+
+  /**
+   * Limits each thread's im2col buffer to `floats` (default 8 Mi floats, 32 MiB); convolutions of
+   * more images run in chunks. Tests set it tiny so that every batch is chunked.
+   */
+  setColsLimit(floats: number): void {
+    this.exports.set_max_cols_floats(floats);
+  }
+
+  /** Bytes of WebAssembly memory the kernels hold (it grows to the largest call so far). */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
   }
 
   /** Kernel calls worker threads have run so far (0 without a pool). */

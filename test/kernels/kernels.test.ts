@@ -34,10 +34,14 @@ function expectClose(want: Float32Array[], got: Float32Array[]): void {
   });
 }
 
+/** kernels.c's default im2col limit per thread, in floats. */
+const DEFAULT_COLS_LIMIT = 8 << 20;
+
 const values = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 2);
 
 // Once on one thread, once on three with every kernel split however small (so every split path
-// runs: rows, columns, uneven image ranges, more threads than images).
+// runs: rows, columns, uneven image ranges, more threads than images) and convolutions done one
+// image at a time (the chunking that bounds their memory on large batches).
 describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
   let previousMinFlops = 0;
   let workerCallsBefore = 0;
@@ -46,10 +50,12 @@ describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
     previousMinFlops = setMinFlopsPerThread(threads > 1 ? 0 : Number.POSITIVE_INFINITY);
     expect(await WasmKernels.get().startThreads()).toBe(threads);
     workerCallsBefore = WasmKernels.get().workerCalls;
+    if (threads > 1) WasmKernels.get().setColsLimit(1);
   });
   afterAll(() => {
     setKernelThreads("auto");
     setMinFlopsPerThread(previousMinFlops);
+    WasmKernels.get().setColsLimit(DEFAULT_COLS_LIMIT);
   });
 
   describe("gen-mnist GEMM kernels match tfjs cpu", () => {
