@@ -358,3 +358,48 @@ void conv2d_backprop_filter_sum(const int *params, const float *dwt, int parts, 
       dw[(long)i * ci.out_c + o] = sum;
     }
 }
+
+// Elementwise kernels on [n0, n1) of flat arrays (threads split the range), all with the same
+// signature: up to three inputs a, b, c, the output y, the range, and one int parameter.
+
+// y = a > 0 ? a : alpha * a, alpha = the float whose bits are `param`
+__attribute__((export_name("leaky_relu")))
+void leaky_relu(const float *a, const void *b, const void *c, float *y, int n0, int n1, int param) {
+  (void)b; (void)c;
+  float alpha = __builtin_bit_cast(float, param);
+  v128_t va = wasm_f32x4_splat(alpha), zero = wasm_f32x4_splat(0);
+  int i = n0;
+  for (; i + 4 <= n1; i += 4) {
+    v128_t v = wasm_v128_load(a + i);
+    wasm_v128_store(y + i, wasm_v128_bitselect(v, wasm_f32x4_mul(v, va), wasm_f32x4_gt(v, zero)));
+  }
+  for (; i < n1; i++) y[i] = a[i] > 0 ? a[i] : alpha * a[i];
+}
+
+// y = a > b as one byte (1 or 0) per element; b is one value when `param` is 1, else one per element
+__attribute__((export_name("greater")))
+void greater(const float *a, const float *b, const void *c, unsigned char *y, int n0, int n1, int param) {
+  (void)c;
+  for (int i = n0; i < n1; i++) y[i] = a[i] > (param ? b[0] : b[i]);
+}
+
+// y = a ? b : c, with one byte of a per element
+__attribute__((export_name("select_f32")))
+void select_f32(const unsigned char *a, const float *b, const float *c, float *y, int n0, int n1, int param) {
+  (void)param;
+  for (int i = n0; i < n1; i++) y[i] = a[i] ? b[i] : c[i];
+}
+
+// y[j] = sum over rows r of a[r * cols + j], for the columns [c0, c1): tfjs's Sum over every axis
+// but the last (a bias gradient), which tfjs's wasm backend does by transposing first.
+__attribute__((export_name("column_sums")))
+void column_sums(const float *a, int rows, int cols, float *y, int c0, int c1) {
+  // row by row, so memory is read in order; each column still sums its rows first to last
+  for (int j = c0; j < c1; j++) y[j] = 0.0f;
+  for (int r = 0; r < rows; r++) {
+    const float *row = a + (long)r * cols;
+    int j = c0;
+    for (; j + 4 <= c1; j += 4) wasm_v128_store(y + j, wasm_f32x4_add(wasm_v128_load(y + j), wasm_v128_load(row + j)));
+    for (; j < c1; j++) y[j] += row[j];
+  }
+}

@@ -48,11 +48,17 @@ interface Exports {
   conv2d_backprop_filter_part: KernelFn;
   conv2d_backprop_filter_sum(params: number, parts: number, count: number, dw: number): void;
   set_max_cols_floats(floats: number): void;
+  leaky_relu: KernelFn;
+  greater: KernelFn;
+  select_f32: KernelFn;
+  column_sums: KernelFn;
   __heap_base: WebAssembly.Global;
 }
 
 /** The functions threads run, in the order {@link KernelCall.fn} indexes them. */
-const THREADED = ["sgemm", "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part"] as const;
+const THREADED = [
+  "sgemm", "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums",
+] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
 
@@ -192,7 +198,7 @@ export class WasmKernels {
     ints[0] = bias === undefined ? 0 : biasAt;
     ints[1] = bias === undefined ? 0 : bias.length;
     ints[2] = ACTIVATION_CODES[epilogue.activation];
-    ints[3] = new Int32Array(Float32Array.of(epilogue.alpha).buffer)[0] ?? 0;
+    ints[3] = floatBits(epilogue.alpha);
     return at;
   }
 
@@ -317,4 +323,62 @@ export class WasmKernels {
     this.exports.conv2d_backprop_filter_sum(params, out, parts, extra);
     return this.f32(extra, length);
   }
+
+  /**
+   * Copies up to three `inputs` in, lays out an output of `outBytes`, and runs
+   * `fn(a, b, c, out, start, end, param)` on ranges of `length` elements split between threads.
+   * @returns the output's byte offset.
+   */
+  private elementwise(fn: Threaded, length: number, inputs: readonly (Float32Array | Uint8Array)[], outBytes: number, param = 0): number {
+    const ranges = splitRange(length, threadsFor(length * 4, this.threadCount()), 16);
+    const offsets = this.layout([...inputs.map((a) => Math.ceil(a.byteLength / 4)), Math.ceil(outBytes / 4)]);
+    inputs.forEach((a, i) => new Uint8Array(this.memory.buffer, offsets[i], a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+    const out = offsets[inputs.length] ?? 0;
+    const pointers = [0, 1, 2].map((i) => (i < inputs.length ? (offsets[i] ?? 0) : 0));
+    this.run(ranges.map(([s, e]) => ({ fn: fnIndex(fn), args: [...pointers, out, s, e, param] })));
+    return out;
+  }
+
+  /**
+   * `x > 0 ? x : alpha * x`, elementwise (tfjs's wasm LeakyRelu is several times slower).
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  leakyRelu(x: Float32Array, alpha: number): Float32Array {
+    const out = this.elementwise("leaky_relu", x.length, [x], x.byteLength, floatBits(alpha));
+    return this.f32(out, x.length);
+  }
+
+  /**
+   * `a > b` elementwise as bytes (1 or 0), `b` one value or one per element of `a`.
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  greater(a: Float32Array, b: Float32Array): Uint8Array {
+    const out = this.elementwise("greater", a.length, [a, b], a.length, b.length === 1 ? 1 : 0);
+    return new Uint8Array(this.memory.buffer, out, a.length);
+  }
+
+  /**
+   * `condition ? t : e` elementwise (one byte of `condition` per element).
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  select(condition: Uint8Array, t: Float32Array, e: Float32Array): Float32Array {
+    const out = this.elementwise("select_f32", t.length, [condition, t, e], t.byteLength);
+    return this.f32(out, t.length);
+  }
+
+  /**
+   * Sums of the columns of a row-major `[rows, cols]` matrix (tfjs's Sum over every axis but the
+   * last), the columns split between threads.
+   * @returns `cols` sums: a view of the kernels' memory, valid until the next call.
+   */
+  columnSums(a: Float32Array, rows: number, cols: number): Float32Array {
+    const ranges = splitRange(cols, cols >= 32 ? threadsFor(a.length * 4, this.threadCount()) : 1, 16);
+    const [pa = 0, py = 0] = this.layout([a.length, cols]);
+    this.f32(pa, a.length).set(a);
+    this.run(ranges.map(([s, e]) => ({ fn: fnIndex("column_sums"), args: [pa, rows, cols, py, s, e] })));
+    return this.f32(py, cols);
+  }
 }
+
+/** The bits of `value` as a float32, as an int32 (how the kernels take float arguments). */
+const floatBits = (value: number): number => new Int32Array(Float32Array.of(value).buffer)[0] ?? 0;

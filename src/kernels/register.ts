@@ -4,7 +4,12 @@ import { WasmKernels, type ConvGeometry, type KernelActivation, type KernelEpilo
 /** Name of the tfjs backend gen-mnist registers: tfjs's wasm backend with gen-mnist's GEMM and convolution kernels. */
 export const GEN_MNIST_BACKEND = "gen-mnist";
 
-/** The kernels gen-mnist replaces; every other kernel is tfjs's wasm one. */
+/**
+ * The kernels gen-mnist replaces; every other kernel is tfjs's wasm one. Besides GEMM and
+ * convolutions: LeakyRelu and the Greater / Select of its gradient, which tfjs's wasm backend runs
+ * several times slower than a plain loop (they were a tenth of a DCGAN step), and Sum over every
+ * axis but the last (bias gradients), which it computes by transposing first.
+ */
 export const GEN_MNIST_KERNELS = [
   "BatchMatMul",
   "_FusedMatMul",
@@ -12,6 +17,10 @@ export const GEN_MNIST_KERNELS = [
   "FusedConv2D",
   "Conv2DBackpropInput",
   "Conv2DBackpropFilter",
+  "LeakyRelu",
+  "Greater",
+  "Select",
+  "Sum",
 ] as const;
 
 interface WasmBackendLike {
@@ -24,11 +33,14 @@ type Activation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" | "sigmoid" 
 
 const read = (backend: WasmBackendLike, t: tf.TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
 
-function output(backend: WasmBackendLike, shape: number[], values: Float32Array): tf.TensorInfo {
-  const out = backend.makeOutput(shape, "float32");
-  (backend.typedArrayFromHeap(out) as Float32Array).set(values);
+function output(backend: WasmBackendLike, shape: number[], values: Float32Array | Uint8Array): tf.TensorInfo {
+  const out = backend.makeOutput(shape, values instanceof Uint8Array ? "bool" : "float32");
+  (backend.typedArrayFromHeap(out) as Float32Array | Uint8Array).set(values);
   return out;
 }
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const size = (t: tf.TensorInfo): number => t.shape.reduce((a, b) => a * b, 1);
 
 /**
  * Adds a bias (scalar or per last-axis channel) and applies an activation, in place: the
@@ -194,6 +206,34 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     const info = conv2dInfo(x.shape, filterShape, { ...attrs, dilations: 1 });
     if (degenerate(info)) return undefined;
     return output(backend, filterShape, WasmKernels.get().conv2dBackpropFilter(convGeometry(info), read(backend, x), read(backend, dy)));
+  },
+  LeakyRelu: ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (!isFloat(x)) return undefined;
+    return output(backend, x.shape, WasmKernels.get().leakyRelu(read(backend, x), Number(attrs.alpha ?? 0.2)));
+  },
+  Greater: ({ inputs, backend }) => {
+    // float tensors of one shape, or compared with one value (x > 0 in LeakyRelu's gradient)
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (!isFloat(a, b) || !(sameShape(a.shape, b.shape) || size(b) === 1)) return undefined;
+    return output(backend, a.shape, WasmKernels.get().greater(read(backend, a), read(backend, b)));
+  },
+  Sum: ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const rank = x.shape.length;
+    // tfjs's own parsing: null means every axis, negative ones count from the end
+    const axes = new Set(tf.util.parseAxisParam((attrs.axis ?? null) as unknown as number | number[], x.shape));
+    // only every axis but the last (the bias gradient of a dense or conv layer)
+    if (!isFloat(x) || rank < 2 || axes.size !== rank - 1 || axes.has(rank - 1)) return undefined;
+    const cols = x.shape[rank - 1] ?? 0;
+    const sums = WasmKernels.get().columnSums(read(backend, x), size(x) / Math.max(1, cols), cols);
+    return output(backend, attrs.keepDims === true ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols], sums);
+  },
+  Select: ({ inputs, backend }) => {
+    const { condition, t, e } = inputs as { condition: tf.TensorInfo; t: tf.TensorInfo; e: tf.TensorInfo };
+    if (condition.dtype !== "bool" || !isFloat(t, e) || !sameShape(condition.shape, t.shape) || !sameShape(t.shape, e.shape)) return undefined;
+    const values = WasmKernels.get().select(backend.typedArrayFromHeap(condition) as Uint8Array, read(backend, t), read(backend, e));
+    return output(backend, t.shape, values);
   },
 };
 

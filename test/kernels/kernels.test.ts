@@ -170,6 +170,58 @@ describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
     });
   });
 
+  describe("gen-mnist elementwise kernels match tfjs cpu", () => {
+    it("leakyRelu, greater (same shape or against one value), select and leakyRelu's gradient (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer(),
+          async (shape, alpha, seed) => {
+            const n = shape.reduce((a, b) => a * b, 1);
+            const [want, got] = await onBoth(() => {
+              const x = tf.tensor(values(n, seed), shape);
+              const y = tf.tensor(values(n, seed + 1), shape);
+              const dx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, alpha), y)))(x);
+              return [tf.leakyRelu(x, alpha), tf.cast(tf.greater(x, y), "float32"), tf.cast(tf.greater(x, 0.5), "float32"), tf.where(tf.greater(x, y), x, y), dx];
+            });
+            expectClose(want, got);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it("sum over every axis but the last (a bias gradient), keepDims or not, and other sums (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 2, maxLength: 4 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.integer(),
+          async (lead, cols, keepDims, seed) => {
+            const shape = [...lead, cols];
+            const rank = shape.length;
+            const [want, got] = await onBoth(() => {
+              // positive values: a sum with cancellation is ill-conditioned, whichever kernel adds it up
+              const x = tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed).map(Math.abs), shape);
+              const allButLast = Array.from({ length: rank - 1 }, (_, i) => i);
+              return [
+                tf.sum(x, allButLast, keepDims),
+                tf.sum(x, allButLast.map((a) => a - rank).reverse(), keepDims), // negative axes, any order
+                tf.sum(x, [0], keepDims), // not ours: tfjs's kernel
+                tf.sum(x),
+              ];
+            });
+            expectClose(want, got);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it("leakyRelu keeps NaN and the sign of zero", async () => {
+      const [want, got] = await onBoth(() => tf.leakyRelu(tf.tensor1d([Number.NaN, -0, 0, -3, 3]), 0.1));
+      expect(Array.from(got[0] ?? [])).toEqual(Array.from(want[0] ?? []));
+      expect(Object.is(got[0]?.[1], -0)).toBe(true);
+    });
+  });
+
   it(threads > 1 ? "worker threads computed part of every result above" : "no worker thread was used", () => {
     const used = WasmKernels.get().workerCalls - workerCallsBefore;
     if (threads > 1) expect(used).toBeGreaterThan(0);
