@@ -78,8 +78,8 @@ export class WasmKernels {
   private readonly exports: Exports;
   private readonly heapBase: number;
   private pool: KernelThreadPool | undefined;
-  /** Threads the current pool was made for (1: no pool). */
-  private threads = 1;
+  /** Threads the current pool was made for: its workers and the calling thread (1: no pool). */
+  private poolThreads = 1;
   /** First byte after the worker stacks: where {@link WasmKernels.layout} starts. */
   private dataStart: number;
 
@@ -101,21 +101,22 @@ export class WasmKernels {
     return WasmKernels.shared;
   }
 
-  /** Threads the kernels use now; (re)starts the worker pool when {@link getKernelThreads} changed. */
+  /**
+   * Threads the kernels use now ({@link getKernelThreads}). The worker pool only ever grows: a
+   * lower count uses fewer of its workers, so switching back and forth costs nothing (a fresh
+   * worker would also start on unoptimised code).
+   */
   private threadCount(): number {
     const wanted = getKernelThreads();
-    if (wanted !== this.threads) {
+    if (wanted > this.poolThreads) {
       this.pool?.terminate();
-      this.pool = undefined;
-      this.threads = wanted;
+      this.poolThreads = wanted;
       const stacks = Array.from({ length: wanted - 1 }, (_, i) => align16(this.heapBase) + (i + 1) * WORKER_STACK_BYTES);
       this.dataStart = align16(this.heapBase) + (wanted - 1) * WORKER_STACK_BYTES;
       this.ensure(this.dataStart);
-      if (wanted > 1) {
-        this.pool = new KernelThreadPool(this.module, this.memory, stacks, THREADED, (call) => this.execute(call));
-      }
+      this.pool = new KernelThreadPool(this.module, this.memory, stacks, THREADED, (call) => this.execute(call));
     }
-    return this.threads;
+    return wanted;
   }
 
   /**
@@ -124,8 +125,8 @@ export class WasmKernels {
    * @returns the threads ready to run kernels, the calling thread included.
    */
   async startThreads(): Promise<number> {
-    this.threadCount();
-    return 1 + (await (this.pool?.whenReady() ?? Promise.resolve(0)));
+    const threads = this.threadCount();
+    return Math.min(threads, 1 + (await (this.pool?.whenReady() ?? Promise.resolve(0))));
   }
 
   /**
