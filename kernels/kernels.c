@@ -277,10 +277,10 @@ static void col2im(const ConvInfo *ci, const float *cols, float *dx, int n0, int
       }
 }
 
-// A thread's im2col buffer holds at most this many floats (32 MiB by default): larger batches are
+// A thread's im2col buffer holds at most this many floats (4 MiB by default): larger batches are
 // done in chunks of images, so the memory a kernel needs does not grow with the batch. In linear
 // memory, so one setting serves every thread's instance.
-static int max_cols_floats = 8 << 20;
+static int max_cols_floats = 1 << 20;
 
 // Sets the im2col buffer limit (tests set it small so that every batch is chunked).
 __attribute__((export_name("set_max_cols_floats"))) void set_max_cols_floats(int floats) { max_cols_floats = floats; }

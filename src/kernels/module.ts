@@ -130,7 +130,7 @@ export class WasmKernels {
   }
 
   /**
-   * Limits each thread's im2col buffer to `floats` (default 8 Mi floats, 32 MiB); convolutions of
+   * Limits each thread's im2col buffer to `floats` (default 1 Mi floats, 4 MiB); convolutions of
    * more images run in chunks. Tests set it tiny so that every batch is chunked.
    */
   setColsLimit(floats: number): void {

@@ -35,7 +35,7 @@ function expectClose(want: Float32Array[], got: Float32Array[]): void {
 }
 
 /** kernels.c's default im2col limit per thread, in floats. */
-const DEFAULT_COLS_LIMIT = 8 << 20;
+const DEFAULT_COLS_LIMIT = 1 << 20;
 
 const values = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 2);
 

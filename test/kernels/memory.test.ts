@@ -16,7 +16,7 @@ describe("gen-mnist kernel memory", () => {
     await Promise.all([dx.data(), dw.data()]);
     // unchunked, the im2col buffers alone would be batch * 14 * 14 * 288 floats = 115 MiB
     const inputsAndOutputs = 4 * (x.size + dy.size + dx.size + w.size + dw.size);
-    const colsLimit = 8 * 2 ** 20 * 4; // per thread
+    const colsLimit = 2 ** 20 * 4; // per thread
     expect(WasmKernels.get().memoryBytes).toBeLessThan(inputsAndOutputs + 2 * colsLimit + 16 * 2 ** 20);
     // the first images' input gradient equals that of a batch of two (one chunk, no chunking)
     const dyHead = tf.slice(dy, [0, 0, 0, 0], [2, 14, 14, 64]);
