@@ -85,7 +85,7 @@ export type {
   HeadSpec,
   NetworkSpec,
 } from "./nn/spec.js";
-export { buildNetwork, withoutFinalActivation, countTrainableParams, trainableVariables, NetworkShapeError } from "./nn/build.js";
+export { buildNetwork, withoutFinalActivation, countTrainableParams, trainableVariables, NetworkShapeError, type BuildNetworkOptions } from "./nn/build.js";
 export { createOptimizer, type OptimizerSpec, type AdamSpec, type RmsPropSpec, type SgdSpec } from "./nn/optimizer.js";
 export type { GenerativeModel, StepLosses, TrainBatch, SampleOptions } from "./nn/model.js";
 export {

@@ -110,7 +110,9 @@ export interface GANConfig {
    */
   readonly batchSize?: number;
   /**
-   * Seed of the latent draws of training steps.
+   * Seed of the starting weights (see {@link BuildNetworkOptions.seed}) and of the latent draws
+   * of training steps: two models built with one seed start and train alike (tfjs-layers dropout
+   * aside, which draws from `Math.random`). Give each run of a study its own seed.
    * @defaultValue 0
    */
   readonly seed?: number;
@@ -247,8 +249,8 @@ export class GAN implements GenerativeModel {
   /** Builds both networks and optimizers from `config` (see {@link GANConfig}). */
   constructor(config: GANConfig = {}) {
     this.config = resolveGANConfig(config);
-    this.generator = buildNetwork(this.config.generator);
-    this.discriminator = buildNetwork(this.config.discriminator);
+    this.generator = buildNetwork(this.config.generator, { seed: this.config.seed });
+    this.discriminator = buildNetwork(this.config.discriminator, { seed: this.config.seed });
     this.generatorOptimizer = createOptimizer(this.config.generatorOptimizer, `GAN '${this.config.name}' generatorOptimizer`);
     this.discriminatorOptimizer = createOptimizer(this.config.discriminatorOptimizer, `GAN '${this.config.name}' discriminatorOptimizer`);
     this.rng = createRng(this.config.seed);

@@ -21,10 +21,32 @@ function describeLayer(spec: LayerSpec): string {
   }
 }
 
-function makeLayer(spec: LayerSpec, name: string): tfl.layers.Layer {
+/** Options of {@link buildNetwork}. */
+export interface BuildNetworkOptions {
+  /**
+   * Seed of the starting weights: every dense and (transposed) convolution kernel is drawn from
+   * tfjs's Glorot-uniform initializer (its default) seeded from this and the layer's name, so a
+   * network built twice with one seed starts from the same weights. Without it, tfjs draws them
+   * from `Math.random`.
+   */
+  readonly seed?: number;
+}
+
+/** A 31-bit seed for the layer `name` of a network built with `seed` (FNV-1a of both). */
+function layerSeed(seed: number, name: string): number {
+  let hash = 0x811c9dc5;
+  for (const ch of `${seed}:${name}`) hash = Math.imul(hash ^ (ch.codePointAt(0) ?? 0), 0x01000193);
+  return (hash >>> 0) & 0x7fffffff;
+}
+
+/** The kernel initializer of layer `name`: tfjs's default (Glorot uniform), seeded when `seed` is set. */
+const kernelInit = (seed: number | undefined, name: string): { kernelInitializer?: ReturnType<typeof tfl.initializers.glorotUniform> } =>
+  seed === undefined ? {} : { kernelInitializer: tfl.initializers.glorotUniform({ seed: layerSeed(seed, name) }) };
+
+function makeLayer(spec: LayerSpec, name: string, seed: number | undefined): tfl.layers.Layer {
   switch (spec.type) {
     case "dense":
-      return tfl.layers.dense({ units: spec.units, useBias: spec.useBias ?? true, name });
+      return tfl.layers.dense({ units: spec.units, useBias: spec.useBias ?? true, name, ...kernelInit(seed, name) });
     case "conv2d":
       return tfl.layers.conv2d({
         filters: spec.filters,
@@ -33,6 +55,7 @@ function makeLayer(spec: LayerSpec, name: string): tfl.layers.Layer {
         padding: spec.padding ?? "same",
         dilationRate: spec.dilationRate ?? 1,
         name,
+        ...kernelInit(seed, name),
       });
     case "conv2dTranspose":
       return tfl.layers.conv2dTranspose({
@@ -41,6 +64,7 @@ function makeLayer(spec: LayerSpec, name: string): tfl.layers.Layer {
         strides: spec.strides ?? 1,
         padding: spec.padding ?? "same",
         name,
+        ...kernelInit(seed, name),
       });
     case "batchNorm":
       return tfl.layers.batchNormalization({ momentum: spec.momentum ?? 0.99, epsilon: spec.epsilon ?? 1e-3, name });
@@ -84,6 +108,7 @@ function applyLayers(
   prefix: string,
   layers: readonly LayerSpec[],
   input: tfl.SymbolicTensor,
+  seed: number | undefined,
   firstIndex = 0,
 ): tfl.SymbolicTensor {
   let x = input;
@@ -93,7 +118,7 @@ function applyLayers(
     try {
       const problem = precheck(spec, x.shape);
       if (problem !== undefined) throw new Error(problem);
-      x = makeLayer(spec, name).apply(x) as tfl.SymbolicTensor;
+      x = makeLayer(spec, name, seed).apply(x) as tfl.SymbolicTensor;
     } catch (err) {
       const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
       throw new NetworkShapeError(
@@ -109,13 +134,13 @@ function applyLayers(
  * is a flatten) gets the label concatenated after flattening; an image input gets it as an extra
  * channel. Returns the joined tensor and how many spec layers it already consumed.
  */
-function conditionInput(spec: NetworkSpec, x: tfl.SymbolicTensor, label: tfl.SymbolicTensor): [tfl.SymbolicTensor, number] {
+function conditionInput(spec: NetworkSpec, x: tfl.SymbolicTensor, label: tfl.SymbolicTensor, seed: number | undefined): [tfl.SymbolicTensor, number] {
   const { condition } = spec;
   if (condition === undefined) return [x, 0];
   const { mode = "onehot", embeddingDim = 50 } = condition;
   const embedded =
     mode === "embedding"
-      ? (tfl.layers.dense({ units: embeddingDim, useBias: false, name: `${spec.name}/label_embedding` }).apply(label) as tfl.SymbolicTensor)
+      ? (tfl.layers.dense({ units: embeddingDim, useBias: false, name: `${spec.name}/label_embedding`, ...kernelInit(seed, `${spec.name}/label_embedding`) }).apply(label) as tfl.SymbolicTensor)
       : label;
   const flattenFirst = spec.layers[0]?.type === "flatten";
   if (spec.inputShape.length === 1 || flattenFirst) {
@@ -125,7 +150,7 @@ function conditionInput(spec: NetworkSpec, x: tfl.SymbolicTensor, label: tfl.Sym
   }
   if (spec.inputShape.length === 3) {
     const [h = 0, w = 0] = spec.inputShape;
-    const plane = tfl.layers.dense({ units: h * w, name: `${spec.name}/label_plane` }).apply(embedded) as tfl.SymbolicTensor;
+    const plane = tfl.layers.dense({ units: h * w, name: `${spec.name}/label_plane`, ...kernelInit(seed, `${spec.name}/label_plane`) }).apply(embedded) as tfl.SymbolicTensor;
     const map = tfl.layers.reshape({ targetShape: [h, w, 1], name: `${spec.name}/label_map` }).apply(plane) as tfl.SymbolicTensor;
     return [tfl.layers.concatenate({ axis: -1, name: `${spec.name}/concat_label` }).apply([x, map]) as tfl.SymbolicTensor, 0];
   }
@@ -140,7 +165,8 @@ function conditionInput(spec: NetworkSpec, x: tfl.SymbolicTensor, label: tfl.Sym
  * {@link NetworkShapeError} naming the network, the layer and the shapes.
  *
  * A conditional spec gets a second input, the one-hot label `[B, numClasses]`; a spec with
- * heads gets one output per head after the trunk's.
+ * heads gets one output per head after the trunk's. With `options.seed`, the starting weights
+ * are the same every time (see {@link BuildNetworkOptions.seed}).
  *
  * @example
  * ```ts
@@ -149,23 +175,24 @@ function conditionInput(spec: NetworkSpec, x: tfl.SymbolicTensor, label: tfl.Sym
  *   inputShape: [16],
  *   layers: [{ type: "dense", units: 784 }, { type: "activation", activation: "tanh" }, { type: "reshape", targetShape: [28, 28, 1] }],
  *   outputShape: [28, 28, 1],
- * });
+ * }, { seed: 1 });
  * ```
  */
-export function buildNetwork(spec: NetworkSpec): tfl.LayersModel {
+export function buildNetwork(spec: NetworkSpec, options: BuildNetworkOptions = {}): tfl.LayersModel {
+  const { seed } = options;
   const input = tfl.input({ shape: [...spec.inputShape], name: `${spec.name}/input` });
   const label =
     spec.condition === undefined
       ? undefined
       : tfl.input({ shape: [spec.condition.numClasses], name: `${spec.name}/label` });
-  const [first, consumed] = label === undefined ? [input, 0] : conditionInput(spec, input, label);
-  const trunk = applyLayers(spec.name, "", spec.layers.slice(consumed), first, consumed);
+  const [first, consumed] = label === undefined ? [input, 0] : conditionInput(spec, input, label, seed);
+  const trunk = applyLayers(spec.name, "", spec.layers.slice(consumed), first, seed, consumed);
   const outputs = [trunk];
   if (spec.heads === undefined) {
     checkShape(spec.name, trunk.shape, spec.outputShape);
   }
   for (const head of spec.heads ?? []) {
-    const out = applyLayers(spec.name, `${head.name}_`, head.layers, trunk);
+    const out = applyLayers(spec.name, `${head.name}_`, head.layers, trunk, seed);
     checkShape(`${spec.name} head '${head.name}'`, out.shape, head.outputShape);
     outputs.push(out);
   }

@@ -75,7 +75,9 @@ export interface VAEConfig {
    */
   readonly batchSize?: number;
   /**
-   * Seed of the reparameterization noise of training steps.
+   * Seed of the starting weights (see {@link BuildNetworkOptions.seed}) and of the
+   * reparameterization noise of training steps: two models built with one seed start and train
+   * alike (tfjs-layers dropout aside). Give each run of a study its own seed.
    * @defaultValue 0
    */
   readonly seed?: number;
@@ -183,8 +185,8 @@ export class VAE implements GenerativeModel {
   /** Builds encoder, decoder and optimizer from `config` (see {@link VAEConfig}). */
   constructor(config: VAEConfig = {}) {
     this.config = resolveVAEConfig(config);
-    this.encoder = buildNetwork(this.config.encoder);
-    this.decoder = buildNetwork(this.config.decoder);
+    this.encoder = buildNetwork(this.config.encoder, { seed: this.config.seed });
+    this.decoder = buildNetwork(this.config.decoder, { seed: this.config.seed });
     this.decoderLogits = withoutFinalActivation(this.decoder);
     this.optimizer = createOptimizer(this.config.optimizer, `VAE '${this.config.name}' optimizer`);
     this.rng = createRng(this.config.seed);

@@ -1,9 +1,53 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildNetwork, countTrainableParams, NetworkShapeError, useBackend, withoutFinalActivation } from "../../src/index.js";
+import { buildNetwork, CGAN, countTrainableParams, DCGAN, NetworkShapeError, useBackend, withoutFinalActivation, type NetworkSpec } from "../../src/index.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
+});
+
+const weightsOf = (model: { getWeights(): tf.Tensor[] }): number[][] => model.getWeights().map((w) => Array.from(w.dataSync()));
+
+describe("seeded starting weights", () => {
+  const spec: NetworkSpec = {
+    name: "seeded",
+    inputShape: [6, 6, 1],
+    layers: [
+      { type: "conv2d", filters: 3, kernelSize: 3 },
+      { type: "conv2dTranspose", filters: 2, kernelSize: 3, strides: 2 },
+      { type: "flatten" },
+      { type: "dense", units: 4 },
+    ],
+    outputShape: [4],
+  };
+
+  it("one seed gives the same weights every time; another seed, other weights", () => {
+    const [a, b, c] = [buildNetwork(spec, { seed: 5 }), buildNetwork(spec, { seed: 5 }), buildNetwork(spec, { seed: 6 })];
+    expect(weightsOf(a)).toEqual(weightsOf(b));
+    const kernels = (m: typeof a): number[][] => weightsOf(m).filter((_, i) => i % 2 === 0); // biases start at 0
+    kernels(a).forEach((w, i) => expect(w).not.toEqual(kernels(c)[i]));
+    // each layer draws its own values: no two kernels of one network start alike
+    const firsts = kernels(a).map((w) => w[0]);
+    expect(new Set(firsts).size).toBe(firsts.length);
+  });
+
+  it("seeded kernels keep tfjs's Glorot-uniform scale", () => {
+    const w = buildNetwork({ name: "g", inputShape: [300], layers: [{ type: "dense", units: 200 }], outputShape: [200] }, { seed: 1 }).getWeights()[0];
+    const values = Array.from(w?.dataSync() ?? []);
+    const limit = Math.sqrt(6 / (300 + 200));
+    expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Math.max(...values.map(Math.abs))).toBeGreaterThan(0.95 * limit);
+  });
+
+  it("models built with one config seed start alike, conditional networks included", () => {
+    const [a, b, c] = [new DCGAN({ seed: 3 }), new DCGAN({ seed: 3 }), new DCGAN({ seed: 4 })];
+    const [d, e] = [new CGAN({ seed: 2 }), new CGAN({ seed: 2 })];
+    expect(weightsOf(a.generator)).toEqual(weightsOf(b.generator));
+    expect(weightsOf(a.discriminator)).toEqual(weightsOf(b.discriminator));
+    expect(weightsOf(a.discriminator)).not.toEqual(weightsOf(c.discriminator));
+    expect(weightsOf(d.discriminator)).toEqual(weightsOf(e.discriminator));
+    for (const model of [a, b, c, d, e]) model.dispose();
+  });
 });
 
 describe("buildNetwork", () => {
