@@ -46,7 +46,7 @@ interface Exports {
   conv2d: KernelFn;
   conv2d_backprop_input: KernelFn;
   conv2d_backprop_filter_part: KernelFn;
-  conv2d_backprop_filter_sum(params: number, parts: number, count: number, dw: number): void;
+  conv2d_backprop_filter_sum(params: number, shares: number, parts: number, dw: number): void;
   set_max_cols_floats(floats: number): void;
   leaky_relu: KernelFn;
   greater: KernelFn;

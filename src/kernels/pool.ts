@@ -153,10 +153,10 @@ export class KernelThreadPool {
     }
     this.workerCalls += sent.length;
     for (const call of local) this.execute(call);
-    for (const slot of sent) this.await(slot, job);
+    for (const slot of sent) this.waitFor(slot, job);
   }
 
-  private await(slot: number, job: number): void {
+  private waitFor(slot: number, job: number): void {
     const at = slot * SLOT_INTS + Field.Done;
     let spins = 0;
     const started = Date.now();
