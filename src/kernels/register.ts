@@ -215,7 +215,8 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
   Greater: ({ inputs, backend }) => {
     // float tensors of one shape, or compared with one value (x > 0 in LeakyRelu's gradient)
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    if (!isFloat(a, b) || !(sameShape(a.shape, b.shape) || size(b) === 1)) return undefined;
+    // (a one-value b of higher rank would broadcast the output to its rank: tfjs's kernel then)
+    if (!isFloat(a, b) || !(sameShape(a.shape, b.shape) || (size(b) === 1 && b.shape.length <= a.shape.length))) return undefined;
     return output(backend, a.shape, WasmKernels.get().greater(read(backend, a), read(backend, b)));
   },
   Sum: ({ inputs, backend, attrs }) => {

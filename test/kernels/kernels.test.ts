@@ -191,7 +191,8 @@ describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
               const x = tf.tensor(values(n, seed), shape);
               const y = tf.tensor(values(n, seed + 1), shape);
               const dx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, alpha), y)))(x);
-              return [tf.leakyRelu(x, alpha), tf.cast(tf.greater(x, y), "float32"), tf.cast(tf.greater(x, 0.5), "float32"), tf.where(tf.greater(x, y), x, y), dx];
+              const higherRank = tf.cast(tf.greater(x, tf.tensor([0.5], [1, 1, 1, 1, 1])), "float32"); // broadcasts to rank 5
+              return [tf.leakyRelu(x, alpha), tf.cast(tf.greater(x, y), "float32"), tf.cast(tf.greater(x, 0.5), "float32"), tf.where(tf.greater(x, y), x, y), dx, higherRank];
             });
             expectClose(want, got);
           },
