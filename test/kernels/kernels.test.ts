@@ -9,15 +9,19 @@ import { setMinFlopsPerThread } from "../../src/kernels/partition.js";
 
 type Op = () => tf.Tensor | tf.Tensor[];
 
+/** Runs `op` on the cpu backend and on gen-mnist's; checks the outputs' shapes and dtypes agree and returns their values. */
 async function onBoth(op: Op): Promise<[Float32Array[], Float32Array[]]> {
   const results: Float32Array[][] = [];
+  const kinds: string[][] = [];
   for (const backend of ["cpu", GEN_MNIST_BACKEND] as const) {
     await useBackend(backend === "cpu" ? "cpu" : "gen-mnist");
     const out = tf.tidy(op);
     const list = Array.isArray(out) ? out : [out];
     results.push(list.map((t) => Float32Array.from(t.dataSync())));
+    kinds.push(list.map((t) => `${t.dtype}[${t.shape.join(",")}]`));
     tf.dispose(list);
   }
+  expect(kinds[1]).toEqual(kinds[0]);
   return [results[0] ?? [], results[1] ?? []];
 }
 
