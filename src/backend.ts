@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import { GenMnistError, InvalidArgumentError } from "./errors.js";
 import { GEN_MNIST_BACKEND, registerGenMnistBackend } from "./kernels/register.js";
-import { MAX_KERNEL_THREADS, setKernelThreads } from "./kernels/threads.js";
+import { checkKernelThreads, setKernelThreads } from "./kernels/threads.js";
 
 /**
  * A backend request for {@link useBackend}.
@@ -166,9 +166,7 @@ export async function useBackend(request: BackendRequest = "auto", options: UseB
   }
   // validated before anything is loaded, so a bad value fails fast whichever backend wins
   const threads = options.threads ?? "auto";
-  if (threads !== "auto" && (!Number.isInteger(threads) || threads < 1 || threads > MAX_KERNEL_THREADS)) {
-    throw new InvalidArgumentError(`useBackend: threads must be an integer from 1 to ${MAX_KERNEL_THREADS} or "auto", got ${String(threads)}`);
-  }
+  checkKernelThreads("useBackend", threads);
   const candidates =
     request === "auto"
       ? [...CANDIDATES.tensorflow, ...CANDIDATES["gen-mnist"], ...CANDIDATES.wasm, ...CANDIDATES.cpu]

@@ -40,7 +40,6 @@ const ACTIVATION_CODES: Record<KernelActivation, number> = { linear: 0, relu: 1,
 
 interface Exports {
   sgemm_work_floats(): number;
-  sgemm: KernelFn;
   sgemm_fused: KernelFn;
   conv_work_floats(params: number, images: number, withCols: number): number;
   conv2d: KernelFn;
@@ -57,7 +56,7 @@ interface Exports {
 
 /** The functions threads run, in the order {@link KernelCall.fn} indexes them. */
 const THREADED = [
-  "sgemm", "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums",
+  "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);

@@ -46,7 +46,11 @@ const size = (t: tf.TensorInfo): number => t.shape.reduce((a, b) => a * b, 1);
  * Adds a bias (scalar or per last-axis channel) and applies an activation, in place: the
  * JavaScript path for the activations the kernels do not fuse themselves (elu, sigmoid, prelu).
  */
-function epilogue(values: Float32Array, channels: number, bias: Float32Array | undefined, activation: Activation, alpha: number, prelu: Float32Array | undefined): void {
+function epilogue(values: Float32Array, channels: number, backend: WasmBackendLike, biasInfo: tf.TensorInfo | undefined, preluInfo: tf.TensorInfo | undefined, attrs: Attrs): void {
+  const bias = biasInfo && read(backend, biasInfo);
+  const prelu = preluInfo && read(backend, preluInfo);
+  const activation = (attrs.activation ?? "linear") as Activation;
+  const alpha = Number(attrs.leakyreluAlpha ?? 0.2);
   if (bias !== undefined) {
     for (let i = 0; i < values.length; i++) values[i] = (values[i] ?? 0) + (bias.length === 1 ? (bias[0] ?? 0) : (bias[i % channels] ?? 0));
   }
@@ -167,9 +171,7 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     if (!perChannel(bias, n) || !perChannel(preluActivationWeights, n)) return undefined;
     const fused = kernelEpilogue(backend, bias, attrs);
     const { values, shape } = matMul(backend, a, b, ta, tb, fused);
-    if (fused === undefined) {
-      epilogue(values, n, bias && read(backend, bias), (attrs.activation ?? "linear") as Activation, Number(attrs.leakyreluAlpha ?? 0.2), preluActivationWeights && read(backend, preluActivationWeights));
-    }
+    if (fused === undefined) epilogue(values, n, backend, bias, preluActivationWeights, attrs);
     return output(backend, shape, values);
   },
   Conv2D: ({ inputs, backend, attrs }) => {
@@ -186,9 +188,7 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     if (degenerate(info) || !perChannel(bias, info.outChannels) || !perChannel(preluActivationWeights, info.outChannels)) return undefined;
     const fused = kernelEpilogue(backend, bias, attrs);
     const values = WasmKernels.get().conv2d(convGeometry(info), read(backend, x), read(backend, filter), fused);
-    if (fused === undefined) {
-      epilogue(values, info.outChannels, bias && read(backend, bias), (attrs.activation ?? "linear") as Activation, Number(attrs.leakyreluAlpha ?? 0.2), preluActivationWeights && read(backend, preluActivationWeights));
-    }
+    if (fused === undefined) epilogue(values, info.outChannels, backend, bias, preluActivationWeights, attrs);
     return output(backend, info.outShape, values);
   },
   Conv2DBackpropInput: ({ inputs, backend, attrs }) => {

@@ -5,6 +5,8 @@ import { InvalidArgumentError } from "../errors.js";
 export const MAX_KERNEL_THREADS = 64;
 
 let configured: number | undefined;
+/** {@link defaultKernelThreads}, read once: every kernel call asks for the thread count. */
+let defaulted: number | undefined;
 
 /**
  * The thread count used when none was set: the `GEN_MNIST_THREADS` environment variable when it
@@ -34,20 +36,23 @@ export function defaultKernelThreads(): number {
  * ```
  */
 export function setKernelThreads(threads: number | "auto"): number {
-  if (threads === "auto") {
-    configured = undefined;
-    return getKernelThreads();
+  checkKernelThreads("setKernelThreads", threads);
+  configured = threads === "auto" ? undefined : threads;
+  return getKernelThreads();
+}
+
+/**
+ * Throws an {@link InvalidArgumentError} naming `where` unless `threads` is an integer from 1 to
+ * {@link MAX_KERNEL_THREADS} or `"auto"`.
+ * @internal
+ */
+export function checkKernelThreads(where: string, threads: number | "auto"): void {
+  if (threads !== "auto" && (!Number.isInteger(threads) || threads < 1 || threads > MAX_KERNEL_THREADS)) {
+    throw new InvalidArgumentError(`${where}: threads must be an integer from 1 to ${MAX_KERNEL_THREADS} or "auto", got ${String(threads)}`);
   }
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_KERNEL_THREADS) {
-    throw new InvalidArgumentError(
-      `setKernelThreads: threads must be an integer from 1 to ${MAX_KERNEL_THREADS} or "auto", got ${String(threads)}`,
-    );
-  }
-  configured = threads;
-  return threads;
 }
 
 /** The number of threads the `gen-mnist` backend's kernels run on (see {@link setKernelThreads}). */
 export function getKernelThreads(): number {
-  return configured ?? defaultKernelThreads();
+  return configured ?? (defaulted ??= defaultKernelThreads());
 }
