@@ -13,6 +13,7 @@ function describeLayer(spec: LayerSpec): string {
     case "dense": return `dense(${spec.units})`;
     case "conv2d": return `conv2d(${spec.filters}, k${spec.kernelSize}, s${spec.strides ?? 1})`;
     case "conv2dTranspose": return `conv2dTranspose(${spec.filters}, k${spec.kernelSize}, s${spec.strides ?? 1})`;
+    case "maxPool2d": return `maxPool2d(${spec.poolSize}, s${spec.strides ?? spec.poolSize})`;
     case "batchNorm": return "batchNorm";
     case "dropout": return `dropout(${spec.rate})`;
     case "activation": return spec.activation;
@@ -66,6 +67,8 @@ function makeLayer(spec: LayerSpec, name: string, seed: number | undefined): tfl
         name,
         ...kernelInit(seed, name),
       });
+    case "maxPool2d":
+      return tfl.layers.maxPooling2d({ poolSize: spec.poolSize, strides: spec.strides ?? spec.poolSize, padding: spec.padding ?? "valid", name });
     case "batchNorm":
       return tfl.layers.batchNormalization({ momentum: spec.momentum ?? 0.99, epsilon: spec.epsilon ?? 1e-3, name });
     case "dropout":
@@ -97,8 +100,8 @@ function precheck(spec: LayerSpec, shape: readonly (number | null)[]): string | 
     const want = spec.targetShape.reduce((a, b) => a * b, 1);
     if (have !== want) return `${have} values per example cannot be reshaped to ${want}`;
   }
-  if ((spec.type === "conv2d" || spec.type === "conv2dTranspose") && body.length !== 3) {
-    return "a convolution needs an image input [B, h, w, c] (add a reshape)";
+  if ((spec.type === "conv2d" || spec.type === "conv2dTranspose" || spec.type === "maxPool2d") && body.length !== 3) {
+    return `a ${spec.type === "maxPool2d" ? "pooling layer" : "convolution"} needs an image input [B, h, w, c] (add a reshape)`;
   }
   return undefined;
 }

@@ -44,6 +44,18 @@ export interface Conv2dTransposeSpec {
   readonly padding?: Padding;
 }
 
+/** 2-D max pooling over NHWC images (e.g. the oracle classifiers' 2x2 pooling). */
+export interface MaxPool2dSpec {
+  /** Discriminant. */
+  readonly type: "maxPool2d";
+  /** Square pooling window. */
+  readonly poolSize: number;
+  /** @defaultValue poolSize */
+  readonly strides?: number;
+  /** @defaultValue "valid" */
+  readonly padding?: Padding;
+}
+
 /** Batch normalization over the last axis. */
 export interface BatchNormSpec {
   /** Discriminant. */
@@ -94,6 +106,7 @@ export type LayerSpec =
   | DenseSpec
   | Conv2dSpec
   | Conv2dTransposeSpec
+  | MaxPool2dSpec
   | BatchNormSpec
   | DropoutSpec
   | ActivationSpec

@@ -63,6 +63,22 @@ describe("buildNetwork", () => {
     expect(out.shape).toEqual([3, 2]);
   });
 
+  it("builds max pooling (stride = pool size by default) and checks it gets images", () => {
+    const model = buildNetwork({
+      name: "pool",
+      inputShape: [28, 28, 1],
+      layers: [{ type: "conv2d", filters: 2, kernelSize: 3 }, { type: "maxPool2d", poolSize: 2 }, { type: "maxPool2d", poolSize: 3, strides: 2 }],
+      outputShape: [6, 6, 2],
+    });
+    const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+    const pool = buildNetwork({ name: "p", inputShape: [4, 4, 1], layers: [{ type: "maxPool2d", poolSize: 2 }], outputShape: [2, 2, 1] });
+    expect(Array.from((pool.predict(x) as tf.Tensor).dataSync())).toEqual([5, 7, 13, 15]);
+    expect(model.outputs[0]?.shape).toEqual([null, 6, 6, 2]);
+    expect(() => buildNetwork({ name: "flat", inputShape: [10], layers: [{ type: "maxPool2d", poolSize: 2 }] })).toThrow(
+      /flat: layer 0 \(maxPool2d\(2, s2\)\) cannot take input of shape \[B, 10\]: a pooling layer needs an image input/,
+    );
+  });
+
   it("names the layer and shapes when a layer cannot take its input", () => {
     const build = (): unknown =>
       buildNetwork({ name: "bad", inputShape: [10], layers: [{ type: "dense", units: 12 }, { type: "reshape", targetShape: [5, 5, 1] }] });
