@@ -403,3 +403,83 @@ void column_sums(const float *a, int rows, int cols, float *y, int c0, int c1) {
     for (; j < c1; j++) y[j] += row[j];
   }
 }
+
+// ---- Float64: C = A * B^T, the dot products of every row of A with every row of B ----
+// The metrics' workhorse (kernel matrices of KID, distance matrices of precision/recall and
+// density/coverage, cosine similarities): both operands are feature matrices stored row by row,
+// so both pack from contiguous rows. f64x2 vectors, a DMR x DNR tile of C in 8 accumulators.
+#define DMR 4
+#define DNR 4
+#define DKC 256
+#define DMC 64
+#define DNC 512
+
+// Floats of scratch `work` that dgemm_nt needs (packed A block and B panel, as doubles).
+__attribute__((export_name("dgemm_work_floats"))) int dgemm_work_floats(void) { return 2 * (DMC * DKC + DKC * DNC); }
+
+// Packs rows [r0, r0+rows) x cols [k0, k0+kc) of the row-major src into strips of R rows: for
+// each strip, kc groups of R values. Rows past `rows` are zero.
+static void dpack(const double *src, int ld, int r0, int rows, int k0, int kc, int R, double *restrict out) {
+  for (int s = 0; s < rows; s += R) {
+    int count = rows - s < R ? rows - s : R;
+    for (int k = 0; k < kc; k++)
+      for (int r = 0; r < R; r++) *out++ = r < count ? src[(long)(r0 + s + r) * ld + k0 + k] : 0.0;
+  }
+}
+
+// C[0:mr, 0:nr] (+)= Ap (DMR x kc) * Bp^T (kc x DNR).
+static void dmicro_kernel(int kc, const double *restrict ap, const double *restrict bp, double *c, int ldc, int mr, int nr, int accumulate) {
+  v128_t acc[DMR][DNR / 2];
+#pragma clang loop unroll(full)
+  for (int r = 0; r < DMR; r++)
+#pragma clang loop unroll(full)
+    for (int q = 0; q < DNR / 2; q++) acc[r][q] = wasm_f64x2_splat(0);
+  for (int k = 0; k < kc; k++) {
+    v128_t b[DNR / 2];
+#pragma clang loop unroll(full)
+    for (int q = 0; q < DNR / 2; q++) b[q] = wasm_v128_load(bp + 2 * q);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < DMR; r++) {
+      v128_t a = wasm_f64x2_splat(ap[r]);
+#pragma clang loop unroll(full)
+      for (int q = 0; q < DNR / 2; q++) acc[r][q] = wasm_f64x2_add(acc[r][q], wasm_f64x2_mul(a, b[q]));
+    }
+    ap += DMR;
+    bp += DNR;
+  }
+  double tile[DMR * DNR] __attribute__((aligned(16)));
+#pragma clang loop unroll(full)
+  for (int r = 0; r < DMR; r++)
+#pragma clang loop unroll(full)
+    for (int q = 0; q < DNR / 2; q++) wasm_v128_store(tile + r * DNR + 2 * q, acc[r][q]);
+  for (int r = 0; r < mr; r++)
+    for (int j = 0; j < nr; j++) c[(long)r * ldc + j] = (accumulate ? c[(long)r * ldc + j] : 0.0) + tile[r * DNR + j];
+}
+
+// C (M x N, row-major, ldc) = A (M x K, row-major, lda) * B^T, B (N x K, row-major, ldb).
+__attribute__((export_name("dgemm_nt")))
+void dgemm_nt(int m, int n, int k, const double *a, int lda, const double *b, int ldb, double *c, int ldc, double *work) {
+  double *ap = work, *bp = work + DMC * DKC;
+  if (k == 0) {
+    for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[(long)i * ldc + j] = 0.0;
+    return;
+  }
+  for (int jc = 0; jc < n; jc += DNC) {
+    int nc = n - jc < DNC ? n - jc : DNC;
+    for (int pc = 0; pc < k; pc += DKC) {
+      int kc = k - pc < DKC ? k - pc : DKC;
+      dpack(b, ldb, jc, nc, pc, kc, DNR, bp);
+      for (int ic = 0; ic < m; ic += DMC) {
+        int mc = m - ic < DMC ? m - ic : DMC;
+        dpack(a, lda, ic, mc, pc, kc, DMR, ap);
+        for (int jr = 0; jr < nc; jr += DNR) {
+          int nr = nc - jr < DNR ? nc - jr : DNR;
+          for (int ir = 0; ir < mc; ir += DMR) {
+            int mr = mc - ir < DMR ? mc - ir : DMR;
+            dmicro_kernel(kc, ap + ir * kc, bp + jr * kc, c + (long)(ic + ir) * ldc + jc + jr, ldc, mr, nr, pc > 0);
+          }
+        }
+      }
+    }
+  }
+}

@@ -51,12 +51,14 @@ interface Exports {
   greater: KernelFn;
   select_f32: KernelFn;
   column_sums: KernelFn;
+  dgemm_work_floats(): number;
+  dgemm_nt: KernelFn;
   __heap_base: WebAssembly.Global;
 }
 
 /** The functions threads run, in the order {@link KernelCall.fn} indexes them. */
 const THREADED = [
-  "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums",
+  "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
@@ -247,6 +249,25 @@ export class WasmKernels {
     }
     // an empty product (m, n or batch 0) leaves nothing to compute
     return this.f32(pc, batch * m * n);
+  }
+
+  /**
+   * `C = A · Bᵀ` in float64 for row-major `A [m, k]` and `B [n, k]`: the dot product of every row
+   * of A with every row of B (Gram and kernel matrices, squared distances, cosine similarities).
+   * Split by rows of C between threads.
+   * @returns `[m, n]` values: a view of the kernels' memory, valid until the next call.
+   */
+  dotProducts64(a: Float64Array, b: Float64Array, m: number, n: number, k: number): Float64Array {
+    const ranges = splitRange(m, threadsFor(2 * m * n * k, this.threadCount()), 4);
+    const work = this.exports.dgemm_work_floats();
+    const [pa = 0, pb = 0, pc = 0, pw = 0] = this.layout([2 * m * k, 2 * n * k, 2 * m * n, work * Math.max(1, ranges.length)]);
+    new Float64Array(this.memory.buffer, pa, m * k).set(a.subarray(0, m * k));
+    new Float64Array(this.memory.buffer, pb, n * k).set(b.subarray(0, n * k));
+    this.run(ranges.map(([s, e], t) => ({
+      fn: fnIndex("dgemm_nt"),
+      args: [e - s, n, k, pa + s * k * 8, k, pb, k, pc + s * n * 8, n, pw + t * work * 4],
+    })));
+    return new Float64Array(this.memory.buffer, pc, m * n);
   }
 
   private params(g: ConvGeometry): Int32Array {

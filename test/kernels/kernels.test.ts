@@ -237,6 +237,32 @@ describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
     });
   });
 
+  describe("gen-mnist float64 dot products (the metrics' GEMM)", () => {
+    it("dotProducts64 equals a plain float64 loop to rounding (property)", () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 600 }), fc.integer(), (m, n, k, seed) => {
+          const a = Float64Array.from(values(m * k, seed));
+          const b = Float64Array.from(values(n * k, seed + 1));
+          const got = WasmKernels.get().dotProducts64(a, b, m, n, k);
+          expect(got.length).toBe(m * n);
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              let want = 0;
+              let magnitude = 0;
+              for (let p = 0; p < k; p++) {
+                want += (a[i * k + p] ?? 0) * (b[j * k + p] ?? 0);
+                magnitude += Math.abs((a[i * k + p] ?? 0) * (b[j * k + p] ?? 0));
+              }
+              const diff = Math.abs((got[i * n + j] ?? Number.NaN) - want);
+              if (!(diff <= 1e-13 * Math.max(magnitude, 1e-300))) expect.fail(`C[${i}][${j}] = ${got[i * n + j]}, expected ${want}`);
+            }
+          }
+        }),
+        { numRuns: 40 },
+      );
+    });
+  });
+
   it(threads > 1 ? "worker threads computed part of every result above" : "no worker thread was used", () => {
     const used = WasmKernels.get().workerCalls - workerCallsBefore;
     if (threads > 1) expect(used).toBeGreaterThan(0);
