@@ -76,6 +76,7 @@ export type {
   DenseSpec,
   Conv2dSpec,
   Conv2dTransposeSpec,
+  MaxPool2dSpec,
   BatchNormSpec,
   DropoutSpec,
   ActivationSpec,
@@ -176,3 +177,18 @@ export { reconstructionStrip } from "./image/strip.js";
 export { lossCurvesSvg, writeLossPlot, type LossPoint, type LossPlotOptions } from "./image/plot.js";
 export { GEN_MNIST_BACKEND, GEN_MNIST_KERNELS, registerGenMnistBackend } from "./kernels/register.js";
 export { setKernelThreads, getKernelThreads, defaultKernelThreads, MAX_KERNEL_THREADS } from "./kernels/threads.js";
+export { featureMatrix, type FeatureMatrix } from "./metrics/matrix.js";
+export { frechetDistance, featureStatistics, type FeatureStatistics, type FrechetDistanceResult } from "./metrics/fid.js";
+export { kernelInceptionDistance, type KernelInceptionDistanceOptions, type KernelInceptionDistanceResult } from "./metrics/kid.js";
+export { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from "./metrics/inception-score.js";
+export {
+  precisionRecall,
+  densityCoverage,
+  prdc,
+  type PrecisionRecallOptions,
+  type PrecisionRecallResult,
+  type DensityCoverageOptions,
+  type DensityCoverageResult,
+  type PrdcResult,
+} from "./metrics/prdc.js";
+export { classCoverage, type ClassCoverageOptions, type ClassCoverageResult } from "./metrics/class-coverage.js";
