@@ -164,8 +164,8 @@ export {
   type ModelOverrides,
 } from "./models/registry.js";
 export { Trainer, TRAINER_STATE_FILE, type TrainerOptions, type TrainerState } from "./training/trainer.js";
-export type { Callback, TrainContext, BatchEndContext, EpochEndContext, TrainEndContext } from "./training/callback.js";
-export type { History, StepRecord, EpochRecord } from "./training/history.js";
+export type { Callback, TrainContext, BatchEndContext, EpochEndContext, MetricsContext, TrainEndContext } from "./training/callback.js";
+export type { History, StepRecord, EpochRecord, EvaluationRecord } from "./training/history.js";
 export { saveCheckpoint, latestCheckpoint } from "./training/checkpoints.js";
 export { ProgressBar, type ProgressBarOptions } from "./training/callbacks/progress.js";
 export { HistoryLogger, type HistoryLoggerOptions } from "./training/callbacks/history-logger.js";
@@ -174,21 +174,15 @@ export { SampleGrid, type SampleGridOptions } from "./training/callbacks/sample-
 export { EarlyStopping, type EarlyStoppingOptions } from "./training/callbacks/early-stopping.js";
 export { LearningRateScheduler, type LearningRateSchedule } from "./training/callbacks/lr-schedule.js";
 export { reconstructionStrip } from "./image/strip.js";
-export { lossCurvesSvg, writeLossPlot, type LossPoint, type LossPlotOptions } from "./image/plot.js";
+export {
+  lossCurvesSvg,
+  writeLossPlot,
+  metricCurvesSvg,
+  writeMetricPlot,
+  type LossPoint,
+  type LossPlotOptions,
+  type MetricPoint,
+  type MetricPlotOptions,
+} from "./image/plot.js";
 export { GEN_MNIST_BACKEND, GEN_MNIST_KERNELS, registerGenMnistBackend } from "./kernels/register.js";
 export { setKernelThreads, getKernelThreads, defaultKernelThreads, MAX_KERNEL_THREADS } from "./kernels/threads.js";
-export { featureMatrix, type FeatureMatrix } from "./metrics/matrix.js";
-export { frechetDistance, featureStatistics, type FeatureStatistics, type FrechetDistanceResult } from "./metrics/fid.js";
-export { kernelInceptionDistance, type KernelInceptionDistanceOptions, type KernelInceptionDistanceResult } from "./metrics/kid.js";
-export { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from "./metrics/inception-score.js";
-export {
-  precisionRecall,
-  densityCoverage,
-  prdc,
-  type PrecisionRecallOptions,
-  type PrecisionRecallResult,
-  type DensityCoverageOptions,
-  type DensityCoverageResult,
-  type PrdcResult,
-} from "./metrics/prdc.js";
-export { classCoverage, type ClassCoverageOptions, type ClassCoverageResult } from "./metrics/class-coverage.js";

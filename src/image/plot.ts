@@ -39,23 +39,20 @@ export async function lossCurvesSvg(points: readonly LossPoint[], options: LossP
   const values = points.flatMap(({ step, losses }) =>
     Object.entries(losses).filter(([, v]) => Number.isFinite(v)).map(([name, loss]) => ({ step, name, loss })),
   );
-  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
   const raw = { mark: { type: "line" as const, opacity: smooth > 0 ? 0.3 : 1 }, encoding: { x: { field: "step", type: "quantitative" as const, title: "step" }, y: { field: "loss", type: "quantitative" as const, title: "loss" }, color: { field: "name", type: "nominal" as const, title: "" } } };
   const averaged = {
     transform: [{ window: [{ op: "mean" as const, field: "loss", as: "smoothed" }], frame: [-smooth + 1, 0], groupby: ["name"], sort: [{ field: "step" }] }],
     mark: { type: "line" as const },
     encoding: { x: { field: "step", type: "quantitative" as const }, y: { field: "smoothed", type: "quantitative" as const }, color: { field: "name", type: "nominal" as const } },
   };
-  const spec = vl.compile({
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title,
-    width,
-    height,
-    background: "white",
-    data: { values },
-    layer: smooth > 0 ? [raw, averaged] : [raw],
-  } as Parameters<typeof vl.compile>[0]).spec;
-  const view = new vega.View(vega.parse(spec), { renderer: "none" });
+  return renderSvg({ title, width, height, background: "white", data: { values }, layer: smooth > 0 ? [raw, averaged] : [raw] });
+}
+
+/** Compiles a Vega-Lite spec and renders it headless to an SVG document. */
+async function renderSvg(spec: Record<string, unknown>): Promise<string> {
+  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
+  const compiled = vl.compile({ $schema: "https://vega.github.io/schema/vega-lite/v5.json", ...spec } as Parameters<typeof vl.compile>[0]).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
     return await view.toSVG();
   } finally {
@@ -63,7 +60,68 @@ export async function lossCurvesSvg(points: readonly LossPoint[], options: LossP
   }
 }
 
+/** One point of metric curves: `{ step, metrics }` (an `EvaluationRecord` fits). */
+export interface MetricPoint {
+  /** x value. */
+  readonly step: number;
+  /** Named y values. */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** Options of {@link metricCurvesSvg}. */
+export interface MetricPlotOptions {
+  /** Title above the charts. @defaultValue "metrics during training" */
+  readonly title?: string;
+  /** Pixel width of each chart. @defaultValue 300 */
+  readonly width?: number;
+  /** Pixel height of each chart. @defaultValue 140 */
+  readonly height?: number;
+  /** Charts per row. @defaultValue 3 */
+  readonly columns?: number;
+  /** Only these metrics (in this order). @defaultValue every metric in the points */
+  readonly metrics?: readonly string[];
+}
+
+/**
+ * Renders metrics against the training step as small multiples, one chart per metric with its
+ * own y scale (FID in the tens beside precision in [0, 1]), as an SVG document.
+ *
+ * @example
+ * ```ts
+ * const svg = await metricCurvesSvg(history.evaluations, { metrics: ["fid", "kid", "precision", "recall"] });
+ * ```
+ */
+export async function metricCurvesSvg(points: readonly MetricPoint[], options: MetricPlotOptions = {}): Promise<string> {
+  if (points.length === 0) throw new InvalidArgumentError("metricCurvesSvg: no points to plot");
+  const { title = "metrics during training", width = 300, height = 140, columns = 3 } = options;
+  const names = options.metrics ?? [...new Set(points.flatMap((p) => Object.keys(p.metrics)))];
+  const values = points.flatMap(({ step, metrics }) =>
+    names.filter((name) => Number.isFinite(metrics[name])).map((name) => ({ step, name, value: metrics[name] })),
+  );
+  return renderSvg({
+    title,
+    background: "white",
+    data: { values },
+    facet: { field: "name", type: "nominal", title: null, sort: [...names] },
+    columns,
+    resolve: { scale: { y: "independent" } },
+    spec: {
+      width,
+      height,
+      layer: [
+        { mark: { type: "line" }, encoding: { x: { field: "step", type: "quantitative", title: "step" }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false } } } },
+        { mark: { type: "point", filled: true, size: 30 }, encoding: { x: { field: "step", type: "quantitative" }, y: { field: "value", type: "quantitative" } } },
+      ],
+    },
+  });
+}
+
 /** Writes {@link lossCurvesSvg}'s chart to a file, atomically. */
 export async function writeLossPlot(path: string, points: readonly LossPoint[], options: LossPlotOptions = {}): Promise<void> {
   await writeFileAtomic(path, await lossCurvesSvg(points, options));
+}
+
+/** Writes {@link metricCurvesSvg}'s charts to a file, atomically. */
+export async function writeMetricPlot(path: string, points: readonly MetricPoint[], options: MetricPlotOptions = {}): Promise<void> {
+  await writeFileAtomic(path, await metricCurvesSvg(points, options));
 }

@@ -1,5 +1,5 @@
 import type { GenerativeModel, StepLosses } from "../nn/model.js";
-import type { History } from "./history.js";
+import type { EvaluationRecord, History } from "./history.js";
 import type { TrainerState } from "./trainer.js";
 
 /** Where training is, passed to every callback hook. */
@@ -22,6 +22,12 @@ export interface TrainContext {
   stopTraining(reason: string): void;
   /** The trainer's position and options, as a checkpoint saves them. */
   readonly resumeState: TrainerState;
+  /**
+   * Records metrics measured now (at this step): they join the history's `evaluations` and are
+   * passed to every callback's {@link Callback.onMetrics} (e.g. `HistoryLogger` writes them).
+   * Do not call it from `onMetrics` itself.
+   */
+  recordMetrics(metrics: Readonly<Record<string, number>>): Promise<void>;
 }
 
 /** Context of {@link Callback.onBatchEnd}. */
@@ -38,6 +44,12 @@ export interface BatchEndContext extends TrainContext {
 export interface EpochEndContext extends TrainContext {
   /** Mean of each loss over the epoch's steps (those run in this process). */
   readonly losses: StepLosses;
+}
+
+/** Context of {@link Callback.onMetrics}. */
+export interface MetricsContext extends TrainContext {
+  /** The metrics just recorded, with their step. */
+  readonly record: EvaluationRecord;
 }
 
 /** Context of {@link Callback.onTrainEnd}. */
@@ -66,6 +78,8 @@ export interface Callback {
   onBatchEnd?(context: BatchEndContext): void | Promise<void>;
   /** After each epoch's last step. */
   onEpochEnd?(context: EpochEndContext): void | Promise<void>;
+  /** After metrics were recorded with {@link TrainContext.recordMetrics} (e.g. by the `Evaluate` callback). */
+  onMetrics?(context: MetricsContext): void | Promise<void>;
   /** After the last step (also when stopped early). */
   onTrainEnd?(context: TrainEndContext): void | Promise<void>;
 }

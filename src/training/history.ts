@@ -24,12 +24,26 @@ export interface EpochRecord {
   readonly elapsedMs: number;
 }
 
+/** Metrics recorded during training (e.g. by the `Evaluate` callback), at one step. */
+export interface EvaluationRecord {
+  /** Step the metrics were measured after. */
+  readonly step: number;
+  /** Epoch of that step, from 0. */
+  readonly epoch: number;
+  /** Milliseconds since training started in this process. */
+  readonly elapsedMs: number;
+  /** The metrics by name, e.g. `{ fid: 31.2, kid: 0.021, precision: 0.71 }`. */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
 /** What `Trainer.fit()` returns. */
 export interface History {
   /** Every step run in this process. */
   readonly steps: readonly StepRecord[];
   /** Every epoch finished in this process. */
   readonly epochs: readonly EpochRecord[];
+  /** Metrics recorded in this process (see `TrainContext.recordMetrics`), in step order. */
+  readonly evaluations: readonly EvaluationRecord[];
   /** Why training stopped early (`null` when it ran to the end). */
   readonly stopReason: string | null;
   /** Steps completed in total, including those before a resume. */

@@ -6,7 +6,7 @@ import type { GenerativeModel, StepLosses } from "../nn/model.js";
 import { readJson } from "../nn/persist.js";
 import { checkInteger } from "../_internals/check.js";
 import type { Callback, TrainContext } from "./callback.js";
-import { meanLosses, type EpochRecord, type History, type StepRecord } from "./history.js";
+import { meanLosses, type EpochRecord, type EvaluationRecord, type History, type StepRecord } from "./history.js";
 
 /** Options of a {@link Trainer}. */
 export interface TrainerOptions {
@@ -163,6 +163,7 @@ export class Trainer {
     const started = Date.now();
     const steps: StepRecord[] = [];
     const epochs: EpochRecord[] = [];
+    const evaluations: EvaluationRecord[] = [];
     this.stopReason = null;
     const { batchSize, seed, dropRemainder } = this.options;
     const perEpoch = this.stepsPerEpoch;
@@ -176,6 +177,13 @@ export class Trainer {
       elapsedMs: Date.now() - started,
       stopTraining: (reason: string) => this.stopTraining(reason),
       resumeState: this.state(),
+      recordMetrics: async (metrics: Readonly<Record<string, number>>) => {
+        // after an epoch's last step the position has moved to the next epoch: record the step's own
+        const { step, epoch, stepInEpoch } = this.position;
+        const record: EvaluationRecord = { step, epoch: stepInEpoch === 0 && epoch > 0 ? epoch - 1 : epoch, elapsedMs: Date.now() - started, metrics: { ...metrics } };
+        evaluations.push(record);
+        await this.call("onMetrics", () => ({ ...context(), record }));
+      },
     });
     await this.call("onTrainBegin", () => context());
     while (this.position.epoch < this.options.epochs && this.position.step < this.totalSteps && this.stopReason === null) {
@@ -207,7 +215,8 @@ export class Trainer {
       epochs.push({ epoch, losses, step: this.position.step, elapsedMs: Date.now() - started });
       await this.call("onEpochEnd", () => ({ ...context(), epoch, losses }));
     }
-    const history: History = { steps, epochs, stopReason: this.stopReason, totalSteps: this.position.step, elapsedMs: Date.now() - started };
+    // `evaluations` is the live list: metrics recorded at the end (onTrainEnd) join it too
+    const history: History = { steps, epochs, evaluations, stopReason: this.stopReason, totalSteps: this.position.step, elapsedMs: Date.now() - started };
     await this.call("onTrainEnd", () => ({ ...context(), history }));
     return history;
   }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { BatchEndContext, Callback, TrainContext } from "../callback.js";
+import type { BatchEndContext, Callback, MetricsContext, TrainContext } from "../callback.js";
 
 /** Options of {@link HistoryLogger}. */
 export interface HistoryLoggerOptions {
@@ -14,6 +14,10 @@ export interface HistoryLoggerOptions {
    * @defaultValue 1
    */
   readonly every?: number;
+  /** JSON Lines file of recorded metrics (e.g. `Evaluate`'s): one `{ step, epoch, elapsedMs, ...metrics }` object per evaluation. */
+  readonly metricsJsonl?: string;
+  /** CSV file of recorded metrics with a header row: `step,epoch,elapsed_ms,<metric names…>`. */
+  readonly metricsCsv?: string;
 }
 
 /**
@@ -23,6 +27,7 @@ export interface HistoryLoggerOptions {
 export class HistoryLogger implements Callback {
   private readonly options: HistoryLoggerOptions;
   private columns: string[] | undefined;
+  private metricColumns: string[] | undefined;
 
   /** @param options - at least one of `jsonl` and `csv`. */
   constructor(options: HistoryLoggerOptions) {
@@ -31,7 +36,7 @@ export class HistoryLogger implements Callback {
 
   /** Creates the folders. */
   async onTrainBegin(_context: TrainContext): Promise<void> {
-    for (const path of [this.options.jsonl, this.options.csv]) {
+    for (const path of [this.options.jsonl, this.options.csv, this.options.metricsJsonl, this.options.metricsCsv]) {
       if (path !== undefined) await mkdir(dirname(path), { recursive: true });
     }
   }
@@ -41,15 +46,26 @@ export class HistoryLogger implements Callback {
     if (step % (this.options.every ?? 1) !== 0) return;
     const { jsonl, csv } = this.options;
     if (jsonl !== undefined) await appendFile(jsonl, `${JSON.stringify({ step, epoch, elapsedMs, ...losses })}\n`);
-    if (csv !== undefined) {
-      let header = "";
-      if (this.columns === undefined) {
-        this.columns = Object.keys(losses);
-        header = `${["step", "epoch", "elapsed_ms", ...this.columns].join(",")}\n`;
-        if (existsSync(csv)) header = "";
-      }
-      const row = [step, epoch, elapsedMs, ...this.columns.map((c) => losses[c] ?? "")].join(",");
-      await appendFile(csv, `${header}${row}\n`);
-    }
+    if (csv !== undefined) this.columns = await appendCsv(csv, this.columns, [step, epoch, elapsedMs], losses);
   }
+
+  /** Appends the recorded metrics. */
+  async onMetrics({ record }: MetricsContext): Promise<void> {
+    const { step, epoch, elapsedMs, metrics } = record;
+    const { metricsJsonl, metricsCsv } = this.options;
+    if (metricsJsonl !== undefined) await appendFile(metricsJsonl, `${JSON.stringify({ step, epoch, elapsedMs, ...metrics })}\n`);
+    if (metricsCsv !== undefined) this.metricColumns = await appendCsv(metricsCsv, this.metricColumns, [step, epoch, elapsedMs], metrics);
+  }
+}
+
+/**
+ * Appends a row of `lead` values and `values` by `columns` (taken from the first row's names,
+ * with a header, unless the file exists already: a resumed run appends). Returns the columns.
+ */
+async function appendCsv(path: string, columns: string[] | undefined, lead: readonly number[], values: Readonly<Record<string, number>>): Promise<string[]> {
+  let header = "";
+  const names = columns ?? Object.keys(values);
+  if (columns === undefined && !existsSync(path)) header = `${["step", "epoch", "elapsed_ms", ...names].join(",")}\n`;
+  await appendFile(path, `${header}${[...lead, ...names.map((c) => values[c] ?? "")].join(",")}\n`);
+  return names;
 }
