@@ -186,3 +186,79 @@ export {
 } from "./image/plot.js";
 export { GEN_MNIST_BACKEND, GEN_MNIST_KERNELS, registerGenMnistBackend } from "./kernels/register.js";
 export { setKernelThreads, getKernelThreads, defaultKernelThreads, MAX_KERNEL_THREADS } from "./kernels/threads.js";
+export { imageSet, imageSetFromTensor, imageSetBatch, takeImages, type ImageSet, type ImageSetOptions } from "./data/image-set.js";
+export { readImageSet } from "./data/read-images.js";
+export { featureMatrix, type FeatureMatrix } from "./metrics/matrix.js";
+export { frechetDistance, featureStatistics, type FeatureStatistics, type FrechetDistanceResult } from "./metrics/fid.js";
+export { kernelInceptionDistance, type KernelInceptionDistanceOptions, type KernelInceptionDistanceResult } from "./metrics/kid.js";
+export { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from "./metrics/inception-score.js";
+export {
+  precisionRecall,
+  densityCoverage,
+  prdc,
+  type PrecisionRecallOptions,
+  type PrecisionRecallResult,
+  type DensityCoverageOptions,
+  type DensityCoverageResult,
+  type PrdcResult,
+} from "./metrics/prdc.js";
+export { classCoverage, type ClassCoverageOptions, type ClassCoverageResult, type ClassShares } from "./metrics/class-coverage.js";
+export {
+  Oracle,
+  softmax,
+  argmaxRows,
+  type OracleInput,
+  type OracleInfo,
+  type OracleTestSet,
+  type OracleEmbedding,
+  type OracleOptions,
+  type OracleRunOptions,
+} from "./metrics/oracle.js";
+export {
+  trainOracle,
+  oracleNetwork,
+  oracleFeatureLayer,
+  type TrainOracleOptions,
+  type TrainedOracle,
+  type OracleEpochRecord,
+} from "./metrics/oracle-training.js";
+export { loadOracle, saveOracle, shippedOracleDir, SHIPPED_ORACLES, type ShippedOracle, type OracleManifest, type SaveOracleOptions } from "./metrics/oracle-io.js";
+export { sampleImages, type SampleImagesOptions } from "./metrics/samples.js";
+export {
+  nearestRealSimilarity,
+  pixelFeatures,
+  type LabelledFeatures,
+  type NearestRealSimilarityOptions,
+  type NearestRealSimilarityResult,
+} from "./metrics/similarity.js";
+export {
+  reconstructionError,
+  elbo,
+  importanceWeightedNll,
+  type VaeLikelihoodOptions,
+  type ReconstructionErrorResult,
+  type ElboResult,
+  type ImportanceWeightedNllOptions,
+  type ImportanceWeightedNllResult,
+} from "./metrics/vae-likelihood.js";
+export {
+  evaluate,
+  prepareReference,
+  metricValues,
+  METRIC_NAMES,
+  SAMPLE_METRICS,
+  VAE_METRICS,
+  REFERENCE_NAMES,
+  type MetricName,
+  type ReferenceName,
+  type PreparedReference,
+  type PrepareReferenceOptions,
+  type EvaluateOptions,
+  type EvaluationMetrics,
+  type EvaluationReport,
+  type EvaluationSource,
+  type EvaluationReference,
+  type EvaluationOracle,
+  type NllEvaluationOptions,
+} from "./metrics/evaluate.js";
+export { Evaluate, type EvaluateCallbackOptions } from "./metrics/evaluate-callback.js";

@@ -13,7 +13,13 @@ export interface ClassCoverageOptions {
    * the test split), or one share per class summing to 1.
    * @defaultValue equal shares
    */
-  readonly reference?: ArrayLike<number> | { readonly shares: readonly number[] };
+  readonly reference?: ArrayLike<number> | ClassShares;
+}
+
+/** Class shares given directly, for {@link ClassCoverageOptions.reference}. */
+export interface ClassShares {
+  /** One share per class, each ≥ 0, summing to 1. */
+  readonly shares: readonly number[];
 }
 
 /** What {@link classCoverage} returns. */

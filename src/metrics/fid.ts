@@ -44,6 +44,9 @@ export interface FrechetDistanceResult {
   readonly warnings: readonly string[];
 }
 
+/** A covariance whose rank is below this share of the varying dimensions is reported as degenerate. */
+const DEGENERATE_SHARE = 0.5;
+
 /** Relative size under which an eigenvalue counts as zero when reporting a covariance's rank. */
 const RANK_TOLERANCE = 1e-10;
 
@@ -115,9 +118,12 @@ export function frechetDistance(a: FeatureMatrix | FeatureStatistics, b: Feature
   }
   const traceSqrt = symmetricEigen(middle, d).values.reduce((sum, v) => sum + Math.sqrt(Math.max(0, v)), 0);
   const rank2 = rankOf(symmetricEigen(s2.covariance, d).values, s2);
+  // dimensions that vary in either set (a feature layer can have units that never fire, e.g. dead
+  // ReLUs: they are constant in every set and add nothing to the distance, so they are not a problem)
+  const varying = Array.from({ length: d }, (_, i) => Math.max(s1.covariance[i * d + i] ?? 0, s2.covariance[i * d + i] ?? 0)).filter((v) => v > 0).length;
   for (const [rank, which] of [[rank1, "first"], [rank2, "second"]] as const) {
-    if (rank < d && !warnings.some((w) => w.includes(which))) {
-      warnings.push(`the ${which} set's covariance has rank ${rank} of ${d} (collapsed or duplicated images?): FID is finite but compares degenerate Gaussians`);
+    if (rank < DEGENERATE_SHARE * varying && !warnings.some((w) => w.includes(which))) {
+      warnings.push(`the ${which} set's covariance has rank ${rank}, while ${varying} feature dimensions vary (collapsed or duplicated images?): FID is finite but compares degenerate Gaussians`);
     }
   }
   let meanTerm = 0;

@@ -57,9 +57,13 @@ function drawWithoutReplacement(n: number, count: number, rng: Rng): Uint32Array
 
 /** Sum of the cubic polynomial kernel `(x·y / d + 1)³` over a block of dot products, optionally without its diagonal. */
 function kernelSum(dots: Float64Array, m: number, d: number, skipDiagonal: boolean): number {
+  const cube = (dot: number): number => {
+    const t = dot / d + 1;
+    return t * t * t;
+  };
   let sum = 0;
-  for (let i = 0; i < dots.length; i++) sum += ((dots[i] ?? 0) / d + 1) ** 3;
-  if (skipDiagonal) for (let i = 0; i < m; i++) sum -= ((dots[i * m + i] ?? 0) / d + 1) ** 3;
+  for (let i = 0; i < dots.length; i++) sum += cube(dots[i] ?? 0);
+  if (skipDiagonal) for (let i = 0; i < m; i++) sum -= cube(dots[i * m + i] ?? 0);
   return sum;
 }
 

@@ -53,9 +53,14 @@ describe("frechetDistance", () => {
     const collapsed = featureMatrix(Array.from({ length: 100 }, () => Array.from({ length: 32 }, (_, j) => j / 10)));
     const c = frechetDistance(collapsed, big);
     expect(Number.isFinite(c.value)).toBe(true);
-    expect(c.warnings.join(" ")).toMatch(/rank 0 of 32/);
+    expect(c.warnings.join(" ")).toMatch(/rank 0, while 32 feature dimensions vary/);
     // covariance term of a point mass against N(0, I): tr Σ₂ exactly
     expect(c.covarianceTerm).toBeCloseTo(trace(big), 8);
+    // dimensions constant in both sets (a feature unit that never fires) are no reason to warn
+    const withDead = (m: FeatureMatrix): FeatureMatrix => ({ rows: m.rows, cols: m.cols + 3, data: Float64Array.from({ length: m.rows * (m.cols + 3) }, (_, i) => (i % (m.cols + 3) < m.cols ? (m.data[Math.floor(i / (m.cols + 3)) * m.cols + (i % (m.cols + 3))] ?? 0) : 0)) });
+    const dead = frechetDistance(withDead(gaussianFeatures(300, 8, 7)), withDead(gaussianFeatures(300, 8, 8)));
+    expect(dead.warnings).toEqual([]);
+    expect(dead.value).toBeCloseTo(frechetDistance(gaussianFeatures(300, 8, 7), gaussianFeatures(300, 8, 8)).value, 8);
   });
 
   it("properties: ≥ 0, symmetric, invariant to the order of samples", () => {

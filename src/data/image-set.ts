@@ -1,0 +1,116 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { InvalidArgumentError } from "../errors.js";
+import type { PixelRange } from "./dataset.js";
+
+/**
+ * Grey-scale images as bytes (0 = black, as in MNIST), with optional class labels: what the
+ * metrics read. A {@link Dataset} is one; so is what {@link imageSetFromTensor} and
+ * `readImageSet` return (model samples, IDX files and PNG folders made by any framework).
+ */
+export interface ImageSet {
+  /** `size * height * width` bytes, row-major, image after image. */
+  readonly pixels: Uint8Array;
+  /** Number of images. */
+  readonly size: number;
+  /** Image height in pixels. */
+  readonly height: number;
+  /** Image width in pixels. */
+  readonly width: number;
+  /** Class labels, one per image, when known (real data, conditional samples). */
+  readonly labels?: Uint8Array | undefined;
+  /** A name shown in messages and reports, e.g. `"mnist/test"`. */
+  readonly name: string;
+}
+
+/** Options of {@link imageSet}. */
+export interface ImageSetOptions {
+  /** @defaultValue 28 */
+  readonly height?: number;
+  /** @defaultValue 28 */
+  readonly width?: number;
+  /** One class label per image. */
+  readonly labels?: Uint8Array;
+  /** @defaultValue "images" */
+  readonly name?: string;
+}
+
+/**
+ * Wraps bytes as an {@link ImageSet}, checking that they hold whole images.
+ *
+ * @throws {@link InvalidArgumentError} when the byte count is not a multiple of `height * width`
+ *   or the labels do not match the image count.
+ *
+ * @example
+ * ```ts
+ * const set = imageSet(bytes, { name: "my-samples" }); // bytes.length = n * 784
+ * ```
+ */
+export function imageSet(pixels: Uint8Array, options: ImageSetOptions = {}): ImageSet {
+  const { height = 28, width = 28, labels, name = "images" } = options;
+  if (!(pixels instanceof Uint8Array)) {
+    throw new InvalidArgumentError(`imageSet ${name}: pixels must be a Uint8Array of bytes 0..255, found ${describeValue(pixels)}`);
+  }
+  const perImage = height * width;
+  if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0 || pixels.length % perImage !== 0) {
+    throw new InvalidArgumentError(
+      `imageSet ${name}: ${pixels.length} bytes are not whole ${height}x${width} images (expected a multiple of ${perImage})`,
+    );
+  }
+  const size = pixels.length / perImage;
+  if (labels !== undefined && labels.length !== size) {
+    throw new InvalidArgumentError(`imageSet ${name}: ${size} images need ${size} labels, found ${labels.length}`);
+  }
+  return { pixels, size, height, width, labels, name };
+}
+
+const describeValue = (v: unknown): string => (v === null ? "null" : typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v);
+
+/**
+ * Quantises a batch of images `[n, h, w, 1]` in `range` to bytes, exactly as a PNG or a uint8 IDX
+ * file would store them (clipped, then rounded), so that a model's samples and the same samples
+ * saved to disk are evaluated alike. The tensor is not disposed.
+ *
+ * @throws {@link InvalidArgumentError} when the tensor is not `[n, h, w, 1]` or holds NaN.
+ */
+export function imageSetFromTensor(images: tf.Tensor, range: PixelRange, options: Omit<ImageSetOptions, "height" | "width"> = {}): ImageSet {
+  const name = options.name ?? "images";
+  if (images.rank !== 4 || images.shape[3] !== 1) {
+    throw new InvalidArgumentError(`imageSetFromTensor ${name}: images must have shape [n, h, w, 1], found [${images.shape.join(", ")}]`);
+  }
+  const [, height = 0, width = 0] = images.shape;
+  const values = images.dataSync();
+  const [lo, hi] = range === "[-1,1]" ? [-1, 1] : [0, 1];
+  const pixels = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] ?? Number.NaN;
+    if (Number.isNaN(v)) throw new InvalidArgumentError(`imageSetFromTensor ${name}: pixel ${i} is NaN`);
+    pixels[i] = Math.round(Math.min(1, Math.max(0, (v - lo) / (hi - lo))) * 255);
+  }
+  return imageSet(pixels, { ...options, height, width });
+}
+
+/**
+ * The images `[start, end)` of a set as a float tensor `[n, h, w, 1]` in [0, 1]; the caller
+ * disposes it.
+ */
+export function imageSetBatch(set: ImageSet, start: number, end: number): tf.Tensor4D {
+  const perImage = set.height * set.width;
+  const bytes = set.pixels.subarray(start * perImage, end * perImage);
+  const values = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) values[i] = (bytes[i] ?? 0) / 255;
+  return tf.tensor4d(values, [end - start, set.height, set.width, 1]);
+}
+
+/** The first `n` images of a set (sharing its memory). */
+export function takeImages(set: ImageSet, n: number): ImageSet {
+  if (n >= set.size) return set;
+  const perImage = set.height * set.width;
+  return {
+    pixels: set.pixels.subarray(0, n * perImage),
+    size: n,
+    height: set.height,
+    width: set.width,
+    labels: set.labels?.subarray(0, n),
+    name: set.name,
+  };
+}
