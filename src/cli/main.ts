@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { GenMnistError } from "../index.js";
 import { dataGridCommand } from "./commands/data-grid.js";
+import { evalCommand } from "./commands/eval.js";
 import { sampleCommand } from "./commands/sample.js";
 import { trainCommand } from "./commands/train.js";
 
@@ -11,7 +12,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .description("Train, sample and evaluate GANs and VAEs on MNIST-like data with TensorFlow.js.")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") });
-  for (const command of [trainCommand(), sampleCommand(), dataGridCommand()]) {
+  for (const command of [trainCommand(), sampleCommand(), evalCommand(), dataGridCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") }));
   }
   try {

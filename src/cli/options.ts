@@ -1,6 +1,7 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { InvalidArgumentError as CommanderArgumentError } from "commander";
-import { loadFashionMnist, loadIdxDataset, loadMnist, type Dataset, type Split } from "../index.js";
+import { CheckpointError, latestCheckpoint, loadFashionMnist, loadIdxDataset, loadMnist, MANIFEST_FILE, type Dataset, type Split } from "../index.js";
 
 /** Commander parser for an integer ≥ `min`. */
 export const integer = (name: string, min: number) => (value: string): number => {
@@ -27,3 +28,27 @@ export async function loadData(data: string, split: Split, limit?: number): Prom
   if (data === "fashion-mnist") return loadFashionMnist(options);
   return loadIdxDataset(resolve(data), data, options);
 }
+
+/** A model folder: `dir` itself, its `model/`, or its latest checkpoint; `undefined` when there is none. */
+export async function modelDirIn(dir: string): Promise<string | undefined> {
+  if (existsSync(join(dir, MANIFEST_FILE))) return dir;
+  if (existsSync(join(dir, "model", MANIFEST_FILE))) return join(dir, "model");
+  return latestCheckpoint(join(dir, "checkpoints"));
+}
+
+/** {@link modelDirIn}, or a clear error. */
+export async function findModelDir(dir: string): Promise<string> {
+  const found = await modelDirIn(dir);
+  if (found !== undefined) return found;
+  throw new CheckpointError(`${dir}: no saved model here (looked for ${MANIFEST_FILE}, model/${MANIFEST_FILE} and checkpoints/)`);
+}
+
+/** Commander parser for a comma-separated list of `allowed` names. */
+export const nameList = <T extends string>(name: string, allowed: readonly T[]) => (value: string): T[] => {
+  const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const bad = names.find((n) => !(allowed as readonly string[]).includes(n));
+  if (names.length === 0 || bad !== undefined) {
+    throw new CommanderArgumentError(`${name}: unknown name '${bad ?? value}'; expected a comma-separated list of ${allowed.join(", ")}`);
+  }
+  return names as T[];
+};

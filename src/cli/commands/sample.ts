@@ -1,20 +1,16 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
 import { Command, Option } from "commander";
 import {
   BACKEND_REQUESTS,
   CheckpointError,
-  MANIFEST_FILE,
   imageGrid,
-  latestCheckpoint,
+  imageSetFromTensor,
   loadModel,
   useBackend,
   writeIdx,
   writePng,
   type BackendRequest,
 } from "../../index.js";
-import { integer } from "../options.js";
+import { findModelDir, integer } from "../options.js";
 
 interface SampleOptions {
   count: number;
@@ -24,15 +20,6 @@ interface SampleOptions {
   seed: number;
   backend: BackendRequest;
   threads?: number;
-}
-
-/** A model folder: `dir` itself, its `model/`, or its latest checkpoint. */
-async function findModelDir(dir: string): Promise<string> {
-  if (existsSync(join(dir, MANIFEST_FILE))) return dir;
-  if (existsSync(join(dir, "model", MANIFEST_FILE))) return join(dir, "model");
-  const checkpoint = await latestCheckpoint(join(dir, "checkpoints"));
-  if (checkpoint !== undefined) return checkpoint;
-  throw new CheckpointError(`${dir}: no saved model here (looked for ${MANIFEST_FILE}, model/${MANIFEST_FILE} and checkpoints/)`);
 }
 
 async function sample(dir: string, opts: SampleOptions): Promise<void> {
@@ -48,12 +35,8 @@ async function sample(dir: string, opts: SampleOptions): Promise<void> {
   if (opts.format === "png") {
     await writePng(out, imageGrid(images, { range: model.pixelRange }));
   } else {
-    const bytes = tf.tidy(() => {
-      const unit = model.pixelRange === "[-1,1]" ? tf.div(tf.add(images, 1), 2) : images;
-      return tf.cast(tf.round(tf.mul(tf.clipByValue(unit, 0, 1), 255)), "int32");
-    });
-    await writeIdx(out, { dtype: "uint8", dims: [opts.count, 28, 28], data: Uint8Array.from(bytes.dataSync()) });
-    bytes.dispose();
+    const set = imageSetFromTensor(images, model.pixelRange);
+    await writeIdx(out, { dtype: "uint8", dims: [set.size, set.height, set.width], data: set.pixels });
   }
   images.dispose();
   model.dispose();

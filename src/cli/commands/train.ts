@@ -6,6 +6,8 @@ import {
   BACKEND_REQUESTS,
   Checkpoint,
   CheckpointError,
+  Evaluate,
+  InvalidArgumentError,
   HistoryLogger,
   MODEL_NAMES,
   ProgressBar,
@@ -14,13 +16,18 @@ import {
   VAE,
   createModel,
   latestCheckpoint,
+  metricValues,
   reconstructionStrip,
   useBackend,
   writeLossPlot,
+  writeMetricPlot,
   writePng,
   type BackendRequest,
   type Callback,
+  type EvaluationRecord,
+  type ImageSet,
   type ModelName,
+  type ReferenceName,
   type StepRecord,
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
@@ -42,15 +49,33 @@ interface TrainOptions {
   checkpointEvery: number;
   keep: number;
   progress: boolean;
+  evalEvery?: number;
+  evalN: number;
+  oracle?: string;
 }
 
-async function readHistory(path: string): Promise<StepRecord[]> {
+/** The records of a JSON Lines log: `{ step, epoch, elapsedMs, ...values }` per line. */
+async function readLog(path: string): Promise<{ step: number; epoch: number; elapsedMs: number; values: Record<string, number> }[]> {
   if (!existsSync(path)) return [];
   const lines = (await readFile(path, "utf8")).split("\n").filter((l) => l.trim() !== "");
   return lines.map((line) => {
-    const { step, epoch, elapsedMs, ...losses } = JSON.parse(line) as Record<string, number>;
-    return { step: step ?? 0, epoch: epoch ?? 0, elapsedMs: elapsedMs ?? 0, losses };
+    const { step, epoch, elapsedMs, ...values } = JSON.parse(line) as Record<string, number>;
+    return { step: step ?? 0, epoch: epoch ?? 0, elapsedMs: elapsedMs ?? 0, values };
   });
+}
+
+const readHistory = async (path: string): Promise<StepRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, losses: values }));
+const readEvaluations = async (path: string): Promise<EvaluationRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, metrics: values }));
+
+/** The reference and oracle of `--eval-every`: the data's own test split and shipped oracle, or `--oracle` for a folder. */
+async function evalReference(opts: TrainOptions): Promise<{ reference: ReferenceName | ImageSet; oracle?: string }> {
+  if (opts.data === "mnist" || opts.data === "fashion-mnist") {
+    return { reference: `${opts.data}-test`, ...(opts.oracle === undefined ? {} : { oracle: opts.oracle }) };
+  }
+  if (opts.oracle === undefined) {
+    throw new InvalidArgumentError(`--eval-every with --data ${opts.data}: pass --oracle mnist, fashion-mnist or an oracle folder (no shipped oracle knows this data)`);
+  }
+  return { reference: await loadData(opts.data, "test"), oracle: opts.oracle };
 }
 
 async function train(name: ModelName, opts: TrainOptions): Promise<void> {
@@ -67,11 +92,18 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
     samples: join(out, "samples"),
     model: join(out, "model"),
     lossPlot: join(out, "loss.svg"),
+    evalJsonl: join(out, "eval.jsonl"),
+    evalCsv: join(out, "eval.csv"),
+    evalPlot: join(out, "eval.svg"),
     summary: join(out, "summary.json"),
   };
+  const evaluation = opts.evalEvery === undefined ? undefined : await evalReference(opts);
   const callbacks: Callback[] = [
     ...(opts.progress ? [new ProgressBar()] : []),
-    new HistoryLogger({ jsonl: files.historyJsonl, csv: files.historyCsv }),
+    ...(evaluation === undefined || opts.evalEvery === undefined
+      ? []
+      : [new Evaluate({ every: opts.evalEvery, n: opts.evalN, ...evaluation, onReport: (r) => console.log(`evaluation: ${Object.entries(metricValues(r)).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`) })]),
+    new HistoryLogger({ jsonl: files.historyJsonl, csv: files.historyCsv, metricsJsonl: files.evalJsonl, metricsCsv: files.evalCsv }),
     new Checkpoint({ dir: files.checkpoints, every: opts.checkpointEvery, keep: opts.keep }),
     new SampleGrid({ dir: files.samples }),
   ];
@@ -88,7 +120,7 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
     console.log(`resuming from ${from}`);
     trainer = await Trainer.resume(from, data, runOptions);
   } else {
-    await Promise.all([files.historyJsonl, files.historyCsv].map((f) => rm(f, { force: true })));
+    await Promise.all([files.historyJsonl, files.historyCsv, files.evalJsonl, files.evalCsv, files.evalPlot].map((f) => rm(f, { force: true })));
     const model = createModel(name, {
       ...(opts.latentDim === undefined ? {} : { latentDim: opts.latentDim }),
       ...(opts.lr === undefined ? {} : { learningRate: opts.lr }),
@@ -102,6 +134,8 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
   await model.save(files.model);
   const allSteps = await readHistory(files.historyJsonl);
   if (allSteps.length > 0) await writeLossPlot(files.lossPlot, allSteps, { title: `${name}: training losses` });
+  const allEvaluations = await readEvaluations(files.evalJsonl);
+  if (allEvaluations.length > 0) await writeMetricPlot(files.evalPlot, allEvaluations, { title: `${name}: metrics during training` });
   let reconstructions: string | undefined;
   if (model instanceof VAE) {
     reconstructions = join(out, "reconstructions.png");
@@ -130,14 +164,21 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
     seconds: Math.round(seconds * 10) / 10,
     imagesPerSecond: seconds > 0 ? Math.round((history.steps.length * trainer.options.batchSize) / seconds) : null,
     finalLosses,
+    metrics: allEvaluations[allEvaluations.length - 1] ?? null,
     stopReason: history.stopReason,
-    files: { ...files, finalSamples: join(files.samples, "final.png"), ...(reconstructions ? { reconstructions } : {}) },
+    files: {
+      ...files,
+      ...(allEvaluations.length > 0 ? {} : { evalJsonl: undefined, evalCsv: undefined, evalPlot: undefined }),
+      finalSamples: join(files.samples, "final.png"),
+      ...(reconstructions ? { reconstructions } : {}),
+    },
   };
   await writeJson(files.summary, summary);
   console.log(`\nrun folder ${out}:`);
   console.log(`  samples       ${summary.files.finalSamples}`);
   if (reconstructions) console.log(`  reconstructions ${reconstructions}`);
   console.log(`  loss plot     ${files.lossPlot}`);
+  if (allEvaluations.length > 0) console.log(`  metrics       ${files.evalPlot}, ${files.evalJsonl}, ${files.evalCsv}`);
   console.log(`  history       ${files.historyJsonl}, ${files.historyCsv}`);
   console.log(`  model         ${files.model}`);
   console.log(`  checkpoints   ${files.checkpoints}`);
@@ -164,6 +205,9 @@ export function trainCommand(): Command {
     .option("--resume", "continue from the latest checkpoint in the run folder", false)
     .option("--checkpoint-every <n>", "save a checkpoint every n epochs", integer("--checkpoint-every", 1), 10)
     .option("--keep <n>", "epoch checkpoints to keep", integer("--keep", 1), 3)
+    .option("--eval-every <epochs>", "evaluate (FID, KID, IS, precision/recall, density/coverage, class coverage) every n epochs and at the end", integer("--eval-every", 1))
+    .option("--eval-n <n>", "samples per evaluation", integer("--eval-n", 2), 2000)
+    .option("--oracle <name|dir>", "oracle of the evaluations (default: the data's shipped one; required for a data folder)")
     .option("--no-progress", "no progress output")
     .action((model: ModelName, opts: TrainOptions) => train(model, opts));
 }
