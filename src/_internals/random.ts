@@ -37,3 +37,16 @@ export function shuffleInPlace<T extends { length: number; [i: number]: number }
   }
   return values;
 }
+
+/** `count` distinct indices of `[0, n)` in random order (a partial Fisher–Yates shuffle). */
+export function sampleWithoutReplacement(n: number, count: number, rng: Rng): Uint32Array {
+  const pool = new Uint32Array(n);
+  for (let i = 0; i < n; i++) pool[i] = i;
+  for (let i = 0; i < count; i++) {
+    const j = uniformInt(rng, i, n - 1);
+    const tmp = pool[i] ?? 0;
+    pool[i] = pool[j] ?? 0;
+    pool[j] = tmp;
+  }
+  return pool.subarray(0, count);
+}

@@ -83,7 +83,7 @@ export function imageSetFromTensor(images: tf.Tensor, range: PixelRange, options
   const pixels = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] ?? Number.NaN;
-    if (Number.isNaN(v)) throw new InvalidArgumentError(`imageSetFromTensor ${name}: pixel ${i} is NaN`);
+    if (Number.isNaN(v)) throw new InvalidArgumentError(`imageSetFromTensor ${name}: pixel ${i} is NaN; expected values in ${range} (a model whose training diverged outputs NaN)`);
     pixels[i] = Math.round(Math.min(1, Math.max(0, (v - lo) / (hi - lo))) * 255);
   }
   return imageSet(pixels, { ...options, height, width });

@@ -55,7 +55,9 @@ async function readIdxImages(path: string): Promise<ImageSet> {
 async function readPngFolder(dir: string): Promise<ImageSet> {
   const names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith(".png")).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   if (names.length === 0) throw new DataNotFoundError(`readImageSet: ${dir} holds no .png files`);
-  const images = await Promise.all(names.map(async (n) => ({ name: n, image: decodePng(await readFile(join(dir, n))) })));
+  // one file at a time: a folder of 10,000 PNGs must not open 10,000 files at once
+  const images: { name: string; image: ReturnType<typeof decodePng> }[] = [];
+  for (const name of names) images.push({ name, image: decodePng(await readFile(join(dir, name))) });
   const first = images[0]?.image;
   const height = first?.height ?? 0;
   const width = first?.width ?? 0;

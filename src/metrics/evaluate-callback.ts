@@ -7,6 +7,7 @@ import {
   metricValues,
   prepareReference,
   SAMPLE_METRICS,
+  type EvaluateOptions,
   type EvaluationReport,
   type MetricName,
   type PreparedReference,
@@ -23,13 +24,15 @@ export interface EvaluateCallbackOptions {
    */
   readonly every?: number;
   /**
-   * Samples per evaluation, and reference images used.
+   * Samples per evaluation, and reference images used (fewer than `evaluate`'s 10,000, so that
+   * evaluating every epoch stays cheap; FIDs are comparable between evaluations of one N only).
    * @defaultValue 2000
    */
   readonly n?: number;
   /**
-   * Metrics to compute (see `MetricName`); `nll` is slow, so it is not among the defaults.
-   * @defaultValue `fid, kid, is, pr, dc, coverage`, plus `recon, elbo` for a VAE
+   * Metrics to compute (see `MetricName`); `nll` is slow, so unlike `evaluate`'s defaults it is
+   * not among these.
+   * @defaultValue `fid, kid, is, pr, dc, classes`, plus `recon, elbo` for a VAE
    */
   readonly metrics?: readonly MetricName[];
   /**
@@ -51,6 +54,8 @@ export interface EvaluateCallbackOptions {
   readonly atEnd?: boolean;
   /** Called with each full report (e.g. to print it). */
   readonly onReport?: (report: EvaluationReport, context: TrainContext) => void | Promise<void>;
+  /** Passed on to {@link evaluate}: KID's subsets, the IWAE NLL's k and images, the batch size, training images for `similarity`. */
+  readonly evaluate?: Pick<EvaluateOptions, "kid" | "nll" | "batchSize" | "train">;
 }
 
 /**
@@ -77,6 +82,11 @@ export class Evaluate implements Callback {
   private lastStep = -1;
   /** The latest report, if any evaluation ran. */
   lastReport: EvaluationReport | undefined;
+  /**
+   * The error of an evaluation skipped because training was already stopping (e.g. a model whose
+   * loss became NaN has NaN samples), if any; the run's own files are then still written.
+   */
+  lastError: Error | undefined;
 
   /** @param options - see {@link EvaluateCallbackOptions}. */
   constructor(options: EvaluateCallbackOptions = {}) {
@@ -115,12 +125,21 @@ export class Evaluate implements Callback {
   private async run(context: TrainContext): Promise<void> {
     const { model } = context;
     const metrics = this.options.metrics ?? (model instanceof VAE ? [...SAMPLE_METRICS, "recon", "elbo"] : SAMPLE_METRICS);
-    const report = await evaluate(model, {
-      n: this.options.n,
-      metrics,
-      seed: this.options.seed,
-      ...(this.reference === undefined ? {} : { reference: this.reference }),
-    });
+    let report: EvaluationReport;
+    try {
+      report = await evaluate(model, {
+        ...this.options.evaluate,
+        n: this.options.n,
+        metrics,
+        seed: this.options.seed,
+        ...(this.reference === undefined ? {} : { reference: this.reference }),
+      });
+    } catch (err) {
+      // a stopping run (a NaN loss) must still end cleanly: the later callbacks save its files
+      if (context.stopReason === null || !(err instanceof Error)) throw err;
+      this.lastError = err;
+      return;
+    }
     this.lastStep = context.step;
     this.lastReport = report;
     await context.recordMetrics(metricValues(report));

@@ -19,17 +19,19 @@ import { elbo, importanceWeightedNll, reconstructionError, type ElboResult, type
 /**
  * A metric {@link evaluate} can compute:
  * `fid` Fréchet distance, `kid` kernel inception distance, `is` inception (classifier) score,
- * `pr` precision/recall, `dc` density/coverage, `coverage` class coverage, `similarity`
- * nearest-real cosine similarity and memorisation, and for VAE models `recon` reconstruction
- * error, `elbo` the evidence lower bound, `nll` the importance-weighted negative log-likelihood.
+ * `pr` precision/recall, `dc` density/coverage (its `coverage` is the share of real images whose
+ * neighbourhood holds a sample), `classes` class coverage (classes covered, entropy, largest
+ * deviation; `coverage` is accepted as another name for it), `similarity` nearest-real cosine
+ * similarity and memorisation, and for VAE models `recon` reconstruction error, `elbo` the
+ * evidence lower bound, `nll` the importance-weighted negative log-likelihood.
  */
-export type MetricName = "fid" | "kid" | "is" | "pr" | "dc" | "coverage" | "similarity" | "recon" | "elbo" | "nll";
+export type MetricName = "fid" | "kid" | "is" | "pr" | "dc" | "classes" | "coverage" | "similarity" | "recon" | "elbo" | "nll";
 
 /** Every {@link MetricName}. */
-export const METRIC_NAMES: readonly MetricName[] = ["fid", "kid", "is", "pr", "dc", "coverage", "similarity", "recon", "elbo", "nll"];
+export const METRIC_NAMES: readonly MetricName[] = ["fid", "kid", "is", "pr", "dc", "classes", "coverage", "similarity", "recon", "elbo", "nll"];
 
 /** Metrics of samples, computed for every source by default. */
-export const SAMPLE_METRICS: readonly MetricName[] = ["fid", "kid", "is", "pr", "dc", "coverage"];
+export const SAMPLE_METRICS: readonly MetricName[] = ["fid", "kid", "is", "pr", "dc", "classes"];
 
 /** Metrics that need a VAE (its encoder), added by default when the source is one. */
 export const VAE_METRICS: readonly MetricName[] = ["recon", "elbo", "nll"];
@@ -52,8 +54,8 @@ export interface PreparedReference {
   readonly statistics: FeatureStatistics;
   /** The oracle's label of every image. */
   readonly predicted: Int32Array;
-  /** The training split of the same data (for `similarity`'s memorisation signal), when known. */
-  readonly train?: ImageSet | undefined;
+  /** The training split of the same data (for `similarity`'s memorisation signal), loaded when first needed. */
+  readonly trainSplit?: ReferenceName | undefined;
 }
 
 /** Options of {@link prepareReference}. */
@@ -77,6 +79,19 @@ async function loadReference(name: ReferenceName): Promise<ImageSet> {
   return load({ split: split as "train" | "test" });
 }
 
+/** Training splits loaded for `similarity`, once per prepared reference. */
+const trainSplits = new WeakMap<PreparedReference, Promise<ImageSet>>();
+
+function trainSplitOf(reference: PreparedReference): Promise<ImageSet> | undefined {
+  if (reference.trainSplit === undefined) return undefined;
+  let loaded = trainSplits.get(reference);
+  if (loaded === undefined) {
+    loaded = loadReference(reference.trainSplit);
+    trainSplits.set(reference, loaded);
+  }
+  return loaded;
+}
+
 /** The shipped oracle that knows a reference's data. */
 const oracleFor = (reference: string): ShippedOracle => (reference.startsWith("fashion-mnist") ? "fashion-mnist" : "mnist");
 
@@ -95,13 +110,13 @@ export async function prepareReference(reference: ImageSet | ReferenceName, opti
   const { n = 10000, batchSize = 500 } = options;
   checkInteger("prepareReference", "options.n", n, 2);
   let images: ImageSet;
-  let train: ImageSet | undefined;
+  let trainSplit: ReferenceName | undefined;
   if (typeof reference === "string") {
     if (!(REFERENCE_NAMES as readonly string[]).includes(reference)) {
       throw new InvalidArgumentError(`prepareReference: unknown reference ${JSON.stringify(reference)}; expected one of ${REFERENCE_NAMES.join(", ")} or an ImageSet`);
     }
     images = await loadReference(reference);
-    if (reference.endsWith("-test")) train = await loadReference(reference.replace(/-test$/, "-train") as ReferenceName);
+    if (reference.endsWith("-test")) trainSplit = reference.replace(/-test$/, "-train") as ReferenceName;
   } else {
     images = reference;
   }
@@ -109,8 +124,13 @@ export async function prepareReference(reference: ImageSet | ReferenceName, opti
   if (images.size < 2) throw new InvalidArgumentError(`prepareReference: the reference ${images.name} has ${images.size} image(s); metrics need at least 2`);
   const oracleOption = options.oracle ?? oracleFor(typeof reference === "string" ? reference : images.name);
   const oracle = oracleOption instanceof Oracle ? oracleOption : await loadOracle(oracleOption);
-  const embedding = await oracle.embed(images, { batchSize });
-  return { images, oracle, embedding, statistics: featureStatistics(embedding.features), predicted: argmaxRows(embedding.logits), train };
+  try {
+    const embedding = await oracle.embed(images, { batchSize });
+    return { images, oracle, embedding, statistics: featureStatistics(embedding.features), predicted: argmaxRows(embedding.logits), trainSplit };
+  } catch (err) {
+    if (!(oracleOption instanceof Oracle)) oracle.dispose();
+    throw err;
+  }
 }
 
 /** Options of the `nll` metric of {@link evaluate}. */
@@ -189,7 +209,11 @@ export interface EvaluateOptions {
   readonly nll?: NllEvaluationOptions;
   /** Options of `kid` (subsets, subset size); its seed is `seed`. */
   readonly kid?: Omit<KernelInceptionDistanceOptions, "seed">;
-  /** Images per forward pass. @defaultValue 500 */
+  /**
+   * Images per forward pass of the oracle, the sampler and the VAE metrics (the IWAE NLL batches
+   * `floor(2000 / k)` images, k draws each).
+   * @defaultValue 500
+   */
   readonly batchSize?: number;
   /** Called with a line on each stage (e.g. to show progress). */
   readonly onProgress?: (message: string) => void;
@@ -207,7 +231,7 @@ export interface EvaluationMetrics {
   readonly precisionRecall?: PrecisionRecallResult;
   /** `dc`. */
   readonly densityCoverage?: DensityCoverageResult;
-  /** `coverage`. */
+  /** `classes` (or `coverage`). */
   readonly classCoverage?: ClassCoverageResult;
   /** `similarity` (without the per-sample values). */
   readonly similarity?: Omit<NearestRealSimilarityResult, "perSample">;
@@ -252,7 +276,7 @@ function resolveMetrics(requested: readonly MetricName[] | undefined, vae: boole
       throw new InvalidArgumentError(`evaluate: metric "${m}" needs a VAE model (its encoder); ${sourceName} is not one`);
     }
   }
-  return [...new Set(requested)];
+  return [...new Set(requested.map((m) => (m === "coverage" ? "classes" : m)))];
 }
 
 const isModel = (s: unknown): s is GenerativeModel => typeof s === "object" && s !== null && "trainStep" in s && "sample" in s;
@@ -270,7 +294,7 @@ const isModel = (s: unknown): s is GenerativeModel => typeof s === "object" && s
  *
  * @example
  * ```ts
- * const report = await evaluate(new DCGAN(), { n: 2000, metrics: ["fid", "kid", "coverage"] });
+ * const report = await evaluate(new DCGAN(), { n: 2000, metrics: ["fid", "kid", "classes"] });
  * console.log(report.metrics.fid?.value, report.metrics.classCoverage?.underrepresented);
  * console.log(metricValues(report)); // { fid: …, kid: …, kid_std: …, classes_covered: …, … }
  * ```
@@ -339,18 +363,19 @@ export async function evaluate(source: GenerativeModel | ImageSet, options: Eval
     if (wants("pr") || wants("dc")) {
       onProgress?.("precision, recall, density, coverage");
       const k = Math.min(images.size, real.size) - 1;
+      if (k < 5) warnings.push(`prdc: ${Math.min(images.size, real.size)} images on the smaller side: k clamped to ${Math.min(3, k)} (precision/recall) and ${Math.min(5, k)} (density/coverage)`);
       const both = prdc(reference.embedding.features, fake.features, { kPrecisionRecall: Math.min(3, k), kDensityCoverage: Math.min(5, k) });
       if (wants("pr")) out.precisionRecall = both.precisionRecall;
       if (wants("dc")) out.densityCoverage = both.densityCoverage;
       lap("prdc");
     }
-    if (wants("coverage")) {
+    if (wants("classes")) {
       out.classCoverage = classCoverage(predicted, { numClasses: reference.oracle.numClasses, reference: reference.predicted });
-      lap("coverage");
+      lap("classes");
     }
     if (wants("similarity")) {
       onProgress?.("nearest-real similarity");
-      const train = options.train ?? reference.train;
+      const train = options.train ?? (await trainSplitOf(reference));
       const result = nearestRealSimilarity(
         { features: pixelFeatures(images), labels: predicted },
         { features: pixelFeatures(real), labels: real.labels ?? reference.predicted },

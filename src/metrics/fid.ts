@@ -51,8 +51,9 @@ const DEGENERATE_SHARE = 0.5;
 const RANK_TOLERANCE = 1e-10;
 
 /**
- * Eigenvalues above rounding noise: relative to the largest one, or to the features' own scale
- * (the mean's square) when the spread is itself rounding noise (identical images).
+ * Eigenvalues above rounding noise: relative to the larger of the largest eigenvalue and the
+ * features' own scale (the mean's square), so that the spread of identical images, itself
+ * rounding noise, counts as rank 0.
  */
 function rankOf(values: Float64Array, stats: FeatureStatistics): number {
   const meanSquare = stats.mean.reduce((t, v) => t + v * v, 0) / stats.dims;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "../errors.js";
 import { checkInteger } from "../_internals/check.js";
+import { logSumExp } from "../_internals/logsumexp.js";
 import { checkFeatures, type FeatureMatrix } from "./matrix.js";
 
 /** Options of {@link inceptionScore}. */
@@ -60,10 +61,7 @@ export function inceptionScore(outputs: FeatureMatrix, options: InceptionScoreOp
   for (let i = 0; i < n; i++) {
     const row = data.subarray(i * k, (i + 1) * k);
     if (input === "logits") {
-      const max = Math.max(...row);
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += Math.exp((row[j] ?? 0) - max);
-      const lse = max + Math.log(sum);
+      const lse = logSumExp(row);
       for (let j = 0; j < k; j++) logp[i * k + j] = (row[j] ?? 0) - lse;
     } else {
       const total = row.reduce((t, v) => t + v, 0);

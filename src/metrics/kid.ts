@@ -1,6 +1,6 @@
 import { WasmKernels } from "../kernels/module.js";
 import { checkInteger } from "../_internals/check.js";
-import { createRng, randomInt, type Rng } from "../_internals/random.js";
+import { createRng, sampleWithoutReplacement } from "../_internals/random.js";
 import { checkFeatures, checkSameCols, selectRows, type FeatureMatrix } from "./matrix.js";
 
 /** Options of {@link kernelInceptionDistance}. */
@@ -40,19 +40,6 @@ export interface KernelInceptionDistanceResult {
   readonly dims: number;
   /** E.g. that the subset size was clamped; empty when there is nothing to say. */
   readonly warnings: readonly string[];
-}
-
-/** `count` distinct indices in `[0, n)`: a partial Fisher–Yates shuffle. */
-function drawWithoutReplacement(n: number, count: number, rng: Rng): Uint32Array {
-  const pool = new Uint32Array(n);
-  for (let i = 0; i < n; i++) pool[i] = i;
-  for (let i = 0; i < count; i++) {
-    const j = randomInt(rng, i, n - 1);
-    const t = pool[i] ?? 0;
-    pool[i] = pool[j] ?? 0;
-    pool[j] = t;
-  }
-  return pool.subarray(0, count);
 }
 
 /** Sum of the cubic polynomial kernel `(x·y / d + 1)³` over a block of dot products, optionally without its diagonal. */
@@ -98,8 +85,8 @@ export function kernelInceptionDistance(a: FeatureMatrix, b: FeatureMatrix, opti
   const kernels = WasmKernels.get();
   const estimates = new Float64Array(subsets);
   for (let s = 0; s < subsets; s++) {
-    const x = selectRows(a, drawWithoutReplacement(a.rows, m, rng));
-    const y = selectRows(b, drawWithoutReplacement(b.rows, m, rng));
+    const x = selectRows(a, sampleWithoutReplacement(a.rows, m, rng));
+    const y = selectRows(b, sampleWithoutReplacement(b.rows, m, rng));
     const kxx = kernelSum(kernels.dotProducts64(x.data, x.data, m, m, d), m, d, true);
     const kyy = kernelSum(kernels.dotProducts64(y.data, y.data, m, m, d), m, d, true);
     const kxy = kernelSum(kernels.dotProducts64(x.data, y.data, m, m, d), m, d, false);

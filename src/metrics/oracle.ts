@@ -3,6 +3,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { imageSetBatch, type ImageSet } from "../data/image-set.js";
 import { InvalidArgumentError } from "../errors.js";
 import { checkInteger } from "../_internals/check.js";
+import { logSumExp } from "../_internals/logsumexp.js";
 import type { FeatureMatrix } from "./matrix.js";
 
 /**
@@ -67,11 +68,8 @@ export interface OracleRunOptions {
 }
 
 const softmaxRow = (logits: Float64Array, offset: number, k: number, out: Float64Array): void => {
-  let max = -Infinity;
-  for (let j = 0; j < k; j++) max = Math.max(max, logits[offset + j] ?? -Infinity);
-  let sum = 0;
-  for (let j = 0; j < k; j++) sum += Math.exp((logits[offset + j] ?? 0) - max);
-  for (let j = 0; j < k; j++) out[offset + j] = Math.exp((logits[offset + j] ?? 0) - max) / sum;
+  const lse = logSumExp(logits, offset, k);
+  for (let j = 0; j < k; j++) out[offset + j] = Math.exp((logits[offset + j] ?? -Infinity) - lse);
 };
 
 /**

@@ -83,15 +83,17 @@ function neighbourRadii(x: FeatureMatrix, norms: Float64Array, ks: readonly numb
   return ks.map((k) => Float64Array.from({ length: n }, (_, i) => nearest[i * kmax + k - 1] ?? Infinity));
 }
 
-function checkPair(owner: string, real: FeatureMatrix, fake: FeatureMatrix, k: number): void {
-  checkInteger(owner, "options.k", k, 1);
+function checkSets(owner: string, real: FeatureMatrix, fake: FeatureMatrix): void {
   checkFeatures(owner, "real", real, 2);
-  checkFeatures(owner, "fake", fake, 2);
+  checkFeatures(owner, "fake", fake, 1);
   checkSameCols(owner, real, "real", fake, "fake");
-  for (const [m, name] of [[real, "real"], [fake, "fake"]] as const) {
-    if (m.rows <= k) {
-      throw new InvalidArgumentError(`${owner}: ${name} has ${m.rows} images; k = ${k} needs at least k + 1 (each image's k-th neighbour other than itself)`);
-    }
+}
+
+/** Throws unless `set` has more than `k` images (each needs a k-th neighbour other than itself). */
+function checkNeighbours(owner: string, kName: string, k: number, set: FeatureMatrix, setName: string): void {
+  checkInteger(owner, kName, k, 1);
+  if (set.rows <= k) {
+    throw new InvalidArgumentError(`${owner}: ${setName} has ${set.rows} images; ${kName} = ${k} needs at least ${k + 1} (each image's k-th neighbour other than itself)`);
   }
 }
 
@@ -103,22 +105,32 @@ export interface PrdcResult {
   readonly densityCoverage: DensityCoverageResult;
 }
 
+/** Options of {@link prdc}. */
+export interface PrdcOptions {
+  /**
+   * The k of precision and recall.
+   * @defaultValue 3
+   */
+  readonly kPrecisionRecall?: number;
+  /**
+   * The k of density and coverage.
+   * @defaultValue 5
+   */
+  readonly kDensityCoverage?: number;
+}
+
 /**
- * Precision, recall, density and coverage in one pass over the distance matrices (the real-real,
- * fake-fake and real-fake distances are each computed once, blocked through a float64 matrix
- * product). See {@link precisionRecall} and {@link densityCoverage}.
- *
- * @param real - real features `[nReal, d]`.
- * @param fake - generated features `[nFake, d]`.
+ * The four counts over one pass of the real × fake distances. `kpr` undefined: no precision or
+ * recall (and no fake × fake distances); `kdc` undefined: no density or coverage.
  */
-export function prdc(real: FeatureMatrix, fake: FeatureMatrix, options: { readonly kPrecisionRecall?: number; readonly kDensityCoverage?: number } = {}): PrdcResult {
-  const { kPrecisionRecall: kpr = 3, kDensityCoverage: kdc = 5 } = options;
-  checkPair("prdc", real, fake, Math.max(kpr, kdc));
-  checkInteger("prdc", "options.kPrecisionRecall", kpr, 1);
+function manifoldCounts(real: FeatureMatrix, fake: FeatureMatrix, kpr: number | undefined, kdc: number | undefined) {
   const realNorms = rowSquaredNorms(real);
   const fakeNorms = rowSquaredNorms(fake);
-  const [realPr = new Float64Array(), realDc = new Float64Array()] = neighbourRadii(real, realNorms, [kpr, kdc]);
-  const [fakePr = new Float64Array()] = neighbourRadii(fake, fakeNorms, [kpr]);
+  const ks = [kpr, kdc].filter((k): k is number => k !== undefined);
+  const radii = neighbourRadii(real, realNorms, ks);
+  const realPr = kpr === undefined ? undefined : radii[0];
+  const realDc = kdc === undefined ? undefined : radii[radii.length - 1];
+  const fakePr = kpr === undefined ? undefined : neighbourRadii(fake, fakeNorms, [kpr])[0];
   const nReal = real.rows;
   const nFake = fake.rows;
   const fakeInReal = new Uint8Array(nFake); // precision: inside some real ball
@@ -129,15 +141,15 @@ export function prdc(real: FeatureMatrix, fake: FeatureMatrix, options: { readon
     for (let r = 0; r < rows; r++) {
       const i = start + r;
       const ni = realNorms[i] ?? 0;
-      const rPr = realPr[i] ?? 0;
-      const rDc = realDc[i] ?? 0;
+      const rPr = realPr?.[i] ?? -1;
+      const rDc = realDc?.[i] ?? -1;
       let nearest = Infinity;
       let inFake = 0;
       for (let j = 0; j < nFake; j++) {
         const d = squared(ni, fakeNorms[j] ?? 0, block[r * nFake + j] ?? 0);
         if (d <= rPr) fakeInReal[j] = 1;
         if (d <= rDc) ballsHit[j] = (ballsHit[j] ?? 0) + 1;
-        if (d <= (fakePr[j] ?? 0)) inFake = 1;
+        if (fakePr !== undefined && d <= (fakePr[j] ?? -1)) inFake = 1;
         if (d < nearest) nearest = d;
       }
       realInFake[i] = inFake;
@@ -150,9 +162,33 @@ export function prdc(real: FeatureMatrix, fake: FeatureMatrix, options: { readon
     return s / a.length;
   };
   return {
-    precisionRecall: { precision: mean(fakeInReal), recall: mean(realInFake), k: kpr, nReal, nFake },
-    densityCoverage: { density: mean(ballsHit) / kdc, coverage: covered / nReal, k: kdc, nReal, nFake },
+    precisionRecall: kpr === undefined ? undefined : { precision: mean(fakeInReal), recall: mean(realInFake), k: kpr, nReal, nFake },
+    densityCoverage: kdc === undefined ? undefined : { density: mean(ballsHit) / kdc, coverage: covered / nReal, k: kdc, nReal, nFake },
   };
+}
+
+/**
+ * Precision, recall, density and coverage in one pass over the distance matrices (the real-real,
+ * fake-fake and real-fake distances are each computed once, blocked through a float64 matrix
+ * product). See {@link precisionRecall} and {@link densityCoverage}.
+ *
+ * @param real - real features `[nReal, d]`.
+ * @param fake - generated features `[nFake, d]`.
+ * @throws {@link InvalidArgumentError} as {@link precisionRecall}, naming the k option at fault.
+ *
+ * @example
+ * ```ts
+ * const { precisionRecall, densityCoverage } = prdc(realFeatures, fakeFeatures);
+ * ```
+ */
+export function prdc(real: FeatureMatrix, fake: FeatureMatrix, options: PrdcOptions = {}): PrdcResult {
+  const { kPrecisionRecall: kpr = 3, kDensityCoverage: kdc = 5 } = options;
+  checkSets("prdc", real, fake);
+  checkNeighbours("prdc", "options.kPrecisionRecall", kpr, real, "real");
+  checkNeighbours("prdc", "options.kPrecisionRecall", kpr, fake, "fake");
+  checkNeighbours("prdc", "options.kDensityCoverage", kdc, real, "real");
+  const counts = manifoldCounts(real, fake, kpr, kdc);
+  return { precisionRecall: counts.precisionRecall as PrecisionRecallResult, densityCoverage: counts.densityCoverage as DensityCoverageResult };
 }
 
 /**
@@ -173,15 +209,18 @@ export function prdc(real: FeatureMatrix, fake: FeatureMatrix, options: { readon
  */
 export function precisionRecall(real: FeatureMatrix, fake: FeatureMatrix, options: PrecisionRecallOptions = {}): PrecisionRecallResult {
   const { k = 3 } = options;
-  checkPair("precisionRecall", real, fake, k);
-  return prdc(real, fake, { kPrecisionRecall: k, kDensityCoverage: k }).precisionRecall;
+  checkSets("precisionRecall", real, fake);
+  checkNeighbours("precisionRecall", "options.k", k, real, "real");
+  checkNeighbours("precisionRecall", "options.k", k, fake, "fake");
+  return manifoldCounts(real, fake, k, undefined).precisionRecall as PrecisionRecallResult;
 }
 
 /**
  * Density and coverage (Naeem et al. 2020), more robust to outliers than precision and recall.
  * Balls of radius "distance to the k-th nearest other real image" around real images only;
  * density is the mean number of balls a generated image falls in, divided by k; coverage is the
- * share of real balls that hold at least one generated image.
+ * share of real balls that hold at least one generated image. Ball membership is `<=`, as for
+ * precision and recall (the `prdc` Python package uses `<`; the two differ only for exact ties).
  *
  * @throws {@link InvalidArgumentError} as {@link precisionRecall}.
  *
@@ -192,6 +231,7 @@ export function precisionRecall(real: FeatureMatrix, fake: FeatureMatrix, option
  */
 export function densityCoverage(real: FeatureMatrix, fake: FeatureMatrix, options: DensityCoverageOptions = {}): DensityCoverageResult {
   const { k = 5 } = options;
-  checkPair("densityCoverage", real, fake, k);
-  return prdc(real, fake, { kPrecisionRecall: k, kDensityCoverage: k }).densityCoverage;
+  checkSets("densityCoverage", real, fake);
+  checkNeighbours("densityCoverage", "options.k", k, real, "real");
+  return manifoldCounts(real, fake, undefined, k).densityCoverage as DensityCoverageResult;
 }

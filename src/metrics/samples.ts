@@ -48,9 +48,17 @@ export async function sampleImages(model: GenerativeModel, n: number, options: S
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
       const z = tf.slice(latents, [start, 0], [end - start, model.latentDim]);
-      const images = model.sample(end - start, { latents: z, ...(classes === undefined ? {} : { labels: classes.slice(start, end) }) });
-      const set = imageSetFromTensor(images, model.pixelRange, { name: model.name });
-      tf.dispose([z, images]);
+      let set: ImageSet;
+      try {
+        const images = model.sample(end - start, { latents: z, ...(classes === undefined ? {} : { labels: classes.slice(start, end) }) });
+        try {
+          set = imageSetFromTensor(images, model.pixelRange, { name: model.name });
+        } finally {
+          images.dispose();
+        }
+      } finally {
+        z.dispose();
+      }
       parts.push(set.pixels);
       height = set.height;
       width = set.width;

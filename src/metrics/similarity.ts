@@ -77,33 +77,42 @@ function normalised(m: FeatureMatrix): FeatureMatrix {
   return { ...m, data };
 }
 
-/** Row indices by class (one group of everything when there are no labels). */
-function groups(what: string, set: LabelledFeatures): Map<number, number[]> {
-  const out = new Map<number, number[]>();
+/** A set with unit-length rows and its rows grouped by class (one group without labels). */
+interface UnitSet {
+  readonly unit: FeatureMatrix;
+  readonly groups: Map<number, number[]>;
+  readonly labelled: boolean;
+}
+
+function unitSet(what: string, set: LabelledFeatures): UnitSet {
   const { labels, features } = set;
   if (labels !== undefined && labels.length !== features.rows) {
     throw new InvalidArgumentError(`nearestRealSimilarity: ${what} has ${features.rows} rows but ${labels.length} labels`);
   }
+  const groups = new Map<number, number[]>();
   for (let i = 0; i < features.rows; i++) {
     const c = labels === undefined ? 0 : (labels[i] ?? 0);
-    const list = out.get(c) ?? [];
+    const list = groups.get(c) ?? [];
     list.push(i);
-    out.set(c, list);
+    groups.set(c, list);
   }
-  return out;
+  return { unit: normalised(features), groups, labelled: labels !== undefined };
 }
 
-/** For every row of `queries`, the largest cosine similarity to a row of `pool` of the same class (−∞ where the class is absent). */
-function bestMatches(queries: LabelledFeatures, pool: LabelledFeatures, withLabels: boolean): Float64Array {
-  const q = normalised(queries.features);
-  const p = normalised(pool.features);
-  const best = new Float64Array(q.rows).fill(-Infinity);
-  const poolGroups = groups("the real set", withLabels ? pool : { features: pool.features });
-  for (const [c, rows] of groups("the samples", withLabels ? queries : { features: queries.features })) {
+/**
+ * For every row of `queries`, the largest cosine similarity to a row of `pool` of the same class
+ * (−∞ where the pool lacks the class); every row of `pool` when either set has no labels.
+ */
+function bestMatches(queries: UnitSet, pool: UnitSet): Float64Array {
+  const byClass = queries.labelled && pool.labelled;
+  const best = new Float64Array(queries.unit.rows).fill(-Infinity);
+  const everyRow = (set: UnitSet): Map<number, number[]> => new Map([[0, Array.from({ length: set.unit.rows }, (_, i) => i)]]);
+  const poolGroups = byClass ? pool.groups : everyRow(pool);
+  for (const [c, rows] of byClass ? queries.groups : everyRow(queries)) {
     const candidates = poolGroups.get(c);
     if (candidates === undefined) continue;
-    const a = selectRows(q, rows);
-    const b = selectRows(p, candidates);
+    const a = selectRows(queries.unit, rows);
+    const b = selectRows(pool.unit, candidates);
     forEachDotBlock(a, b, (start, count, block) => {
       for (let r = 0; r < count; r++) {
         let m = -Infinity;
@@ -145,8 +154,11 @@ export function nearestRealSimilarity(samples: LabelledFeatures, real: LabelledF
   checkFeatures("nearestRealSimilarity", "real.features", real.features, 1);
   checkSameCols("nearestRealSimilarity", samples.features, "samples", real.features, "real");
   checkRange("nearestRealSimilarity", "options.quantile", quantile, 0, 1, true);
-  const withLabels = samples.labels !== undefined && real.labels !== undefined;
-  const perSample = bestMatches(samples, real, withLabels);
+  // each set is normalised once (the training set is compared twice)
+  const sampleSet = unitSet("samples", samples);
+  const realSet = unitSet("real", real);
+  const withLabels = sampleSet.labelled && realSet.labelled;
+  const perSample = bestMatches(sampleSet, realSet);
   const sums = new Map<number, { sum: number; count: number }>();
   let total = 0;
   let counted = 0;
@@ -167,10 +179,10 @@ export function nearestRealSimilarity(samples: LabelledFeatures, real: LabelledF
   if (train === undefined) return result;
   checkFeatures("nearestRealSimilarity", "options.train.features", train.features, 1);
   checkSameCols("nearestRealSimilarity", samples.features, "samples", train.features, "options.train");
-  const trainLabelled = withLabels && train.labels !== undefined;
-  const heldOut = Array.from(bestMatches(real, train, trainLabelled)).filter((v) => v > -Infinity).sort((a, b) => a - b);
+  const trainSet = unitSet("options.train", train);
+  const heldOut = Array.from(bestMatches(realSet, trainSet)).filter((v) => v > -Infinity).sort((a, b) => a - b);
   const threshold = heldOut[Math.min(heldOut.length - 1, Math.floor(quantile * heldOut.length))] ?? Infinity;
-  const toTrain = bestMatches(samples, train, trainLabelled);
+  const toTrain = bestMatches(sampleSet, trainSet);
   const share = toTrain.reduce((t, v) => t + (v > threshold ? 1 : 0), 0) / toTrain.length;
   return { ...result, memorisation: { share, expected: 1 - quantile, threshold, quantile, nTrain: train.features.rows } };
 }

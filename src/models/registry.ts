@@ -2,17 +2,21 @@ import { InvalidArgumentError } from "../errors.js";
 import { GAN, type GANConfig } from "../gan/gan.js";
 import {
   ACGAN, CGAN, DCGAN, DEFAULT_ACGAN, DEFAULT_CGAN, DEFAULT_DCGAN, DEFAULT_MLP_GAN, DEFAULT_WGAN, DEFAULT_WGAN_GP,
-  VanillaGAN, WGAN, WGANGP,
+  PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, VanillaGAN, WGAN, WGANGP,
 } from "../gan/presets.js";
 import type { GenerativeModel } from "../nn/model.js";
 import { readModelManifest } from "../nn/saved-model.js";
 import { VAE, type VAEConfig } from "../vae/vae.js";
 import { BetaVAE, ConvVAE, CVAE, DEFAULT_BETA_VAE, DEFAULT_CONV_VAE, DEFAULT_CVAE, DEFAULT_MLP_VAE, MlpVAE } from "../vae/presets.js";
 
-/** Names of the library's model presets, as the CLI takes them. */
+/**
+ * Names of the library's model presets, as the CLI takes them. `mlp-gan-published` and
+ * `dcgan-published` are the original setups (the MLP GAN's collapses), kept to reproduce them.
+ */
 export type ModelName =
   | "mlp-gan" | "dcgan" | "wgan" | "wgan-gp" | "cgan" | "acgan"
-  | "vae" | "conv-vae" | "cvae" | "beta-vae";
+  | "vae" | "conv-vae" | "cvae" | "beta-vae"
+  | "mlp-gan-published" | "dcgan-published";
 
 /** A GAN preset. */
 export interface GanPreset {
@@ -49,6 +53,8 @@ export const MODEL_PRESETS: Readonly<Record<ModelName, ModelPreset>> = {
   "conv-vae": { family: "vae", defaults: DEFAULT_CONV_VAE, create: (c) => new ConvVAE(c) },
   cvae: { family: "vae", defaults: DEFAULT_CVAE, create: (c) => new CVAE(c) },
   "beta-vae": { family: "vae", defaults: DEFAULT_BETA_VAE, create: (c) => new BetaVAE(c) },
+  "mlp-gan-published": { family: "gan", defaults: PUBLISHED_MLP_GAN, create: (c) => new VanillaGAN({ ...PUBLISHED_MLP_GAN, ...c }) },
+  "dcgan-published": { family: "gan", defaults: PUBLISHED_DCGAN, create: (c) => new DCGAN({ ...PUBLISHED_DCGAN, ...c }) },
 };
 
 /** Every {@link ModelName}. */

@@ -20,6 +20,8 @@ export interface TrainContext {
   readonly elapsedMs: number;
   /** Ask the trainer to stop after the current step; `reason` ends up in the history. */
   stopTraining(reason: string): void;
+  /** Why training is stopping (a NaN loss, `stopTraining`…), or `null` while it runs on. */
+  readonly stopReason: string | null;
   /** The trainer's position and options, as a checkpoint saves them. */
   readonly resumeState: TrainerState;
   /**

@@ -176,6 +176,7 @@ export class Trainer {
       totalEpochs: this.options.epochs,
       elapsedMs: Date.now() - started,
       stopTraining: (reason: string) => this.stopTraining(reason),
+      stopReason: this.stopReason,
       resumeState: this.state(),
       recordMetrics: async (metrics: Readonly<Record<string, number>>) => {
         // after an epoch's last step the position has moved to the next epoch: record the step's own

@@ -79,6 +79,9 @@ describe("gen-mnist eval", () => {
     [["eval", "x", "--metrics", "fid,bogus"], 2, /--metrics: unknown name 'bogus'; expected a comma-separated list of fid, kid/],
     [["eval", "x", "--n", "1"], 2, /--n must be an integer >= 2/],
     [["eval", "/nonexistent/samples.idx", "--backend", "cpu"], 1, /gen-mnist: readImageSet: \/nonexistent\/samples.idx does not exist/],
+    [["eval", "x", "--reference", "my-test-idx3-ubyte"], 2, /--reference my-test-idx3-ubyte: pass --oracle mnist, fashion-mnist or an oracle folder/],
+    [["train", "vae", "--oracle", "mnist"], 2, /--oracle and --eval-metrics apply to the evaluations of --eval-every <epochs>/],
+    [["train", "vae", "--eval-every", "1", "--eval-metrics", "fid,nope"], 2, /--eval-metrics: unknown name 'nope'/],
   ])("%j exits %i with a one-line reason", (args, code, message) => {
     const run = cli(...args);
     expect(run.code).toBe(code);

@@ -1,6 +1,7 @@
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Evaluate,
@@ -37,7 +38,7 @@ describe("Evaluate callback", () => {
     const trainer = new Trainer(model, data, {
       steps: 50, // 20 steps an epoch: evaluated after steps 20 and 40, and at the end (50)
       callbacks: [
-        new Evaluate({ every: 1, n: 300, reference, metrics: ["fid", "kid", "pr", "coverage"] }),
+        new Evaluate({ every: 1, n: 300, reference, metrics: ["fid", "kid", "pr", "classes"] }),
         new HistoryLogger({ jsonl: join(dir, "h.jsonl"), metricsJsonl: join(dir, "eval.jsonl"), metricsCsv: join(dir, "eval.csv") }),
         { onMetrics: ({ record }) => void seen.push(record) },
       ],
@@ -65,6 +66,35 @@ describe("Evaluate callback", () => {
     model.dispose();
     plain.dispose();
   }, 120_000);
+
+  it("a run stopped by a NaN loss still ends: the evaluation is skipped and later callbacks run", async () => {
+    const model = new GAN(tinyGanConfig);
+    const evaluator = new Evaluate({ n: 100, reference, metrics: ["fid"] });
+    let ended = false;
+    const history = await new Trainer(model, data, {
+      steps: 10,
+      callbacks: [
+        { onBatchEnd: ({ step }) => { if (step === 2) for (const w of [...model.generator.weights, ...model.discriminator.weights]) w.write(tf.fill(w.shape as number[], Number.NaN)); } },
+        evaluator,
+        { onTrainEnd: () => void (ended = true) },
+      ],
+    }).fit();
+    expect(history.stopReason).toMatch(/became NaN at step 3/);
+    expect(ended).toBe(true);
+    expect(history.evaluations).toEqual([]);
+    expect(evaluator.lastError?.message).toMatch(/is NaN/);
+    model.dispose();
+  });
+
+  it("HistoryLogger appends metrics under an existing CSV header's columns (a resumed run)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gen-mnist-eval-csv-"));
+    const csv = join(dir, "eval.csv");
+    await writeFile(csv, "step,epoch,elapsed_ms,kid,fid\n10,0,5,0.5,30\n");
+    const logger = new HistoryLogger({ metricsCsv: csv });
+    const record = { step: 20, epoch: 1, elapsedMs: 9, metrics: { fid: 20, kid: 0.25 } };
+    await logger.onMetrics({ record } as unknown as Parameters<HistoryLogger["onMetrics"]>[0]);
+    expect(await lines(csv)).toEqual(["step,epoch,elapsed_ms,kid,fid", "10,0,5,0.5,30", "20,1,9,0.25,20"]);
+  });
 
   it("checks its options", () => {
     expect(() => new Evaluate({ every: 0 })).toThrow(/options.every must be an integer >= 1/);

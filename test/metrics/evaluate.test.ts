@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   evaluate,
@@ -87,12 +88,18 @@ describe("evaluate on images", () => {
 describe("evaluate on models", () => {
   it("samples n images of a model, reproducibly for a seed, and leaves training state alone", async () => {
     const gan = new VanillaGAN({ seed: 1 });
-    const a = await evaluate(gan, { reference, n: 300, metrics: ["fid", "coverage", "is"], seed: 4 });
-    const b = await evaluate(gan, { reference, n: 300, metrics: ["fid", "coverage", "is"], seed: 4 });
+    const a = await evaluate(gan, { reference, n: 300, metrics: ["fid", "classes", "is"], seed: 4 });
+    const b = await evaluate(gan, { reference, n: 300, metrics: ["fid", "classes", "is"], seed: 4 });
     expect(a.source).toEqual({ kind: "model", name: "mlp-gan", n: 300 });
     expect(metricValues(a)).toEqual(metricValues(b));
     expect(Object.keys(metricValues(a)).sort()).toEqual(["class_entropy", "class_max_deviation", "classes_covered", "fid", "is", "is_std"]);
     expect(a.metrics.kid).toBeUndefined();
+    // "coverage" is another name for "classes"
+    expect(metricValues(await evaluate(gan, { reference, n: 300, metrics: ["coverage"], seed: 4 }))).toEqual({
+      classes_covered: a.metrics.classCoverage?.coveredClasses,
+      class_entropy: a.metrics.classCoverage?.entropy,
+      class_max_deviation: a.metrics.classCoverage?.maxDeviation,
+    });
     expect(gan.stepCount).toBe(0);
     gan.dispose();
   });
@@ -118,6 +125,9 @@ describe("evaluate: bad input", () => {
     await expect(evaluate(big, { reference })).rejects.toThrow(/cifar-like holds 32x32 images, the reference mnist\/test 28x28/);
     await expect(evaluate(train, { reference: "imagenet" as never })).rejects.toThrow(InvalidArgumentError);
     await expect(evaluate(train, { reference, n: 1 })).rejects.toThrow(/options.n must be an integer >= 2/);
+    // a diverged model: NaN weights give NaN pixels, named as such
+    for (const w of gan.generator.weights) w.write(tf.fill(w.shape as number[], Number.NaN));
+    await expect(evaluate(gan, { reference, n: 10 })).rejects.toThrow(/mlp-gan: pixel 0 is NaN/);
     gan.dispose();
   });
 });

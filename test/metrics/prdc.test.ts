@@ -48,9 +48,15 @@ describe("precisionRecall, densityCoverage", () => {
     expect(recall).toBeLessThan(0.05);
   });
 
-  it("needs more than k images per side", () => {
+  it("needs more than k images where k-th neighbours are taken, and names the k at fault", () => {
     const a = gaussianFeatures(3, 2, 1);
-    expect(() => precisionRecall(a, gaussianFeatures(50, 2, 2))).toThrow(/real has 3 images; k = 3 needs at least k \+ 1/);
-    expect(() => densityCoverage(gaussianFeatures(50, 2, 2), gaussianFeatures(5, 2, 3))).toThrow(/fake has 5 images; k = 5/);
+    const b = gaussianFeatures(50, 2, 2);
+    expect(() => precisionRecall(a, b)).toThrow(/precisionRecall: real has 3 images; options.k = 3 needs at least 4/);
+    expect(() => precisionRecall(b, a)).toThrow(/fake has 3 images; options.k = 3 needs at least 4/);
+    // density and coverage take neighbours among real images only
+    expect(densityCoverage(b, gaussianFeatures(2, 2, 3)).nFake).toBe(2);
+    expect(() => densityCoverage(gaussianFeatures(5, 2, 3), b)).toThrow(/real has 5 images; options.k = 5 needs at least 6/);
+    expect(() => prdc(b, b, { kDensityCoverage: 0 })).toThrow(/options.kDensityCoverage must be an integer >= 1, found 0/);
+    expect(() => prdc(b, b, { kDensityCoverage: 2.5 })).toThrow(/options.kDensityCoverage must be an integer/);
   });
 });

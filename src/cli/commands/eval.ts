@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import {
   BACKEND_REQUESTS,
+  InvalidArgumentError,
   METRIC_NAMES,
   REFERENCE_NAMES,
   SAMPLE_METRICS,
@@ -20,7 +21,7 @@ import {
   type ReferenceName,
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
-import { integer, modelDirIn, nameList } from "../options.js";
+import { integer, loadData, modelDirIn, nameList } from "../options.js";
 
 interface EvalOptions {
   reference?: string;
@@ -36,18 +37,38 @@ interface EvalOptions {
   progress: boolean;
 }
 
-/** The reference a run was trained for, from its `config.json` (`data`: mnist / fashion-mnist). */
-async function runReference(dir: string): Promise<ReferenceName | undefined> {
-  for (const path of [join(dir, "config.json"), join(dirname(dir), "config.json")]) {
+/** The data a run was trained on, from its `config.json` (`mnist`, `fashion-mnist` or a folder). */
+async function runData(dir: string): Promise<string | undefined> {
+  for (const path of [join(dir, "config.json"), join(dirname(dir), "config.json"), join(dirname(dirname(dir)), "config.json")]) {
     if (!existsSync(path)) continue;
     try {
       const { data } = JSON.parse(await readFile(path, "utf8")) as { data?: unknown };
-      if (data === "mnist" || data === "fashion-mnist") return `${data}-test`;
+      if (typeof data === "string") return data;
     } catch {
       // not a gen-mnist config: no hint
     }
   }
   return undefined;
+}
+
+/**
+ * The reference images: `--reference` (a split name or an IDX file), else the test split of the
+ * data the run was trained on, else the MNIST test split. A reference that no shipped oracle
+ * knows (an IDX file, a data folder) needs `--oracle`.
+ */
+async function resolveReference(opts: EvalOptions, runDataName: string | undefined): Promise<ReferenceName | ImageSet> {
+  const named = (r: string): r is ReferenceName => (REFERENCE_NAMES as readonly string[]).includes(r);
+  if (opts.reference !== undefined) {
+    if (named(opts.reference)) return opts.reference;
+    return readImageSet(opts.reference);
+  }
+  if (runDataName === undefined || runDataName === "mnist" || runDataName === "fashion-mnist") return `${runDataName ?? "mnist"}-test` as ReferenceName;
+  if (opts.oracle === undefined) {
+    throw new InvalidArgumentError(
+      `this run was trained on ${runDataName}, which no shipped oracle knows: pass --oracle <name|dir> (and --reference, or its test split is used)`,
+    );
+  }
+  return loadData(runDataName, "test");
 }
 
 const fmt = (v: number | undefined, digits = 4): string => (v === undefined ? "" : Number.isInteger(v) ? String(v) : v.toPrecision(digits));
@@ -71,8 +92,8 @@ export function reportTable(report: EvaluationReport): string {
     add("nearest-real similarity", fmt(m.similarity.mean, 3));
     if (m.similarity.memorisation) add("memorisation share", `${fmt(m.similarity.memorisation.share, 3)} (expected ${fmt(m.similarity.memorisation.expected, 2)})`);
   }
-  if (m.reconstruction) add("reconstruction", `BCE ${fmt(m.reconstruction.bce)} nats/image, MSE ${fmt(m.reconstruction.mse, 3)} per pixel`);
-  if (m.elbo) add("ELBO", `${fmt(m.elbo.elbo)} nats/image (reconstruction ${fmt(m.elbo.reconstruction)}, KL ${fmt(m.elbo.kl)})`);
+  if (m.reconstruction) add("reconstruction", `BCE ${fmt(m.reconstruction.bce)} nats/image, MSE ${fmt(m.reconstruction.mse, 3)} per pixel (${m.reconstruction.n} images)`);
+  if (m.elbo) add("ELBO", `${fmt(m.elbo.elbo)} nats/image (reconstruction ${fmt(m.elbo.reconstruction)}, KL ${fmt(m.elbo.kl)}; ${m.elbo.n} images)`);
   if (m.nll) add(`IWAE NLL (k=${m.nll.k})`, `${fmt(m.nll.nll)} ± ${fmt(m.nll.stdError, 2)} nats/image (${m.nll.n} images)`);
   const width = Math.max(6, ...rows.map(([name]) => name.length));
   return [`${"metric".padEnd(width)}  value`, ...rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`)].join("\n");
@@ -91,10 +112,7 @@ async function runEval(source: string, opts: EvalOptions): Promise<void> {
     what = await readImageSet(source);
     console.error(`${what.size} images (${what.width}x${what.height}) from ${source}`);
   }
-  const referenceName = opts.reference ?? (isDir ? await runReference(source) : undefined) ?? "mnist-test";
-  const reference = (REFERENCE_NAMES as readonly string[]).includes(referenceName)
-    ? (referenceName as ReferenceName)
-    : await readImageSet(referenceName);
+  const reference = await resolveReference(opts, modelDir === undefined ? undefined : await runData(modelDir));
   const started = Date.now();
   const report = await evaluate(what, {
     reference,
@@ -123,7 +141,7 @@ export function evalCommand(): Command {
   return new Command("eval")
     .description("evaluate a model's samples, or image files, against real images: FID, KID, IS, precision/recall, density/coverage, class coverage, VAE likelihoods")
     .argument("<source>", "run folder, model folder, checkpoint folder, IDX file of images ([n, 28, 28] uint8, raw or .gz) or a folder of PNGs")
-    .option("--reference <name|idx>", `real images: ${REFERENCE_NAMES.join(", ")} or an IDX file (default: the run's test split, else mnist-test)`)
+    .option("--reference <name|idx>", `real images: ${REFERENCE_NAMES.join(", ")} or an IDX file (with --oracle) (default: the test split of the run's data, else mnist-test)`)
     .option("--n <n>", "samples generated and reference images used", integer("--n", 2), 10000)
     .option(
       "--metrics <list>",
@@ -138,5 +156,10 @@ export function evalCommand(): Command {
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
     .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1))
     .option("--no-progress", "no progress lines on stderr")
-    .action((source: string, opts: EvalOptions) => runEval(source, opts));
+    .action((source: string, opts: EvalOptions, command: Command) => {
+      if (opts.reference !== undefined && !(REFERENCE_NAMES as readonly string[]).includes(opts.reference) && opts.oracle === undefined) {
+        command.error(`error: --reference ${opts.reference}: pass --oracle mnist, fashion-mnist or an oracle folder to say which classifier knows these images`, { exitCode: 2 });
+      }
+      return runEval(source, opts);
+    });
 }

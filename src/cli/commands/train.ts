@@ -9,6 +9,7 @@ import {
   Evaluate,
   InvalidArgumentError,
   HistoryLogger,
+  METRIC_NAMES,
   MODEL_NAMES,
   ProgressBar,
   SampleGrid,
@@ -26,12 +27,13 @@ import {
   type Callback,
   type EvaluationRecord,
   type ImageSet,
+  type MetricName,
   type ModelName,
   type ReferenceName,
   type StepRecord,
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
-import { integer, loadData, positiveNumber } from "../options.js";
+import { integer, loadData, nameList, positiveNumber } from "../options.js";
 
 interface TrainOptions {
   epochs?: number;
@@ -51,6 +53,7 @@ interface TrainOptions {
   progress: boolean;
   evalEvery?: number;
   evalN: number;
+  evalMetrics?: MetricName[];
   oracle?: string;
 }
 
@@ -102,7 +105,7 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
     ...(opts.progress ? [new ProgressBar()] : []),
     ...(evaluation === undefined || opts.evalEvery === undefined
       ? []
-      : [new Evaluate({ every: opts.evalEvery, n: opts.evalN, ...evaluation, onReport: (r) => console.log(`evaluation: ${Object.entries(metricValues(r)).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`) })]),
+      : [new Evaluate({ every: opts.evalEvery, n: opts.evalN, ...evaluation, ...(opts.evalMetrics === undefined ? {} : { metrics: opts.evalMetrics }), onReport: (r) => console.log(`evaluation: ${Object.entries(metricValues(r)).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`) })]),
     new HistoryLogger({ jsonl: files.historyJsonl, csv: files.historyCsv, metricsJsonl: files.evalJsonl, metricsCsv: files.evalCsv }),
     new Checkpoint({ dir: files.checkpoints, every: opts.checkpointEvery, keep: opts.keep }),
     new SampleGrid({ dir: files.samples }),
@@ -205,9 +208,19 @@ export function trainCommand(): Command {
     .option("--resume", "continue from the latest checkpoint in the run folder", false)
     .option("--checkpoint-every <n>", "save a checkpoint every n epochs", integer("--checkpoint-every", 1), 10)
     .option("--keep <n>", "epoch checkpoints to keep", integer("--keep", 1), 3)
-    .option("--eval-every <epochs>", "evaluate (FID, KID, IS, precision/recall, density/coverage, class coverage) every n epochs and at the end", integer("--eval-every", 1))
-    .option("--eval-n <n>", "samples per evaluation", integer("--eval-n", 2), 2000)
+    .option(
+      "--eval-every <epochs>",
+      "evaluate every n epochs and at the end: FID, KID, IS, precision/recall, density/coverage, class coverage (and reconstruction, ELBO for VAEs)",
+      integer("--eval-every", 1),
+    )
+    .option("--eval-n <n>", "samples per evaluation, and test images compared with", integer("--eval-n", 2), 2000)
+    .option("--eval-metrics <list>", `metrics of the evaluations, comma-separated: ${METRIC_NAMES.join(",")}`, nameList("--eval-metrics", METRIC_NAMES))
     .option("--oracle <name|dir>", "oracle of the evaluations (default: the data's shipped one; required for a data folder)")
     .option("--no-progress", "no progress output")
-    .action((model: ModelName, opts: TrainOptions) => train(model, opts));
+    .action((model: ModelName, opts: TrainOptions, command: Command) => {
+      if (opts.evalEvery === undefined && (opts.oracle !== undefined || opts.evalMetrics !== undefined)) {
+        command.error("error: --oracle and --eval-metrics apply to the evaluations of --eval-every <epochs>; add it", { exitCode: 2 });
+      }
+      return train(model, opts);
+    });
 }

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { BatchEndContext, Callback, MetricsContext, TrainContext } from "../callback.js";
 
@@ -59,13 +59,22 @@ export class HistoryLogger implements Callback {
 }
 
 /**
- * Appends a row of `lead` values and `values` by `columns` (taken from the first row's names,
- * with a header, unless the file exists already: a resumed run appends). Returns the columns.
+ * Appends a row of `lead` values and `values` by `columns`. The columns are those of the file's
+ * header when it exists (a resumed run appends under the same columns), else the first row's
+ * names, written as a new header. Returns the columns.
  */
 async function appendCsv(path: string, columns: string[] | undefined, lead: readonly number[], values: Readonly<Record<string, number>>): Promise<string[]> {
   let header = "";
-  const names = columns ?? Object.keys(values);
-  if (columns === undefined && !existsSync(path)) header = `${["step", "epoch", "elapsed_ms", ...names].join(",")}\n`;
+  let names = columns;
+  if (names === undefined) {
+    const existing = existsSync(path) ? (await readFile(path, "utf8")).split("\n", 1)[0] : undefined;
+    if (existing !== undefined && existing !== "") {
+      names = existing.split(",").slice(lead.length);
+    } else {
+      names = Object.keys(values);
+      header = `${["step", "epoch", "elapsed_ms", ...names].join(",")}\n`;
+    }
+  }
   await appendFile(path, `${header}${[...lead, ...names.map((c) => values[c] ?? "")].join(",")}\n`);
   return names;
 }
