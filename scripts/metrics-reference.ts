@@ -9,7 +9,7 @@ import {
   loadMnist,
   metricValues,
   prepareReference,
-  takeImages,
+  sampleImageSet,
   useBackend,
   type ImageSet,
   type ReferenceName,
@@ -28,7 +28,7 @@ for (const [data, referenceName] of [["mnist", "mnist-test"], ["fashion-mnist", 
   const load = data === "mnist" ? loadMnist : loadFashionMnist;
   let train: ImageSet;
   try {
-    train = takeImages(await load({ split: "train" }), N);
+    train = sampleImageSet(await load({ split: "train" }), N, 0);
   } catch (err) {
     out(`\n### ${data}\n\nskipped: ${(err as Error).message}`);
     continue;
@@ -36,7 +36,7 @@ for (const [data, referenceName] of [["mnist", "mnist-test"], ["fashion-mnist", 
   const reference = await prepareReference(referenceName as ReferenceName, { n: N });
   const test = reference.images;
   const rows: [string, ImageSet][] = [
-    [`real: ${N} training images`, train],
+    [`real: ${N} training images (a seeded random subset)`, train],
     ["the test split itself", test],
     [`uniform noise`, uniformNoise(N, 1)],
     [`one class only (${data === "mnist" ? "1s" : "trousers"}, from the training split)`, singleClass(await load({ split: "train" }), 1, N)],
@@ -46,13 +46,14 @@ for (const [data, referenceName] of [["mnist", "mnist-test"], ["fashion-mnist", 
   ];
   const accuracy = reference.oracle.info.testAccuracy ?? Number.NaN;
   out(`\n### ${data} (oracle \`${data}\`, ${(100 * accuracy).toFixed(2)} % test accuracy)\n`);
-  out("| images (vs the test split) | FID | KID × 10³ | IS | precision | recall | density | coverage | classes covered | seconds |");
+  out("| images (vs the test split) | FID | KID | IS | precision | recall | density | coverage | classes covered | seconds |");
   out("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const [name, images] of rows) {
     const report = await evaluate(images, { reference, n: N });
     const v = metricValues(report);
     const f = (x: number | undefined, d = 3): string => (x === undefined ? "" : x.toFixed(d));
-    out(`| ${name} | ${f(v.fid, 2)} | ${f((v.kid ?? 0) * 1000, 2)} ± ${f((v.kid_std ?? 0) * 1000, 2)} | ${f(v.is, 2)} | ${f(v.precision)} | ${f(v.recall)} | ${f(v.density)} | ${f(v.coverage)} | ${v.classes_covered} | ${report.seconds.toFixed(1)} |`);
+    const g = (x: number | undefined): string => (x === undefined ? "" : Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toPrecision(3));
+    out(`| ${name} | ${f(v.fid, 2)} | ${g(v.kid)} ± ${g(v.kid_std)} | ${f(v.is, 2)} | ${f(v.precision)} | ${f(v.recall)} | ${f(v.density)} | ${f(v.coverage)} | ${v.classes_covered} | ${report.seconds.toFixed(1)} |`);
   }
   reference.oracle.dispose();
 }

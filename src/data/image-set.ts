@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidArgumentError } from "../errors.js";
+import { createRng, sampleWithoutReplacement } from "../_internals/random.js";
 import type { PixelRange } from "./dataset.js";
 
 /**
@@ -113,4 +114,19 @@ export function takeImages(set: ImageSet, n: number): ImageSet {
     labels: set.labels?.subarray(0, n),
     name: set.name,
   };
+}
+
+/**
+ * `n` images of a set drawn at random without replacement (seeded), kept in their original order;
+ * the set itself when it has at most `n`. Prefer it to the first `n` images: the halves of MNIST's
+ * test split come from different writers, so a prefix is not a fair sample.
+ */
+export function sampleImageSet(set: ImageSet, n: number, seed = 0): ImageSet {
+  if (n >= set.size) return set;
+  const indices = Array.from(sampleWithoutReplacement(set.size, n, createRng(seed))).sort((a, b) => a - b);
+  const perImage = set.height * set.width;
+  const pixels = new Uint8Array(n * perImage);
+  indices.forEach((index, i) => pixels.set(set.pixels.subarray(index * perImage, (index + 1) * perImage), i * perImage));
+  const labels = set.labels === undefined ? undefined : Uint8Array.from(indices, (index) => set.labels?.[index] ?? 0);
+  return { pixels, size: n, height: set.height, width: set.width, labels, name: set.name };
 }

@@ -1,5 +1,5 @@
 import type { ImageSet } from "../data/image-set.js";
-import { takeImages } from "../data/image-set.js";
+import { sampleImageSet } from "../data/image-set.js";
 import { loadFashionMnist, loadMnist } from "../data/mnist.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { GenerativeModel } from "../nn/model.js";
@@ -65,8 +65,13 @@ export interface PrepareReferenceOptions {
    * @defaultValue `"fashion-mnist"` for Fashion-MNIST references, else `"mnist"`
    */
   readonly oracle?: Oracle | ShippedOracle | string;
-  /** Use the first `n` reference images. @defaultValue 10000 */
+  /** Use `n` reference images, a seeded random subset when the set has more. @defaultValue 10000 */
   readonly n?: number;
+  /**
+   * Seed of that subset.
+   * @defaultValue 0
+   */
+  readonly seed?: number;
   /** Images per oracle pass. @defaultValue 500 */
   readonly batchSize?: number;
 }
@@ -107,7 +112,7 @@ const oracleFor = (reference: string): ShippedOracle => (reference.startsWith("f
  * ```
  */
 export async function prepareReference(reference: ImageSet | ReferenceName, options: PrepareReferenceOptions = {}): Promise<PreparedReference> {
-  const { n = 10000, batchSize = 500 } = options;
+  const { n = 10000, batchSize = 500, seed = 0 } = options;
   checkInteger("prepareReference", "options.n", n, 2);
   let images: ImageSet;
   let trainSplit: ReferenceName | undefined;
@@ -120,7 +125,7 @@ export async function prepareReference(reference: ImageSet | ReferenceName, opti
   } else {
     images = reference;
   }
-  images = takeImages(images, n);
+  images = sampleImageSet(images, n, seed);
   if (images.size < 2) throw new InvalidArgumentError(`prepareReference: the reference ${images.name} has ${images.size} image(s); metrics need at least 2`);
   const oracleOption = options.oracle ?? oracleFor(typeof reference === "string" ? reference : images.name);
   const oracle = oracleOption instanceof Oracle ? oracleOption : await loadOracle(oracleOption);
@@ -184,7 +189,8 @@ export interface EvaluateOptions {
    */
   readonly reference?: ImageSet | ReferenceName | PreparedReference;
   /**
-   * Images on each side: samples generated (or the first `n` given) and reference images used.
+   * Images on each side: samples generated, and images used of the reference and of a given set
+   * (a seeded random subset of a larger one).
    * @defaultValue 10000
    */
   readonly n?: number;
@@ -320,7 +326,7 @@ export async function evaluate(source: GenerativeModel | ImageSet, options: Eval
   onProgress?.(`reference: ${typeof referenceOption === "string" ? referenceOption : isPrepared(referenceOption) ? referenceOption.images.name : referenceOption.name}`);
   const reference = isPrepared(referenceOption)
     ? referenceOption
-    : await prepareReference(referenceOption, { n, batchSize, ...(options.oracle === undefined ? {} : { oracle: options.oracle }) });
+    : await prepareReference(referenceOption, { n, batchSize, seed, ...(options.oracle === undefined ? {} : { oracle: options.oracle }) });
   const ownsOracle = ownsReference && !(options.oracle instanceof Oracle);
   try {
     lap("reference");
@@ -330,7 +336,7 @@ export async function evaluate(source: GenerativeModel | ImageSet, options: Eval
       images = await sampleImages(model, n, { seed, batchSize });
       lap("samples");
     } else {
-      images = takeImages(source as ImageSet, n);
+      images = sampleImageSet(source as ImageSet, n, seed);
       if (images.size < 2) throw new InvalidArgumentError(`evaluate: ${images.name} has ${images.size} image(s); metrics need at least 2`);
     }
     const real = reference.images;

@@ -9,6 +9,7 @@ import {
   imageSetFromTensor,
   InvalidArgumentError,
   readImageSet,
+  sampleImageSet,
   sampleImages,
   useBackend,
   VanillaGAN,
@@ -59,6 +60,22 @@ describe("readImageSet", () => {
     await writePng(join(mixed, "b.png"), { width: 3, height: 2, pixels: new Uint8Array(6) });
     await expect(readImageSet(mixed)).rejects.toThrow(/b.png is 3x2, the first PNG is 2x2/);
     await expect(readImageSet(join(dir, "pngs", ".."))).rejects.toThrow(/holds no .png files/);
+  });
+});
+
+describe("sampleImageSet", () => {
+  it("draws n images without replacement, seeded, in their original order, labels kept", () => {
+    const pixels = Uint8Array.from({ length: 50 * 4 }, (_, i) => Math.floor(i / 4));
+    const set = { pixels, size: 50, height: 2, width: 2, labels: Uint8Array.from({ length: 50 }, (_, i) => i % 10), name: "s" };
+    const a = sampleImageSet(set, 20, 1);
+    const firsts = Array.from({ length: 20 }, (_, i) => a.pixels[i * 4] ?? -1);
+    expect(new Set(firsts).size).toBe(20);
+    expect(firsts).toEqual([...firsts].sort((x, y) => x - y));
+    expect(firsts).not.toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(Array.from(a.labels ?? [])).toEqual(firsts.map((f) => f % 10));
+    expect(Array.from(sampleImageSet(set, 20, 1).pixels)).toEqual(Array.from(a.pixels));
+    expect(Array.from(sampleImageSet(set, 20, 2).pixels)).not.toEqual(Array.from(a.pixels));
+    expect(sampleImageSet(set, 60, 1)).toBe(set);
   });
 });
 
