@@ -66,6 +66,8 @@ export interface MetricPoint {
   readonly step: number;
   /** Named y values. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** The run the point belongs to, to compare runs in one chart (one colour per series). */
+  readonly series?: string;
 }
 
 /** Options of {@link metricCurvesSvg}. */
@@ -84,7 +86,8 @@ export interface MetricPlotOptions {
 
 /**
  * Renders metrics against the training step as small multiples, one chart per metric with its
- * own y scale (FID in the tens beside precision in [0, 1]), as an SVG document.
+ * own y scale (FID in the tens beside precision in [0, 1]), as an SVG document. Points with a
+ * `series` are drawn one colour per series, to compare runs.
  *
  * @example
  * ```ts
@@ -95,9 +98,10 @@ export async function metricCurvesSvg(points: readonly MetricPoint[], options: M
   if (points.length === 0) throw new InvalidArgumentError("metricCurvesSvg: no points to plot");
   const { title = "metrics during training", width = 300, height = 140, columns = 3 } = options;
   const names = options.metrics ?? [...new Set(points.flatMap((p) => Object.keys(p.metrics)))];
-  const values = points.flatMap(({ step, metrics }) =>
-    names.filter((name) => Number.isFinite(metrics[name])).map((name) => ({ step, name, value: metrics[name] })),
+  const values = points.flatMap(({ step, metrics, series }) =>
+    names.filter((name) => Number.isFinite(metrics[name])).map((name) => ({ step, name, value: metrics[name], series: series ?? "" })),
   );
+  const color = points.some((p) => p.series !== undefined) ? { color: { field: "series", type: "nominal", title: null } } : {};
   return renderSvg({
     title,
     background: "white",
@@ -109,8 +113,8 @@ export async function metricCurvesSvg(points: readonly MetricPoint[], options: M
       width,
       height,
       layer: [
-        { mark: { type: "line" }, encoding: { x: { field: "step", type: "quantitative", title: "step" }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false } } } },
-        { mark: { type: "point", filled: true, size: 30 }, encoding: { x: { field: "step", type: "quantitative" }, y: { field: "value", type: "quantitative" } } },
+        { mark: { type: "line" }, encoding: { x: { field: "step", type: "quantitative", title: "step" }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false } }, ...color } },
+        { mark: { type: "point", filled: true, size: 30 }, encoding: { x: { field: "step", type: "quantitative" }, y: { field: "value", type: "quantitative" }, ...color } },
       ],
     },
   });

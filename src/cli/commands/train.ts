@@ -138,7 +138,11 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
   const allSteps = await readHistory(files.historyJsonl);
   if (allSteps.length > 0) await writeLossPlot(files.lossPlot, allSteps, { title: `${name}: training losses` });
   const allEvaluations = await readEvaluations(files.evalJsonl);
-  if (allEvaluations.length > 0) await writeMetricPlot(files.evalPlot, allEvaluations, { title: `${name}: metrics during training` });
+  if (allEvaluations.length > 0) {
+    // one chart per metric; the standard deviations of KID and IS stay in eval.csv
+    const metrics = Object.keys(allEvaluations[allEvaluations.length - 1]?.metrics ?? {}).filter((m) => !m.endsWith("_std"));
+    await writeMetricPlot(files.evalPlot, allEvaluations, { title: `${name}: metrics during training`, metrics });
+  }
   let reconstructions: string | undefined;
   if (model instanceof VAE) {
     reconstructions = join(out, "reconstructions.png");
