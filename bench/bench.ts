@@ -4,10 +4,14 @@
 //   npm run bench -- --quick      fewer repetitions
 //   GEN_MNIST_THREADS=n npm run bench   gen-mnist's kernels (and PyTorch) on n threads instead of every core
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
-import { ConvVAE, DCGAN, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, MlpVAE, VanillaGAN, defaultKernelThreads, setKernelThreads, useBackend, type GenerativeModel } from "../src/index.js";
+import {
+  ConvVAE, DCGAN, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, MlpVAE, VanillaGAN, defaultKernelThreads, loadMnist, setKernelThreads, useBackend, writeIdx,
+  type GenerativeModel,
+} from "../src/index.js";
 import { WasmKernels } from "../src/kernels/module.js";
 
 const quick = process.argv.includes("--quick");
@@ -180,6 +184,35 @@ async function samplingTable(): Promise<Record<string, number>> {
   return out;
 }
 
+interface EvalTiming {
+  /** Wall-clock seconds of the whole `gen-mnist eval` process (start-up, oracle, reference, metrics). */
+  command: number;
+  /** Seconds per stage, from the report. */
+  stages: Record<string, number>;
+  /** Seconds of `evaluate()` itself. */
+  evaluate: number;
+}
+
+/**
+ * `gen-mnist eval` of 10,000 images (the first 10,000 training digits, written as a uint8 IDX
+ * file as another framework would write samples) against the 10,000 test images, every default
+ * metric, run as a user runs it: the CLI in a fresh process.
+ */
+async function evalTiming(): Promise<EvalTiming | string> {
+  const dir = mkdtempSync(join(os.tmpdir(), "gen-mnist-bench-eval-"));
+  const train = await loadMnist({ split: "train", limit: 10000 });
+  const samples = join(dir, "samples-idx3-ubyte");
+  await writeIdx(samples, { dtype: "uint8", dims: [10000, 28, 28], data: train.pixels });
+  const json = join(dir, "metrics.json");
+  const start = performance.now();
+  const run = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "eval", samples, "--n", "10000", "--json", json, "--no-progress"], { encoding: "utf8" });
+  const command = (performance.now() - start) / 1000;
+  if (run.status !== 0) return `gen-mnist eval failed: ${run.stderr.slice(-300)}`;
+  const report = JSON.parse(readFileSync(json, "utf8")) as { seconds: number; timings: Record<string, number> };
+  process.stderr.write(`eval of 10,000 images: ${command.toFixed(1)} s\n`);
+  return { command, stages: report.timings, evaluate: report.seconds };
+}
+
 type TorchResult = { torch: string; threads: number } & Record<string, { batch: number; ms: number }>;
 
 /**
@@ -206,6 +239,7 @@ const torch = pytorch(THREADS, true);
 const torchDefault = pytorch(THREADS, false);
 const torch1 = THREADS > 1 ? pytorch(1, true) : torch;
 const sampling = await samplingTable();
+const evaluation = await evalTiming();
 
 const lines: string[] = [];
 /** `a / b` as "1.23x", or "–" when either is not a measurement. */
@@ -261,6 +295,22 @@ if (!torchOk) lines.push("", `PyTorch: ${torch}`);
 lines.push("", `## Sampling (images/s, gen-mnist backend, ${THREADS} threads, 1024 images per call)`, "");
 lines.push("| model | images/s |", "| --- | --- |");
 for (const [name, ips] of Object.entries(sampling)) lines.push(`| ${name} | ${ips} |`);
+lines.push("", "## Evaluation (`gen-mnist eval`, seconds)", "");
+if (typeof evaluation === "string") {
+  lines.push(evaluation);
+} else {
+  lines.push(
+    "10,000 images (the first 10,000 training digits, written as a uint8 IDX file, standing in for samples) against the " +
+      "10,000 test images, default metrics (FID, KID with 100 subsets of 1,000, IS, precision/recall, density/coverage, " +
+      "class coverage), run as a user runs it: `gen-mnist eval samples-idx3-ubyte --n 10000` in a fresh process. " +
+      "`reference` loads the test split and computes its oracle features; `features` is the oracle on the samples.",
+    "",
+  );
+  lines.push("| stage | seconds |", "| --- | --- |");
+  for (const [stage, seconds] of Object.entries(evaluation.stages)) lines.push(`| ${stage} | ${seconds.toFixed(2)} |`);
+  lines.push(`| **evaluate(), all stages** | **${evaluation.evaluate.toFixed(1)}** |`);
+  lines.push(`| **the whole command (process start, backend, oracle load included)** | **${evaluation.command.toFixed(1)}** |`);
+}
 lines.push("");
 const markdown = lines.join("\n");
 writeFileSync("docs/benchmarks.md", `${markdown}\n`);
