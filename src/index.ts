@@ -201,6 +201,7 @@ export {
   type DensityCoverageOptions,
   type DensityCoverageResult,
   type PrdcResult,
+  type PrdcOptions,
 } from "./metrics/prdc.js";
 export { classCoverage, type ClassCoverageOptions, type ClassCoverageResult, type ClassShares } from "./metrics/class-coverage.js";
 export {

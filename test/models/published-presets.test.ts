@@ -1,0 +1,38 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createModel, GAN, loadMnist, loadModel, MODEL_NAMES, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, Trainer, useBackend } from "../../src/index.js";
+
+beforeAll(async () => {
+  await useBackend("gen-mnist");
+});
+
+describe("the published setups as presets (mlp-gan-published, dcgan-published)", () => {
+  it.each([
+    ["mlp-gan-published", PUBLISHED_MLP_GAN],
+    ["dcgan-published", PUBLISHED_DCGAN],
+  ] as const)("%s is the published configuration, and survives train → save → load → sample → resume", async (name, published) => {
+    expect(MODEL_NAMES).toContain(name);
+    const model = createModel(name, { seed: 2 }) as GAN;
+    expect(model.config).toMatchObject({ name: published.name, batchNorm: false, labelSmoothing: 0, architecture: published.architecture, batchSize: 128 });
+    expect(model.config.generatorOptimizer).toEqual({ type: "adam", learningRate: 2e-4, beta1: 0.5 });
+    const data = await loadMnist({ split: "train", limit: 256 });
+    const trainer = new Trainer(model, data, { steps: 2, batchSize: 16 });
+    await trainer.fit();
+    const dir = await mkdtemp(join(tmpdir(), `gen-mnist-${name}-`));
+    await model.save(join(dir, "model"));
+    const loaded = await loadModel(join(dir, "model"));
+    expect(loaded.config).toEqual(model.config);
+    const [a, b] = [model.sample(4, { seed: 9 }), loaded.sample(4, { seed: 9 })];
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([a, b]);
+    const resumed = new Trainer(loaded, data, { steps: 3, batchSize: 16, resumeFrom: trainer.state() });
+    const history = await resumed.fit();
+    expect(history.totalSteps).toBe(3);
+    expect(history.steps).toHaveLength(1);
+    model.dispose();
+    loaded.dispose();
+  }, 120_000);
+});
