@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createModel, GAN, loadMnist, loadModel, MODEL_NAMES, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, Trainer, useBackend } from "../../src/index.js";
+import { createModel, loadMnist, loadModel, MODEL_NAMES, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, Trainer, useBackend, type GAN } from "../../src/index.js";
 
 beforeAll(async () => {
   await useBackend("gen-mnist");
