@@ -113,7 +113,7 @@ export async function metricCurvesSvg(points: readonly MetricPoint[], options: M
       width,
       height,
       layer: [
-        { mark: { type: "line" }, encoding: { x: { field: "step", type: "quantitative", title: "step" }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false } }, ...color } },
+        { mark: { type: "line" }, encoding: { x: { field: "step", type: "quantitative", title: "step" }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false }, axis: { format: "~r" } }, ...color } },
         { mark: { type: "point", filled: true, size: 30 }, encoding: { x: { field: "step", type: "quantitative" }, y: { field: "value", type: "quantitative" }, ...color } },
       ],
     },
