@@ -50,3 +50,9 @@ export function sampleWithoutReplacement(n: number, count: number, rng: Rng): Ui
   }
   return pool.subarray(0, count);
 }
+
+/** A standard normal draw (Box–Muller on two uniforms in (0, 1)). */
+export function standardNormal(rng: Rng): number {
+  const uniform = (): number => (uniformInt(rng, 1, 2 ** 30) - 0.5) / 2 ** 30;
+  return Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}

@@ -1,7 +1,18 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InvalidArgumentError as CommanderArgumentError } from "commander";
-import { CheckpointError, latestCheckpoint, loadFashionMnist, loadIdxDataset, loadMnist, MANIFEST_FILE, type Dataset, type Split } from "../index.js";
+import {
+  CheckpointError,
+  InvalidArgumentError,
+  latestCheckpoint,
+  loadFashionMnist,
+  loadIdxDataset,
+  loadMnist,
+  MANIFEST_FILE,
+  type Dataset,
+  type ReferenceName,
+  type Split,
+} from "../index.js";
 
 /** Commander parser for an integer ≥ `min`. */
 export const integer = (name: string, min: number) => (value: string): number => {
@@ -52,3 +63,16 @@ export const nameList = <T extends string>(name: string, allowed: readonly T[]) 
   }
   return names as T[];
 };
+
+/**
+ * The real images a model trained on `data` is evaluated against: the test split of `mnist` or
+ * `fashion-mnist` (with its shipped oracle), or the test split of a data folder, which no shipped
+ * oracle knows, so `oracle` must be given. `what` starts the error, e.g. the option at fault.
+ */
+export async function dataReference(data: string, oracle: string | undefined, what: string): Promise<ReferenceName | Dataset> {
+  if (data === "mnist" || data === "fashion-mnist") return `${data}-test`;
+  if (oracle === undefined) {
+    throw new InvalidArgumentError(`${what}: pass --oracle mnist, fashion-mnist or an oracle folder (no shipped oracle knows ${data})`);
+  }
+  return loadData(data, "test");
+}

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidArgumentError } from "../errors.js";
+import { toByte, rangeBounds } from "../_internals/pixels.js";
 import { createRng, sampleWithoutReplacement } from "../_internals/random.js";
 import type { PixelRange } from "./dataset.js";
 
@@ -80,12 +81,12 @@ export function imageSetFromTensor(images: tf.Tensor, range: PixelRange, options
   }
   const [, height = 0, width = 0] = images.shape;
   const values = images.dataSync();
-  const [lo, hi] = range === "[-1,1]" ? [-1, 1] : [0, 1];
+  const [lo, hi] = rangeBounds(range);
   const pixels = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] ?? Number.NaN;
     if (Number.isNaN(v)) throw new InvalidArgumentError(`imageSetFromTensor ${name}: pixel ${i} is NaN; expected values in ${range} (a model whose training diverged outputs NaN)`);
-    pixels[i] = Math.round(Math.min(1, Math.max(0, (v - lo) / (hi - lo))) * 255);
+    pixels[i] = toByte(v, lo, hi);
   }
   return imageSet(pixels, { ...options, height, width });
 }

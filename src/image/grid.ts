@@ -3,6 +3,7 @@ import { PNG } from "pngjs";
 import { InvalidArgumentError } from "../errors.js";
 import type { PixelRange } from "../data/dataset.js";
 import { writeFileAtomic } from "../_internals/fs.js";
+import { rangeBounds, toByte } from "../_internals/pixels.js";
 
 /** An 8-bit grey-scale picture, row-major, 0 = black. */
 export interface GrayImage {
@@ -73,7 +74,7 @@ export function imageGrid(images: tf.Tensor, options: ImageGridOptions = {}): Gr
   const values = images.dataSync();
   let range = options.range;
   if (range === undefined) range = values.some((v) => v < 0) ? "[-1,1]" : "[0,1]";
-  const [lo, hi] = range === "[-1,1]" ? [-1, 1] : [0, 1];
+  const [lo, hi] = rangeBounds(range);
   const width = cols * (w + padding) + padding;
   const height = rows * (h + padding) + padding;
   const pixels = new Uint8Array(width * height).fill(background);
@@ -83,8 +84,7 @@ export function imageGrid(images: tf.Tensor, options: ImageGridOptions = {}): Gr
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const v = values[(i * h + y) * w + x] ?? lo;
-        const t = Math.min(1, Math.max(0, (v - lo) / (hi - lo)));
-        pixels[(top + y) * width + left + x] = Math.round(t * 255);
+        pixels[(top + y) * width + left + x] = toByte(v, lo, hi);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { imageSet, type ImageSet } from "../data/image-set.js";
-import { createRng, randomInt } from "../_internals/random.js";
+import { createRng, randomInt, standardNormal } from "../_internals/random.js";
 
 /**
  * Corrupted copies of real images, for the metrics' reference values (docs/metrics.md) and for
@@ -13,8 +13,7 @@ const clampByte = (v: number): number => Math.min(255, Math.max(0, Math.round(v)
 /** Adds N(0, sigma²) noise (in units of the [0, 1] pixel range) to every pixel, then clips. @internal */
 export function withGaussianNoise(set: ImageSet, sigma: number, seed = 0): ImageSet {
   const rng = createRng(seed);
-  const uniform = (): number => (randomInt(rng, 1, 2 ** 30) - 0.5) / 2 ** 30;
-  const pixels = set.pixels.map((p) => clampByte(p + 255 * sigma * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform())));
+  const pixels = set.pixels.map((p) => clampByte(p + 255 * sigma * standardNormal(rng)));
   return imageSet(pixels, { height: set.height, width: set.width, name: `${set.name} + noise ${sigma}`, ...(set.labels ? { labels: set.labels } : {}) });
 }
 

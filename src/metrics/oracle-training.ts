@@ -167,6 +167,8 @@ export async function trainOracle(train: Dataset, options: TrainOracleOptions = 
   const stepsPerEpoch = Math.floor(train.size / batchSize);
   const totalSteps = epochs * stepsPerEpoch;
   const history: OracleEpochRecord[] = [];
+  // the network as an oracle, to measure test accuracy after every epoch
+  const probe = new Oracle(net, { featureLayer: featureName, output: "logits" });
   let step = 0;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
@@ -204,7 +206,7 @@ export async function trainOracle(train: Dataset, options: TrainOracleOptions = 
         epoch: epoch + 1,
         loss: lossSum / stepsPerEpoch,
         trainAccuracy: right / (stepsPerEpoch * batchSize),
-        ...(test === undefined ? {} : { testAccuracy: await new Oracle(net, { featureLayer: featureName }).accuracy(test) }),
+        ...(test === undefined ? {} : { testAccuracy: await probe.accuracy(test) }),
         seconds: (Date.now() - started) / 1000,
       };
       history.push(record);

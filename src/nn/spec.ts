@@ -44,7 +44,7 @@ export interface Conv2dTransposeSpec {
   readonly padding?: Padding;
 }
 
-/** 2-D max pooling over NHWC images (e.g. the oracle classifiers' 2x2 pooling). */
+/** 2-D max pooling over NHWC images. */
 export interface MaxPool2dSpec {
   /** Discriminant. */
   readonly type: "maxPool2d";

@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { imageGrid, imageSetBatch, loadMnist, useBackend, writeIdx, writePng } from "../../src/index.js";
+import { imageGrid, imageSetBatch, loadMnist, mnistDataDir, useBackend, writeIdx, writePng } from "../../src/index.js";
 import { cli } from "./run-cli.js";
 
 let dir: string;
@@ -75,6 +75,12 @@ describe("gen-mnist eval", () => {
     expect(run.code).toBe(code);
     expect(run.stderr.trim().split("\n").filter((l) => !l.startsWith("gen-mnist: using"))).toHaveLength(1);
     expect(run.stderr).toMatch(message);
+  });
+
+  it("evaluating on a data folder no shipped oracle knows needs --oracle", () => {
+    const run = cli("train", "vae", "--data", mnistDataDir(), "--limit", "64", "--steps", "1", "--eval-every", "1", "--out", join(dir, "folder-run"), "--no-progress");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--eval-every with --data .*: pass --oracle mnist, fashion-mnist or an oracle folder \(no shipped oracle knows /);
   });
 
   it("a VAE metric for images is a clear error", () => {

@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
-import { createRng, randomInt } from "../../src/_internals/random.js";
+import { createRng, standardNormal } from "../../src/_internals/random.js";
 import { featureMatrix, type FeatureMatrix } from "../../src/index.js";
 
 /** Seeded standard-normal features `[rows, cols]` (Box–Muller on pure-rand), times `scale`, plus `shift`. */
 export function gaussianFeatures(rows: number, cols: number, seed: number, scale = 1, shift = 0): FeatureMatrix {
   const rng = createRng(seed);
-  const uniform = (): number => (randomInt(rng, 1, 2 ** 30) - 0.5) / 2 ** 30;
   const data = new Float64Array(rows * cols);
-  for (let i = 0; i < data.length; i++) data[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) * scale + shift;
+  for (let i = 0; i < data.length; i++) data[i] = standardNormal(rng) * scale + shift;
   return { rows, cols, data };
 }
 

@@ -4,7 +4,6 @@ import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import {
   BACKEND_REQUESTS,
-  InvalidArgumentError,
   METRIC_NAMES,
   REFERENCE_NAMES,
   SAMPLE_METRICS,
@@ -21,7 +20,7 @@ import {
   type ReferenceName,
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
-import { integer, loadData, modelDirIn, nameList } from "../options.js";
+import { dataReference, integer, modelDirIn, nameList } from "../options.js";
 
 interface EvalOptions {
   reference?: string;
@@ -52,23 +51,14 @@ async function runData(dir: string): Promise<string | undefined> {
 }
 
 /**
- * The reference images: `--reference` (a split name or an IDX file), else the test split of the
- * data the run was trained on, else the MNIST test split. A reference that no shipped oracle
- * knows (an IDX file, a data folder) needs `--oracle`.
+ * The reference images: `--reference` (a split name, or an IDX file with `--oracle`), else the
+ * test split of the data the run was trained on, else the MNIST test split.
  */
 async function resolveReference(opts: EvalOptions, runDataName: string | undefined): Promise<ReferenceName | ImageSet> {
-  const named = (r: string): r is ReferenceName => (REFERENCE_NAMES as readonly string[]).includes(r);
   if (opts.reference !== undefined) {
-    if (named(opts.reference)) return opts.reference;
-    return readImageSet(opts.reference);
+    return (REFERENCE_NAMES as readonly string[]).includes(opts.reference) ? (opts.reference as ReferenceName) : readImageSet(opts.reference);
   }
-  if (runDataName === undefined || runDataName === "mnist" || runDataName === "fashion-mnist") return `${runDataName ?? "mnist"}-test` as ReferenceName;
-  if (opts.oracle === undefined) {
-    throw new InvalidArgumentError(
-      `this run was trained on ${runDataName}, which no shipped oracle knows: pass --oracle <name|dir> (and --reference, or its test split is used)`,
-    );
-  }
-  return loadData(runDataName, "test");
+  return dataReference(runDataName ?? "mnist", opts.oracle, `this run was trained on ${runDataName}`);
 }
 
 const fmt = (v: number | undefined, digits = 4): string => (v === undefined ? "" : Number.isInteger(v) ? String(v) : v.toPrecision(digits));

@@ -7,7 +7,6 @@ import {
   Checkpoint,
   CheckpointError,
   Evaluate,
-  InvalidArgumentError,
   HistoryLogger,
   METRIC_NAMES,
   MODEL_NAMES,
@@ -26,14 +25,12 @@ import {
   type BackendRequest,
   type Callback,
   type EvaluationRecord,
-  type ImageSet,
   type MetricName,
   type ModelName,
-  type ReferenceName,
   type StepRecord,
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
-import { integer, loadData, nameList, positiveNumber } from "../options.js";
+import { dataReference, integer, loadData, nameList, positiveNumber } from "../options.js";
 
 interface TrainOptions {
   epochs?: number;
@@ -70,17 +67,6 @@ async function readLog(path: string): Promise<{ step: number; epoch: number; ela
 const readHistory = async (path: string): Promise<StepRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, losses: values }));
 const readEvaluations = async (path: string): Promise<EvaluationRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, metrics: values }));
 
-/** The reference and oracle of `--eval-every`: the data's own test split and shipped oracle, or `--oracle` for a folder. */
-async function evalReference(opts: TrainOptions): Promise<{ reference: ReferenceName | ImageSet; oracle?: string }> {
-  if (opts.data === "mnist" || opts.data === "fashion-mnist") {
-    return { reference: `${opts.data}-test`, ...(opts.oracle === undefined ? {} : { oracle: opts.oracle }) };
-  }
-  if (opts.oracle === undefined) {
-    throw new InvalidArgumentError(`--eval-every with --data ${opts.data}: pass --oracle mnist, fashion-mnist or an oracle folder (no shipped oracle knows this data)`);
-  }
-  return { reference: await loadData(opts.data, "test"), oracle: opts.oracle };
-}
-
 async function train(name: ModelName, opts: TrainOptions): Promise<void> {
   const out = opts.out ?? join("runs", name);
   const backend = await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads });
@@ -100,12 +86,19 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
     evalPlot: join(out, "eval.svg"),
     summary: join(out, "summary.json"),
   };
-  const evaluation = opts.evalEvery === undefined ? undefined : await evalReference(opts);
+  const evaluations: Callback[] = opts.evalEvery === undefined ? [] : [
+    new Evaluate({
+      every: opts.evalEvery,
+      n: opts.evalN,
+      reference: await dataReference(opts.data, opts.oracle, `--eval-every with --data ${opts.data}`),
+      ...(opts.oracle === undefined ? {} : { oracle: opts.oracle }),
+      ...(opts.evalMetrics === undefined ? {} : { metrics: opts.evalMetrics }),
+      onReport: (r) => console.log(`evaluation: ${Object.entries(metricValues(r)).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`),
+    }),
+  ];
   const callbacks: Callback[] = [
     ...(opts.progress ? [new ProgressBar()] : []),
-    ...(evaluation === undefined || opts.evalEvery === undefined
-      ? []
-      : [new Evaluate({ every: opts.evalEvery, n: opts.evalN, ...evaluation, ...(opts.evalMetrics === undefined ? {} : { metrics: opts.evalMetrics }), onReport: (r) => console.log(`evaluation: ${Object.entries(metricValues(r)).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`) })]),
+    ...evaluations,
     new HistoryLogger({ jsonl: files.historyJsonl, csv: files.historyCsv, metricsJsonl: files.evalJsonl, metricsCsv: files.evalCsv }),
     new Checkpoint({ dir: files.checkpoints, every: opts.checkpointEvery, keep: opts.keep }),
     new SampleGrid({ dir: files.samples }),
