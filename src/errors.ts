@@ -24,3 +24,21 @@ export class GenMnistError extends Error {
  * The message names the function, the argument, what was expected and what was found.
  */
 export class InvalidArgumentError extends GenMnistError {}
+
+/**
+ * A model's weights or optimizer state hold NaN or ±Infinity: training diverged. gen-mnist never
+ * saves such a model; `where` and `count` say what held them.
+ */
+export class NonFiniteError extends GenMnistError {
+  /** What held the non-finite values, e.g. `"weights of 'generator'"`. */
+  readonly where: string;
+  /** How many values were NaN or ±Infinity. */
+  readonly count: number;
+
+  /** @param found - what held them and how many. */
+  constructor(message: string, found: { readonly where: string; readonly count: number }) {
+    super(message);
+    this.where = found.where;
+    this.count = found.count;
+  }
+}

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { GenMnistError, InvalidArgumentError } from "./errors.js";
+export { GenMnistError, InvalidArgumentError, NonFiniteError } from "./errors.js";
 export {
   useBackend,
   BACKEND_REQUESTS,
@@ -150,7 +150,8 @@ export {
   DEFAULT_BETA_VAE,
 } from "./vae/presets.js";
 export { CheckpointError } from "./nn/persist.js";
-export { MANIFEST_FILE, type ModelState, type SavedModelManifest } from "./nn/saved-model.js";
+export { MANIFEST_FILE, readModelManifest, type FileDigest, type ModelState, type SavedModelManifest } from "./nn/saved-model.js";
+export { findNonFinite, type NonFiniteReport, type FiniteCheckable } from "./nn/finite.js";
 export { getLearningRate, setLearningRate } from "./nn/optimizer.js";
 export {
   MODEL_PRESETS,
@@ -165,8 +166,8 @@ export {
 } from "./models/registry.js";
 export { Trainer, TRAINER_STATE_FILE, type TrainerOptions, type TrainerState } from "./training/trainer.js";
 export type { Callback, TrainContext, BatchEndContext, EpochEndContext, MetricsContext, TrainEndContext } from "./training/callback.js";
-export type { History, StepRecord, EpochRecord, EvaluationRecord } from "./training/history.js";
-export { saveCheckpoint, latestCheckpoint } from "./training/checkpoints.js";
+export type { History, StepRecord, EpochRecord, EvaluationRecord, Divergence } from "./training/history.js";
+export { saveCheckpoint, latestCheckpoint, verifyCheckpoint, type LatestCheckpointOptions } from "./training/checkpoints.js";
 export { ProgressBar, type ProgressBarOptions } from "./training/callbacks/progress.js";
 export { HistoryLogger, type HistoryLoggerOptions } from "./training/callbacks/history-logger.js";
 export { Checkpoint, type CheckpointOptions } from "./training/callbacks/checkpoint.js";

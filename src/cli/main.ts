@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { GenMnistError } from "../index.js";
+import { CliError, describeFsError, EXIT_CODES, EXIT_CODES_HELP } from "./errors.js";
 import { dataGridCommand } from "./commands/data-grid.js";
 import { evalCommand } from "./commands/eval.js";
 import { sampleCommand } from "./commands/sample.js";
 import { trainCommand } from "./commands/train.js";
 
-/** Exit codes: 0 success, 1 a gen-mnist error (bad data, missing files…), 2 bad command-line usage. */
+/** Runs the CLI and returns the exit code (see {@link EXIT_CODES}): every error becomes one line on stderr. */
 async function main(argv: readonly string[]): Promise<number> {
   const program = new Command("gen-mnist")
     .description("Train, sample and evaluate GANs and VAEs on MNIST-like data with TensorFlow.js.")
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") });
+    .configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") })
+    .addHelpText("after", EXIT_CODES_HELP);
   for (const command of [trainCommand(), sampleCommand(), evalCommand(), dataGridCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") }));
   }
@@ -20,13 +22,24 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version" ? 0 : 2;
+      const ok = err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version";
+      return ok ? EXIT_CODES.ok : EXIT_CODES.usage;
     }
     if (err instanceof GenMnistError) {
       console.error(`gen-mnist: ${err.message}`);
-      return 1;
+      return err instanceof CliError ? err.exitCode : EXIT_CODES.error;
     }
-    throw err;
+    const fs = describeFsError(err);
+    if (fs !== undefined) {
+      console.error(`gen-mnist: ${fs}`);
+      return EXIT_CODES.error;
+    }
+    // a bug, or an error of tfjs that gen-mnist did not foresee: one line unless asked for more
+    const message = err instanceof Error ? `${err.name}: ${err.message.split("\n")[0] ?? ""}` : String(err);
+    console.error(`gen-mnist: unexpected error: ${message}`);
+    if (process.env.GEN_MNIST_DEBUG === "1") console.error(err);
+    else console.error("gen-mnist: set GEN_MNIST_DEBUG=1 to see the stack trace, and please report it");
+    return EXIT_CODES.error;
   }
 }
 

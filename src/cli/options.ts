@@ -9,16 +9,27 @@ import {
   loadIdxDataset,
   loadMnist,
   MANIFEST_FILE,
+  readModelManifest,
   type Dataset,
   type ReferenceName,
   type Split,
 } from "../index.js";
 
-/** Commander parser for an integer ≥ `min`. */
-export const integer = (name: string, min: number) => (value: string): number => {
+/** Commander parser for an integer ≥ `min` (and ≤ `max`). */
+export const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
   const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new CommanderArgumentError(`${name} must be an integer >= ${min}, got '${value}'`);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new CommanderArgumentError(`${name} must be an integer ${range}, got '${value}'`);
+  }
+  return n;
+};
+
+/** Commander parser for a finite number ≥ 0. */
+export const nonNegativeNumber = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new CommanderArgumentError(`${name} must be a number >= 0, got '${value}'`);
   }
   return n;
 };
@@ -40,11 +51,30 @@ export async function loadData(data: string, split: Split, limit?: number): Prom
   return loadIdxDataset(resolve(data), data, options);
 }
 
-/** A model folder: `dir` itself, its `model/`, or its latest checkpoint; `undefined` when there is none. */
+/**
+ * A model folder: `dir` itself, or in a run folder the newer (by training steps) of its `model/`
+ * and its newest valid checkpoint, so an interrupted or diverged run gives its last good state;
+ * `undefined` when there is none. A corrupt `model/` is skipped with a warning.
+ */
 export async function modelDirIn(dir: string): Promise<string | undefined> {
   if (existsSync(join(dir, MANIFEST_FILE))) return dir;
-  if (existsSync(join(dir, "model", MANIFEST_FILE))) return join(dir, "model");
-  return latestCheckpoint(join(dir, "checkpoints"));
+  const candidates: { path: string; steps: number }[] = [];
+  const model = join(dir, "model");
+  if (existsSync(join(model, MANIFEST_FILE))) {
+    try {
+      candidates.push({ path: model, steps: (await readModelManifest(model)).state.steps });
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      console.warn(`gen-mnist: skipping ${model}: ${err.message}`);
+    }
+  }
+  const checkpoint = await latestCheckpoint(join(dir, "checkpoints")).catch((err: unknown) => {
+    // with a good model/ a run folder whose checkpoints are all bad still has a model
+    if (err instanceof CheckpointError && candidates.length > 0) return undefined;
+    throw err;
+  });
+  if (checkpoint !== undefined) candidates.push({ path: checkpoint, steps: (await readModelManifest(checkpoint)).state.steps });
+  return candidates.reduce<{ path: string; steps: number } | undefined>((best, c) => (best === undefined || c.steps > best.steps ? c : best), undefined)?.path;
 }
 
 /** {@link modelDirIn}, or a clear error. */

@@ -9,6 +9,7 @@ import { createOptimizer, type OptimizerSpec } from "../nn/optimizer.js";
 import type { NetworkSpec } from "../nn/spec.js";
 import { minimizeWithParts, resolveScalars, type LossParts } from "../nn/step.js";
 import { createRng, randomSeed, rngFromState, type Rng } from "../_internals/random.js";
+import { reseedDropout } from "../nn/seeded-dropout.js";
 import { disposeModel, loadSavedModel, saveModelDir, type ModelState } from "../nn/saved-model.js";
 import { checkImageBatch, checkInteger, checkRange, drawLatents, labelsOneHot } from "../_internals/check.js";
 import { dcganDiscriminator, dcganGenerator, mlpDiscriminator, mlpGenerator } from "./architectures.js";
@@ -323,6 +324,7 @@ export class GAN implements GenerativeModel {
     const fns = OBJECTIVES[objective];
     const dVars = trainableVariables(this.discriminator);
     const [zSeed, gpSeed] = [randomSeed(this.rng), randomSeed(this.rng)];
+    reseedDropout([this.generator, this.discriminator], this.rng);
     const { loss: dLoss, ...parts } = tf.tidy(() =>
       minimizeWithParts(this.discriminatorOptimizer, dVars, (): LossParts => {
         const z = tf.randomNormal([n, this.latentDim], 0, 1, "float32", zSeed) as tf.Tensor2D;
@@ -362,6 +364,7 @@ export class GAN implements GenerativeModel {
     const fns = OBJECTIVES[this.config.objective];
     const gVars = trainableVariables(this.generator);
     const zSeed = randomSeed(this.rng);
+    reseedDropout([this.generator, this.discriminator], this.rng);
     const { loss: gLoss, ...parts } = tf.tidy(() =>
       minimizeWithParts(this.generatorOptimizer, gVars, (): LossParts => {
         const z = tf.randomNormal([n, this.latentDim], 0, 1, "float32", zSeed) as tf.Tensor2D;

@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { SeededDropout } from "./seeded-dropout.js";
 import { GenMnistError } from "../errors.js";
 import type { LayerSpec, NetworkSpec } from "./spec.js";
 
@@ -72,7 +73,7 @@ function makeLayer(spec: LayerSpec, name: string, seed: number | undefined): tfl
     case "batchNorm":
       return tfl.layers.batchNormalization({ momentum: spec.momentum ?? 0.99, epsilon: spec.epsilon ?? 1e-3, name });
     case "dropout":
-      return tfl.layers.dropout({ rate: spec.rate, name });
+      return new SeededDropout({ rate: spec.rate, name });
     case "activation":
       return spec.activation === "leakyRelu"
         ? tfl.layers.leakyReLU({ alpha: spec.alpha ?? 0.2, name })

@@ -63,8 +63,7 @@ export async function loadLayersModelWeights(model: tfl.LayersModel, dir: string
   const json = await readJson<{ weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] }>(file);
   const group = json.weightsManifest?.[0];
   if (group === undefined || group.paths.length !== 1) throw new CheckpointError(`${file}: expected one weights file in weightsManifest`);
-  const bytes = await readFile(join(dir, group.paths[0] ?? ""));
-  const named = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), group.weights);
+  const named = decode(await readBytes(join(dir, group.paths[0] ?? "")), group.weights, file);
   const tensors = group.weights.map((w) => named[w.name] as tf.Tensor);
   const expected = model.weights;
   try {
@@ -83,28 +82,79 @@ export async function loadLayersModelWeights(model: tfl.LayersModel, dir: string
   }
 }
 
+/**
+ * Adam's running powers β1^t and β2^t. tfjs keeps them as variables it multiplies every step but
+ * rebuilds them as `pow(β, t + 1)` in `setWeights`, which differs in the last bits; saving them
+ * makes a resumed run bit-identical to an uninterrupted one.
+ */
+interface AdamPowers {
+  accBeta1?: tf.Variable;
+  accBeta2?: tf.Variable;
+}
+
 /** Saves an optimizer's state (`getWeights`: iteration count, moments…) as `<dir>/<name>.json` + `.bin`. */
 export async function saveOptimizer(optimizer: tf.Optimizer, dir: string, name: string): Promise<void> {
   const weights = await optimizer.getWeights();
   const { data, specs } = await tf.io.encodeWeights(weights);
   // getWeights returns the optimizer's own variables plus fresh tensors (the iteration count)
   tf.dispose(weights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
+  const { accBeta1, accBeta2 } = optimizer as unknown as AdamPowers;
+  const powers = accBeta1 instanceof tf.Variable && accBeta2 instanceof tf.Variable
+    ? { accBeta1: (await accBeta1.data())[0], accBeta2: (await accBeta2.data())[0] }
+    : {};
   await writeFileAtomic(join(dir, `${name}.bin`), new Uint8Array(data));
-  await writeFileAtomic(join(dir, `${name}.json`), JSON.stringify({ className: optimizer.getClassName(), specs }));
+  await writeFileAtomic(join(dir, `${name}.json`), JSON.stringify({ className: optimizer.getClassName(), specs, ...powers }));
 }
 
 /** Restores an optimizer's state saved by {@link saveOptimizer} (the optimizer must have the same variables). */
 export async function loadOptimizer(optimizer: tf.Optimizer, dir: string, name: string): Promise<void> {
-  const meta = await readJson<{ className: string; specs: tf.io.WeightsManifestEntry[] }>(join(dir, `${name}.json`));
+  const file = join(dir, `${name}.json`);
+  const meta = await readJson<{ className: string; specs: tf.io.WeightsManifestEntry[]; accBeta1?: number; accBeta2?: number }>(file);
   if (meta.className !== optimizer.getClassName()) {
     throw new CheckpointError(`${join(dir, name)}: saved optimizer is ${meta.className}, the model uses ${optimizer.getClassName()}`);
   }
-  const bytes = await readFile(join(dir, `${name}.bin`));
-  const named = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), meta.specs);
+  const named = decode(await readBytes(join(dir, `${name}.bin`)), meta.specs, file);
   try {
     await optimizer.setWeights(meta.specs.map((s) => ({ name: s.name, tensor: named[s.name] as tf.Tensor })));
+  } catch (err) {
+    throw new CheckpointError(`${file}: its state does not fit the optimizer (${err instanceof Error ? err.message : String(err)})`);
   } finally {
     tf.dispose(Object.values(named));
+  }
+  const { accBeta1, accBeta2 } = optimizer as unknown as AdamPowers;
+  if (typeof meta.accBeta1 === "number" && typeof meta.accBeta2 === "number" && accBeta1 instanceof tf.Variable && accBeta2 instanceof tf.Variable) {
+    const [b1, b2] = [tf.scalar(meta.accBeta1), tf.scalar(meta.accBeta2)];
+    accBeta1.assign(b1);
+    accBeta2.assign(b2);
+    tf.dispose([b1, b2]);
+  }
+}
+
+async function readBytes(path: string): Promise<ArrayBuffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new CheckpointError(`${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `unreadable (${(err as Error).message})`}`);
+  }
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** tfjs's decodeWeights, with a size check first and its errors turned into a {@link CheckpointError} naming `file`. */
+function decode(buffer: ArrayBuffer, specs: readonly tf.io.WeightsManifestEntry[], file: string): tf.NamedTensorMap {
+  const sizes: Record<string, number> = { float32: 4, int32: 4, bool: 1, float16: 2, uint8: 1, uint16: 2 };
+  let need = 0;
+  for (const s of specs) {
+    const dtype = s.quantization?.dtype ?? s.dtype;
+    need += s.shape.reduce((a, b) => a * b, 1) * (sizes[dtype] ?? 4);
+  }
+  if (buffer.byteLength !== need) {
+    throw new CheckpointError(`${file}: its weights file holds ${buffer.byteLength} bytes, the manifest's weights need ${need}`);
+  }
+  try {
+    return tf.io.decodeWeights(buffer, [...specs]);
+  } catch (err) {
+    throw new CheckpointError(`${file}: weights cannot be decoded (${err instanceof Error ? err.message : String(err)})`);
   }
 }
 
@@ -116,6 +166,26 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
 export { readJson };
 
 /**
+ * Cleans up after a {@link writeDirAtomic} that a crash interrupted: when the crash fell between
+ * moving the old `dir` aside and moving the new one in, the new one (complete, since the old one
+ * is moved aside only after it was written) is moved in, or else the old one is moved back;
+ * leftover temporary folders are removed.
+ * @internal
+ */
+export async function recoverDirAtomic(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return;
+  const prefix = `.${basename(dir)}.`;
+  const leftovers = (await readdir(parent)).filter((name) => name.startsWith(prefix) && /\.tmp(\.old)?$/.test(name));
+  const old = leftovers.find((name) => name.endsWith(".tmp.old"));
+  if (!existsSync(dir) && old !== undefined) {
+    const complete = old.slice(0, -".old".length);
+    await rename(join(parent, leftovers.includes(complete) ? complete : old), dir);
+  }
+  for (const name of leftovers) await rm(join(parent, name), { recursive: true, force: true });
+}
+
+/**
  * Fills a fresh temporary folder beside `dir` with `write`, then swaps it into place, so `dir`
  * is always either the previous complete version or the new complete one.
  */
@@ -123,10 +193,7 @@ export async function writeDirAtomic(dir: string, write: (tmp: string) => Promis
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
   const prefix = `.${basename(dir)}.`;
-  // folders a crashed earlier write left behind
-  for (const name of await readdir(parent)) {
-    if (name.startsWith(prefix) && /\.tmp(\.old)?$/.test(name)) await rm(join(parent, name), { recursive: true, force: true });
-  }
+  await recoverDirAtomic(dir);
   const tmp = join(parent, `${prefix}${process.pid}.${Date.now()}.tmp`);
   await mkdir(tmp);
   try {

@@ -1,6 +1,10 @@
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { z } from "zod";
+import { assertFiniteModel } from "./finite.js";
 import {
   CheckpointError,
   loadLayersModelWeights,
@@ -18,16 +22,24 @@ export interface ModelState {
   readonly rng: readonly number[];
   /** Number of training steps taken. */
   readonly steps: number;
-  /** Family-specific numbers (e.g. the last generator loss of a GAN). */
-  readonly extra?: Readonly<Record<string, number>>;
+  /** Family-specific numbers (e.g. the last generator loss of a GAN; `null` where not yet known). */
+  readonly extra?: Readonly<Record<string, number | null>>;
+}
+
+/** Size and SHA-256 of one file of a saved folder, written at save time and checked on load. */
+export interface FileDigest {
+  /** Size in bytes. */
+  readonly bytes: number;
+  /** SHA-256 of the contents, lowercase hex. */
+  readonly sha256: string;
 }
 
 /** The manifest `gen-mnist.json` of a saved model folder. */
 export interface SavedModelManifest {
   /** Always `"gen-mnist-model"`. */
   readonly format: "gen-mnist-model";
-  /** Format version. */
-  readonly version: 1;
+  /** Format version: 2 adds `files` and `checksum` (version 1 folders still load, unchecked). */
+  readonly version: 1 | 2;
   /** `"gan"` or `"vae"`. */
   readonly family: "gan" | "vae";
   /** The model's complete configuration. */
@@ -40,6 +52,10 @@ export interface SavedModelManifest {
   readonly optimizers: readonly string[];
   /** ISO time of saving. */
   readonly savedAt: string;
+  /** Every other file of the folder (weights, optimizer states, `trainer.json` of a checkpoint) by name. */
+  readonly files?: Readonly<Record<string, FileDigest>>;
+  /** SHA-256 of this manifest's JSON without the `checksum` field. */
+  readonly checksum?: string;
 }
 
 /** What a model exposes so that it can be saved and restored. @internal */
@@ -55,53 +71,117 @@ export interface PersistableModel {
 /** File name of the manifest in a saved model folder. */
 export const MANIFEST_FILE = "gen-mnist.json";
 
+const manifestSchema = z.object({
+  format: z.literal("gen-mnist-model"),
+  version: z.union([z.literal(1), z.literal(2)]),
+  family: z.enum(["gan", "vae"]),
+  config: z.record(z.string(), z.unknown()),
+  state: z.object({
+    rng: z.array(z.number()),
+    steps: z.number().int().nonnegative(),
+    extra: z.record(z.string(), z.number().nullable()).optional(),
+  }),
+  networks: z.array(z.string().regex(/^[\w-]+$/)),
+  optimizers: z.array(z.string().regex(/^[\w-]+$/)),
+  savedAt: z.string(),
+  files: z.record(z.string().regex(/^[\w.-]+$/), z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).optional(),
+  checksum: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+
 /**
  * Saves weights, optimizer states, config and training state into `dir`, atomically (the folder
  * is written beside and swapped in).
+ * @throws {@link NonFiniteError} when a weight or optimizer state is NaN or infinite (nothing is written).
  * @internal
  */
 export async function saveModelDir(model: PersistableModel, dir: string): Promise<void> {
+  await assertFiniteModel(model, dir);
   await writeDirAtomic(dir, (tmp) => writeModelFiles(model, tmp));
 }
 
 /**
- * Writes a model's files into an existing folder (not atomically: callers write into a
- * temporary folder, e.g. with `writeDirAtomic`).
+ * Writes a model's files, then `extra` files (name → JSON value), then the manifest with the size
+ * and SHA-256 of each, into an existing folder (not atomically: callers write into a temporary
+ * folder, e.g. with `writeDirAtomic`, and check finiteness first).
  * @internal
  */
-export async function writeModelFiles(model: PersistableModel, tmp: string): Promise<void> {
-  {
-    const networks = model.networks();
-    const optimizers = model.optimizers();
-    for (const [name, net] of Object.entries(networks)) await saveLayersModel(net, tmp, name);
-    for (const [name, opt] of Object.entries(optimizers)) await saveOptimizer(opt, tmp, `optimizer-${name}`);
-    const manifest: SavedModelManifest = {
-      format: "gen-mnist-model",
-      version: 1,
-      family: model.family,
-      config: model.config,
-      state: model.getState(),
-      networks: Object.keys(networks),
-      optimizers: Object.keys(optimizers),
-      savedAt: new Date().toISOString(),
-    };
-    await writeJson(join(tmp, MANIFEST_FILE), manifest);
+export async function writeModelFiles(model: PersistableModel, tmp: string, extra: Readonly<Record<string, unknown>> = {}): Promise<void> {
+  const networks = model.networks();
+  const optimizers = model.optimizers();
+  for (const [name, net] of Object.entries(networks)) await saveLayersModel(net, tmp, name);
+  for (const [name, opt] of Object.entries(optimizers)) await saveOptimizer(opt, tmp, `optimizer-${name}`);
+  for (const [name, value] of Object.entries(extra)) await writeJson(join(tmp, name), value);
+  const files: Record<string, FileDigest> = {};
+  for (const name of (await readdir(tmp)).sort()) {
+    if (name !== MANIFEST_FILE) files[name] = digest(await readFile(join(tmp, name)));
+  }
+  const body: Omit<SavedModelManifest, "checksum"> = {
+    format: "gen-mnist-model",
+    version: 2,
+    family: model.family,
+    config: model.config,
+    state: model.getState(),
+    networks: Object.keys(networks),
+    optimizers: Object.keys(optimizers),
+    savedAt: new Date().toISOString(),
+    files,
+  };
+  await writeJson(join(tmp, MANIFEST_FILE), { ...body, checksum: sha256(JSON.stringify(body)) });
+}
+
+const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+const digest = (bytes: Uint8Array): FileDigest => ({ bytes: bytes.length, sha256: sha256(bytes) });
+
+/**
+ * Reads and checks the manifest of a saved model folder, and every file it lists against the size
+ * and SHA-256 recorded at save time.
+ * @throws {@link CheckpointError} naming the file at fault when the manifest is missing, not valid
+ *   JSON, not a gen-mnist model, of another family, or a file is missing, truncated or changed.
+ */
+export async function readModelManifest(dir: string, family?: "gan" | "vae"): Promise<SavedModelManifest> {
+  const path = join(dir, MANIFEST_FILE);
+  const raw = await readJson<unknown>(path);
+  const format = (raw as { format?: unknown } | null)?.format;
+  if (format !== "gen-mnist-model") {
+    throw new CheckpointError(`${path}: not a gen-mnist model (format ${JSON.stringify(format)}, expected "gen-mnist-model")`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) throw new CheckpointError(`${path}: ${describeIssues(parsed.error)}`);
+  const manifest = parsed.data as SavedModelManifest;
+  if (family !== undefined && manifest.family !== family) {
+    throw new CheckpointError(`${dir}: holds a ${manifest.family.toUpperCase()} model, expected a ${family.toUpperCase()}`);
+  }
+  if (manifest.version === 2) await checkFiles(dir, manifest);
+  return manifest;
+}
+
+async function checkFiles(dir: string, manifest: SavedModelManifest): Promise<void> {
+  const path = join(dir, MANIFEST_FILE);
+  const { checksum, ...body } = manifest;
+  if (checksum === undefined || manifest.files === undefined) throw new CheckpointError(`${path}: version 2 needs 'files' and 'checksum'`);
+  if (sha256(JSON.stringify(body)) !== checksum) throw new CheckpointError(`${path}: checksum mismatch (the manifest was changed after saving)`);
+  const needed = [
+    ...manifest.networks.flatMap((n) => [`${n}.json`, `${n}.weights.bin`]),
+    ...manifest.optimizers.flatMap((n) => [`optimizer-${n}.json`, `optimizer-${n}.bin`]),
+  ];
+  const unlisted = needed.find((n) => manifest.files?.[n] === undefined);
+  if (unlisted !== undefined) throw new CheckpointError(`${path}: does not list ${unlisted}`);
+  for (const [name, want] of Object.entries(manifest.files)) {
+    const file = join(dir, name);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      throw new CheckpointError(`${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `unreadable (${(err as Error).message})`}`);
+    }
+    if (bytes.length !== want.bytes) throw new CheckpointError(`${file}: ${bytes.length} bytes, the manifest says ${want.bytes} (truncated or replaced)`);
+    if (sha256(bytes) !== want.sha256) throw new CheckpointError(`${file}: SHA-256 mismatch (the file was changed or corrupted after saving)`);
   }
 }
 
-/**
- * Reads and checks the manifest of a saved model folder.
- * @throws {@link CheckpointError} when it is missing, not a gen-mnist model, or of another family.
- */
-export async function readModelManifest(dir: string, family?: "gan" | "vae"): Promise<SavedModelManifest> {
-  const manifest = await readJson<Partial<SavedModelManifest>>(join(dir, MANIFEST_FILE));
-  if (manifest.format !== "gen-mnist-model" || manifest.version !== 1) {
-    throw new CheckpointError(`${join(dir, MANIFEST_FILE)}: not a gen-mnist model (format ${JSON.stringify(manifest.format)}, version ${JSON.stringify(manifest.version)})`);
-  }
-  if (family !== undefined && manifest.family !== family) {
-    throw new CheckpointError(`${dir}: holds a ${manifest.family?.toUpperCase()} model, expected a ${family.toUpperCase()}`);
-  }
-  return manifest as SavedModelManifest;
+/** One line for a schema failure: each problem's path and message. @internal */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
 }
 
 /**
@@ -136,8 +216,18 @@ export async function loadSavedModel<C, T extends PersistableModel>(
   family: "gan" | "vae",
 ): Promise<T> {
   const manifest = await readModelManifest(dir, family);
-  const model = new ctor(manifest.config as C);
-  await restoreModelDir(model, dir, manifest);
+  let model: T;
+  try {
+    model = new ctor(manifest.config as C);
+  } catch (err) {
+    throw new CheckpointError(`${join(dir, MANIFEST_FILE)}: its config does not build a model (${err instanceof Error ? err.message : String(err)})`);
+  }
+  try {
+    await restoreModelDir(model, dir, manifest);
+  } catch (err) {
+    disposeModel(model);
+    throw err;
+  }
   return model;
 }
 

@@ -1,5 +1,5 @@
 import type { GenerativeModel, StepLosses } from "../nn/model.js";
-import type { EvaluationRecord, History } from "./history.js";
+import type { Divergence, EvaluationRecord, History } from "./history.js";
 import type { TrainerState } from "./trainer.js";
 
 /** Where training is, passed to every callback hook. */
@@ -22,6 +22,8 @@ export interface TrainContext {
   stopTraining(reason: string): void;
   /** Why training is stopping (a NaN loss, `stopTraining`…), or `null` while it runs on. */
   readonly stopReason: string | null;
+  /** Where training diverged (non-finite losses, weights or optimizer state), or `null`: nothing should be saved then. */
+  readonly diverged: Divergence | null;
   /** The trainer's position and options, as a checkpoint saves them. */
   readonly resumeState: TrainerState;
   /**

@@ -1,48 +1,114 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { GenerativeModel } from "../nn/model.js";
-import { CheckpointError, readJson, writeDirAtomic, writeJson } from "../nn/persist.js";
-import { MANIFEST_FILE, writeModelFiles } from "../nn/saved-model.js";
-import { TRAINER_STATE_FILE, type TrainerState } from "./trainer.js";
+import { assertFiniteModel } from "../nn/finite.js";
+import { CheckpointError, writeDirAtomic } from "../nn/persist.js";
+import { MANIFEST_FILE, readModelManifest, writeModelFiles } from "../nn/saved-model.js";
+import { readTrainerState, TRAINER_STATE_FILE, type TrainerState } from "./state.js";
 
 /**
  * Writes a checkpoint folder atomically: the model (weights, optimizer states, config, random
- * state) and the trainer's position. A crash while writing leaves any earlier checkpoint intact.
+ * state), the trainer's position, and a manifest with the size and SHA-256 of every file. A crash
+ * while writing leaves any earlier checkpoint intact.
+ *
+ * @throws {@link NonFiniteError} when a weight or optimizer state is NaN or infinite: nothing is
+ *   written and the earlier checkpoint stays the one {@link latestCheckpoint} finds.
  */
 export async function saveCheckpoint(dir: string, model: GenerativeModel, state: TrainerState): Promise<void> {
-  await writeDirAtomic(dir, async (tmp) => {
-    await writeModelFiles(model, tmp);
-    await writeJson(join(tmp, TRAINER_STATE_FILE), state);
-  });
+  await assertFiniteModel(model, dir);
+  await writeDirAtomic(dir, (tmp) => writeModelFiles(model, tmp, { [TRAINER_STATE_FILE]: state }));
 }
 
 /**
- * The most advanced complete checkpoint under `dir` (by trainer step), or `undefined` when there
- * is none. Half-written temporary folders are ignored.
+ * Checks a checkpoint folder completely: its manifest, every file against the size and SHA-256
+ * recorded when it was saved, and `trainer.json` against its schema.
+ *
+ * @returns the trainer state it holds.
+ * @throws {@link CheckpointError} naming the file at fault and what is wrong with it.
+ *
+ * @example
+ * ```ts
+ * const { step } = await verifyCheckpoint("runs/vae/checkpoints/last");
+ * ```
  */
-export async function latestCheckpoint(dir: string): Promise<string | undefined> {
-  if (!existsSync(dir)) return undefined;
-  let best: { path: string; step: number } | undefined;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
-    const path = join(dir, entry.name);
-    if (!existsSync(join(path, TRAINER_STATE_FILE)) || !existsSync(join(path, MANIFEST_FILE))) continue;
-    try {
-      const { step } = await readJson<TrainerState>(join(path, TRAINER_STATE_FILE));
-      // on a tie prefer `last`, the state at the very end of a run
-      if (best === undefined || step > best.step || (step === best.step && entry.name === "last")) best = { path, step };
-    } catch (err) {
-      if (!(err instanceof CheckpointError)) throw err;
-    }
+export async function verifyCheckpoint(dir: string): Promise<TrainerState> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(`${dir}: no checkpoint folder here`);
+  const manifest = await readModelManifest(dir);
+  if (manifest.version === 2 && manifest.files?.[TRAINER_STATE_FILE] === undefined) {
+    throw new CheckpointError(`${join(dir, MANIFEST_FILE)}: lists no ${TRAINER_STATE_FILE}; this is a saved model, not a checkpoint`);
   }
-  return best?.path;
+  return readTrainerState(dir);
 }
 
-/** Removes `epoch-NNNN` checkpoints under `dir` beyond the newest `keep`. @internal */
-export async function pruneEpochCheckpoints(dir: string, keep: number): Promise<void> {
-  const names = (await readdir(dir)).filter((n) => /^epoch-\d+$/.test(n)).sort();
-  for (const name of names.slice(0, Math.max(0, names.length - keep))) {
-    await rm(join(dir, name), { recursive: true, force: true });
+/** Options of {@link latestCheckpoint}. */
+export interface LatestCheckpointOptions {
+  /**
+   * Called for each checkpoint that fails {@link verifyCheckpoint} and is skipped.
+   * @defaultValue a `console.warn` naming the folder and the reason
+   */
+  readonly onInvalid?: (dir: string, error: CheckpointError) => void;
+}
+
+const warnInvalid = (dir: string, error: CheckpointError): void => console.warn(`gen-mnist: skipping checkpoint ${dir}: ${error.message}`);
+
+/** `.last.123.456.tmp(.old)` → `last`: the folder a {@link writeDirAtomic} was replacing. */
+const LEFTOVER = /^\.(.+)\.\d+\.\d+\.tmp(\.old)?$/;
+
+/**
+ * The valid checkpoint folders under `dir`, with their step, newest first; invalid ones are
+ * reported. A folder that a crash caught mid-swap (moved aside, its new version not yet moved in)
+ * is found as its leftover, which is checked like any other and never reported.
+ */
+async function validCheckpoints(dir: string, onInvalid: (dir: string, error: CheckpointError) => void): Promise<{ path: string; name: string; step: number }[]> {
+  if (!existsSync(dir)) return [];
+  const found: { path: string; name: string; step: number }[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory());
+  const present = new Set(entries.map((e) => e.name));
+  for (const entry of entries) {
+    const leftover = LEFTOVER.exec(entry.name)?.[1];
+    if (entry.name.startsWith(".") && (leftover === undefined || present.has(leftover))) continue;
+    const path = join(dir, entry.name);
+    try {
+      found.push({ path, name: leftover ?? entry.name, step: (await verifyCheckpoint(path)).step });
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      if (leftover === undefined) onInvalid(path, err);
+    }
   }
+  // newest first; on a tie prefer `last`, the state at the very end of a run, and a complete folder over a leftover
+  const rank = (c: { path: string; name: string }): number => Number(c.name === "last") * 2 + Number(!LEFTOVER.test(c.path.slice(dir.length + 1)));
+  return found.sort((a, b) => b.step - a.step || rank(b) - rank(a));
+}
+
+/**
+ * The most advanced valid checkpoint under `dir` (by trainer step), or `undefined` when there is
+ * none. Every candidate is checked with {@link verifyCheckpoint}; a truncated, corrupted or
+ * half-written one is skipped with a warning (see `options.onInvalid`), so the newest valid one
+ * is returned. When a crash fell between the two renames of a checkpoint's replacement, the
+ * complete hidden folder it left (`.last.<pid>.<time>.tmp`) is returned; the next save of that
+ * checkpoint moves it back into place.
+ *
+ * @throws {@link CheckpointError} when `dir` holds checkpoints but none of them is valid.
+ */
+export async function latestCheckpoint(dir: string, options: LatestCheckpointOptions = {}): Promise<string | undefined> {
+  const invalid: string[] = [];
+  const valid = await validCheckpoints(dir, (path, error) => {
+    invalid.push(`${path} (${error.message})`);
+    (options.onInvalid ?? warnInvalid)(path, error);
+  });
+  if (valid.length === 0 && invalid.length > 0) {
+    throw new CheckpointError(`${dir}: no valid checkpoint; ${invalid.join("; ")}`);
+  }
+  return valid[0]?.path;
+}
+
+/**
+ * Removes `epoch-NNNN` checkpoints under `dir` beyond the newest `keep`, newest by the step each
+ * holds (never by name). Invalid ones are left for {@link latestCheckpoint} to skip.
+ * @internal
+ */
+export async function pruneEpochCheckpoints(dir: string, keep: number): Promise<void> {
+  const epochs = (await validCheckpoints(dir, () => undefined)).filter((c) => /^epoch-\d+$/.test(c.path.slice(dir.length + 1)));
+  for (const { path } of epochs.slice(keep)) await rm(path, { recursive: true, force: true });
 }

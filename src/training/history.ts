@@ -36,6 +36,16 @@ export interface EvaluationRecord {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
+/** Where and when a run diverged; see `TrainerOptions.nanGuard`. */
+export interface Divergence {
+  /** Step after which non-finite values were found. */
+  readonly step: number;
+  /** Epoch of that step, from 0. */
+  readonly epoch: number;
+  /** What held them, e.g. `"loss 'dLoss'"` or `"the optimizer state of 'generator'"`. */
+  readonly where: string;
+}
+
 /** What `Trainer.fit()` returns. */
 export interface History {
   /** Every step run in this process. */
@@ -46,6 +56,8 @@ export interface History {
   readonly evaluations: readonly EvaluationRecord[];
   /** Why training stopped early (`null` when it ran to the end). */
   readonly stopReason: string | null;
+  /** Where and when training diverged (a NaN or infinite loss, weight or optimizer state), or `null`. */
+  readonly diverged: Divergence | null;
   /** Steps completed in total, including those before a resume. */
   readonly totalSteps: number;
   /** Training time in this process, in milliseconds. */

@@ -1,12 +1,13 @@
-import { join } from "node:path";
 import type { Dataset } from "../data/dataset.js";
 import { InvalidArgumentError } from "../errors.js";
 import { loadModel } from "../models/registry.js";
 import type { GenerativeModel, StepLosses } from "../nn/model.js";
-import { readJson } from "../nn/persist.js";
+import { findNonFinite } from "../nn/finite.js";
 import { checkInteger } from "../_internals/check.js";
 import type { Callback, TrainContext } from "./callback.js";
-import { meanLosses, type EpochRecord, type EvaluationRecord, type History, type StepRecord } from "./history.js";
+import { verifyCheckpoint } from "./checkpoints.js";
+import { meanLosses, type Divergence, type EpochRecord, type EvaluationRecord, type History, type StepRecord } from "./history.js";
+import type { TrainerState } from "./state.js";
 
 /** Options of a {@link Trainer}. */
 export interface TrainerOptions {
@@ -33,41 +34,29 @@ export interface TrainerOptions {
    */
   readonly dropRemainder?: boolean;
   /**
-   * Stop at the first non-finite loss and say at which step.
+   * Stop at the first non-finite loss, or non-finite weight or optimizer state, and say where and
+   * at which step (see `History.diverged`).
    * @defaultValue true
    */
   readonly nanGuard?: boolean;
+  /**
+   * With `nanGuard`, also check every weight and optimizer state (Adam moments…) every this many
+   * steps, at each epoch's end and at the end of training. Losses are checked every step.
+   * @defaultValue 50
+   */
+  readonly nanGuardEvery?: number;
+  /**
+   * Stops training after the current step when aborted (e.g. from a SIGINT handler); callbacks'
+   * `onTrainEnd` still run, so a `Checkpoint` saves where it stopped.
+   */
+  readonly signal?: AbortSignal;
   /** Callbacks, called in order. */
   readonly callbacks?: readonly Callback[];
   /** Where to start: the state a checkpoint saved (see {@link Trainer.resume}). */
   readonly resumeFrom?: TrainerState;
 }
 
-/** Position and options of a run, as saved in a checkpoint's `trainer.json`. */
-export interface TrainerState {
-  /** Epoch the next step belongs to, from 0. */
-  readonly epoch: number;
-  /** Steps already taken within that epoch. */
-  readonly stepInEpoch: number;
-  /** Steps taken in total. */
-  readonly step: number;
-  /** The options that decide the data order and the length of the run. */
-  readonly options: {
-    /** Epochs of the whole run. */
-    readonly epochs: number;
-    /** Step budget of the whole run, or `null`. */
-    readonly steps: number | null;
-    /** Batch size. */
-    readonly batchSize: number;
-    /** Data-order seed. */
-    readonly seed: number;
-    /** Whether short last batches are dropped. */
-    readonly dropRemainder: boolean;
-  };
-}
-
-/** File name of the trainer state in a checkpoint folder. */
-export const TRAINER_STATE_FILE = "trainer.json";
+export { TRAINER_STATE_FILE, type TrainerState } from "./state.js";
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -96,10 +85,16 @@ export class Trainer {
   readonly options: TrainerState["options"];
   private readonly callbacks: readonly Callback[];
   private readonly nanGuard: boolean;
+  private readonly nanGuardEvery: number;
+  private readonly signal: AbortSignal | undefined;
+  private diverged: Divergence | null = null;
   private position: { epoch: number; stepInEpoch: number; step: number };
   private stopReason: string | null = null;
 
-  /** @throws {@link InvalidArgumentError} on a bad option or a dataset smaller than one batch. */
+  /**
+   * @throws {@link InvalidArgumentError} on a bad option, a dataset smaller than one batch, or a
+   *   `resumeFrom` state that does not fit this data and these options.
+   */
   constructor(model: GenerativeModel, data: Dataset, options: TrainerOptions = {}) {
     const saved = options.resumeFrom?.options;
     const batchSize = options.batchSize ?? saved?.batchSize ?? (model.config as { batchSize?: number }).batchSize ?? 64;
@@ -121,18 +116,27 @@ export class Trainer {
     this.options = { epochs, steps, batchSize, seed, dropRemainder };
     this.callbacks = options.callbacks ?? [];
     this.nanGuard = options.nanGuard ?? true;
+    this.nanGuardEvery = options.nanGuardEvery ?? 50;
+    checkInteger("Trainer", "options.nanGuardEvery", this.nanGuardEvery, 1);
+    this.signal = options.signal;
     const start = options.resumeFrom;
+    if (start !== undefined) checkResumable(start, this.options, stepsPerEpoch, data.name);
     this.position = start === undefined ? { epoch: 0, stepInEpoch: 0, step: 0 } : { epoch: start.epoch, stepInEpoch: start.stepInEpoch, step: start.step };
   }
 
   /**
    * Loads the model and trainer state of a checkpoint folder and returns a trainer that
-   * continues the run exactly where it stopped (same data order, same random draws).
+   * continues the run exactly where it stopped (same data order, same random draws): the
+   * resumed run's weights are bit-identical to an uninterrupted run's on the same backend and
+   * thread count. Every file is checked first (see {@link verifyCheckpoint}).
    *
+   * @throws {@link CheckpointError} naming the file at fault when the checkpoint is incomplete or
+   *   corrupted; {@link InvalidArgumentError} when `options` change what cannot change (batch
+   *   size, seed, `dropRemainder`) or `data` is not the data it was trained on.
    * @param options - overrides, e.g. more `epochs` or new callbacks.
    */
   static async resume(checkpointDir: string, data: Dataset, options: Omit<TrainerOptions, "resumeFrom"> = {}): Promise<Trainer> {
-    const state = await readJson<TrainerState>(join(checkpointDir, TRAINER_STATE_FILE));
+    const state = await verifyCheckpoint(checkpointDir);
     const model = await loadModel(checkpointDir);
     return new Trainer(model, data, { ...options, resumeFrom: state });
   }
@@ -165,6 +169,7 @@ export class Trainer {
     const epochs: EpochRecord[] = [];
     const evaluations: EvaluationRecord[] = [];
     this.stopReason = null;
+    this.diverged = null;
     const { batchSize, seed, dropRemainder } = this.options;
     const perEpoch = this.stepsPerEpoch;
     const context = (): TrainContext => ({
@@ -177,6 +182,7 @@ export class Trainer {
       elapsedMs: Date.now() - started,
       stopTraining: (reason: string) => this.stopTraining(reason),
       stopReason: this.stopReason,
+      diverged: this.diverged,
       resumeState: this.state(),
       recordMetrics: async (metrics: Readonly<Record<string, number>>) => {
         // after an epoch's last step the position has moved to the next epoch: record the step's own
@@ -205,29 +211,47 @@ export class Trainer {
         const record: StepRecord = { step: this.position.step, epoch, losses, elapsedMs: Date.now() - started };
         steps.push(record);
         epochSteps.push(record);
-        if (this.nanGuard) this.checkFinite(losses);
+        if (this.nanGuard) {
+          this.checkLosses(losses);
+          if (this.position.step % this.nanGuardEvery === 0) await this.checkWeights();
+        }
+        if (this.signal?.aborted === true) this.stopTraining(`interrupted (${describeAbort(this.signal)}) after step ${this.position.step}`);
         await this.call("onBatchEnd", () => ({ ...context(), losses, batchSize: batch.size, stepInEpoch: b + 1 }));
         await tick();
         if (this.stopReason !== null || this.position.step >= this.totalSteps) break;
       }
       if (this.position.stepInEpoch < perEpoch) break;
       this.position = { epoch: epoch + 1, stepInEpoch: 0, step: this.position.step };
+      if (this.nanGuard) await this.checkWeights();
       const losses = meanLosses(epochSteps);
       epochs.push({ epoch, losses, step: this.position.step, elapsedMs: Date.now() - started });
       await this.call("onEpochEnd", () => ({ ...context(), epoch, losses }));
     }
+    if (this.nanGuard) await this.checkWeights();
     // `evaluations` is the live list: metrics recorded at the end (onTrainEnd) join it too
-    const history: History = { steps, epochs, evaluations, stopReason: this.stopReason, totalSteps: this.position.step, elapsedMs: Date.now() - started };
+    const history: History = { steps, epochs, evaluations, stopReason: this.stopReason, diverged: this.diverged, totalSteps: this.position.step, elapsedMs: Date.now() - started };
     await this.call("onTrainEnd", () => ({ ...context(), history }));
     return history;
   }
 
-  private checkFinite(losses: StepLosses): void {
+  private checkLosses(losses: StepLosses): void {
     const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
-    if (bad !== undefined) {
-      const { step, epoch } = this.position;
-      this.stopTraining(`loss '${bad[0]}' became ${bad[1]} at step ${step} (epoch ${epoch + 1}); training stopped`);
-    }
+    if (bad !== undefined) this.diverge(`loss '${bad[0]}'`, `became ${bad[1]}`);
+  }
+
+  private async checkWeights(): Promise<void> {
+    if (this.diverged !== null) return;
+    const bad = await findNonFinite(this.model);
+    if (bad !== null) this.diverge(`the ${bad.where}`, `held ${bad.count} non-finite value${bad.count === 1 ? "" : "s"} (NaN or ±Infinity)`);
+  }
+
+  private diverge(where: string, what: string): void {
+    if (this.diverged !== null) return;
+    const { step } = this.position;
+    const epoch = this.position.stepInEpoch === 0 && this.position.epoch > 0 ? this.position.epoch - 1 : this.position.epoch;
+    this.diverged = { step, epoch, where };
+    // a divergence overrides any other reason: it decides what may be saved
+    this.stopReason = `training diverged: ${where} ${what} at step ${step} (epoch ${epoch + 1})`;
   }
 
   private async call<K extends keyof Callback>(hook: K, makeContext: () => Parameters<NonNullable<Callback[K]>>[0]): Promise<void> {
@@ -236,4 +260,26 @@ export class Trainer {
       if (fn !== undefined) await fn.call(callback, makeContext());
     }
   }
+}
+
+/** Throws when a saved state cannot continue with these options and this data. */
+function checkResumable(start: TrainerState, options: TrainerState["options"], stepsPerEpoch: number, dataName: string): void {
+  for (const key of ["batchSize", "seed", "dropRemainder"] as const) {
+    if (options[key] !== start.options[key]) {
+      throw new InvalidArgumentError(
+        `Trainer: options.${key} is ${String(options[key])}, but the run being resumed used ${String(start.options[key])}; it cannot change on resume (the data order depends on it)`,
+      );
+    }
+  }
+  if (start.stepInEpoch > stepsPerEpoch || start.step !== start.epoch * stepsPerEpoch + start.stepInEpoch) {
+    throw new InvalidArgumentError(
+      `Trainer: the checkpoint is at step ${start.step} (epoch ${start.epoch + 1}, step ${start.stepInEpoch} of it), which does not fit ` +
+        `${stepsPerEpoch} steps per epoch of ${dataName}; resume with the data (and --limit) the run was trained on`,
+    );
+  }
+}
+
+function describeAbort(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "aborted";
 }

@@ -8,6 +8,7 @@ import { createOptimizer, type OptimizerSpec } from "../nn/optimizer.js";
 import type { NetworkSpec } from "../nn/spec.js";
 import { minimizeWithParts, resolveScalars } from "../nn/step.js";
 import { createRng, randomSeed, rngFromState, type Rng } from "../_internals/random.js";
+import { reseedDropout } from "../nn/seeded-dropout.js";
 import { disposeModel, loadSavedModel, saveModelDir, type ModelState } from "../nn/saved-model.js";
 import { checkImageBatch, checkInteger, checkRange, drawLatents, labelsOneHot } from "../_internals/check.js";
 import { convDecoder, convEncoder, mlpDecoder, mlpEncoder, smallConvDecoder, smallConvEncoder } from "./architectures.js";
@@ -249,6 +250,7 @@ export class VAE implements GenerativeModel {
       throw new InvalidArgumentError(`${this.name}.trainStep: this model is conditional; pass batch.oneHot [B, ${this.config.numClasses}]`);
     }
     const seed = randomSeed(this.rng);
+    reseedDropout([this.encoder, this.decoder], this.rng);
     const { beta, reconstruction } = this.config;
     const variables = trainableVariables(this.encoder, this.decoder);
     const parts = tf.tidy(() =>

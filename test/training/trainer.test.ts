@@ -105,7 +105,8 @@ describe("Trainer", () => {
     const model = new ScriptedModel((s) => ({ dLoss: s === 7 ? Number.NaN : 1, gLoss: 1 }));
     const history = await new Trainer(model, synthetic(40), { epochs: 3, batchSize: 4 }).fit();
     expect(history.steps.length).toBe(7);
-    expect(history.stopReason).toBe("loss 'dLoss' became NaN at step 7 (epoch 1); training stopped");
+    expect(history.stopReason).toBe("training diverged: loss 'dLoss' became NaN at step 7 (epoch 1)");
+    expect(history.diverged).toEqual({ step: 7, epoch: 0, where: "loss 'dLoss'" });
     const inf = new ScriptedModel((s) => ({ loss: s === 12 ? Infinity : 1 }));
     expect((await new Trainer(inf, synthetic(40), { epochs: 3, batchSize: 4 }).fit()).stopReason).toContain("became Infinity at step 12 (epoch 2)");
   });

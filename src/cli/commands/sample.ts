@@ -1,6 +1,9 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import {
   BACKEND_REQUESTS,
+  MAX_KERNEL_THREADS,
   CheckpointError,
   imageGrid,
   imageSetFromTensor,
@@ -10,6 +13,7 @@ import {
   writePng,
   type BackendRequest,
 } from "../../index.js";
+import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 import { findModelDir, integer } from "../options.js";
 
 interface SampleOptions {
@@ -23,6 +27,10 @@ interface SampleOptions {
 }
 
 async function sample(dir: string, opts: SampleOptions): Promise<void> {
+  const out = opts.out ?? (opts.format === "idx" ? "samples-idx3-ubyte" : "samples.png");
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new CliError(`--out ${out}: is a folder; expected a file name, e.g. ${join(out, opts.format === "idx" ? "samples-idx3-ubyte" : "samples.png")}`, EXIT_CODES.usage);
+  }
   console.log((await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads })).summary);
   const modelDir = await findModelDir(dir);
   const model = await loadModel(modelDir);
@@ -31,7 +39,11 @@ async function sample(dir: string, opts: SampleOptions): Promise<void> {
   }
   const labels = opts.label === undefined ? undefined : new Array<number>(opts.count).fill(opts.label);
   const images = model.sample(opts.count, { seed: opts.seed, ...(labels ? { labels } : {}) });
-  const out = opts.out ?? (opts.format === "idx" ? "samples-idx3-ubyte" : "samples.png");
+  if (!images.dataSync().every(Number.isFinite)) {
+    images.dispose();
+    model.dispose();
+    throw new CheckpointError(`${modelDir}: the model generates NaN or infinite pixels (its weights diverged); sample an earlier checkpoint`);
+  }
   if (opts.format === "png") {
     await writePng(out, imageGrid(images, { range: model.pixelRange }));
   } else {
@@ -54,6 +66,7 @@ export function sampleCommand(): Command {
     .addOption(new Option("--format <format>", "png grid or IDX file (uint8, for evaluation)").choices(["png", "idx"]).default("png"))
     .option("--seed <n>", "seed of the latent draw", integer("--seed", 0), 0)
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
-    .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1))
-    .action((dir: string, opts: SampleOptions) => sample(dir, opts));
+    .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1, MAX_KERNEL_THREADS))
+    .action((dir: string, opts: SampleOptions) => sample(dir, opts))
+    .addHelpText("after", EXIT_CODES_HELP);
 }

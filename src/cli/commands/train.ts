@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Argument, Command, Option } from "commander";
 import {
@@ -16,7 +16,9 @@ import {
   VAE,
   createModel,
   latestCheckpoint,
+  MAX_KERNEL_THREADS,
   metricValues,
+  setLearningRate,
   reconstructionStrip,
   useBackend,
   writeLossPlot,
@@ -25,12 +27,15 @@ import {
   type BackendRequest,
   type Callback,
   type EvaluationRecord,
+  type History,
   type MetricName,
   type ModelName,
   type StepRecord,
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
-import { dataReference, integer, loadData, nameList, positiveNumber } from "../options.js";
+import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
+import { dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber } from "../options.js";
+import { checkUnchanged, prepareNewRun, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
 
 interface TrainOptions {
   epochs?: number;
@@ -45,7 +50,9 @@ interface TrainOptions {
   threads?: number;
   out?: string;
   resume: boolean;
+  overwrite: boolean;
   checkpointEvery: number;
+  checkpointMinutes: number;
   keep: number;
   progress: boolean;
   evalEvery?: number;
@@ -67,30 +74,40 @@ async function readLog(path: string): Promise<{ step: number; epoch: number; ela
 const readHistory = async (path: string): Promise<StepRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, losses: values }));
 const readEvaluations = async (path: string): Promise<EvaluationRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, metrics: values }));
 
-async function train(name: ModelName, opts: TrainOptions): Promise<void> {
+async function train(name: ModelName, opts: TrainOptions, command: Command): Promise<void> {
   const out = opts.out ?? join("runs", name);
+  const given = (key: keyof TrainOptions): boolean => command.getOptionValueSource(key) === "cli";
+  // a resumed run keeps its data and settings; the new-run checks come before any slow work
+  let recorded: RunConfig | undefined;
+  if (opts.resume) {
+    if (opts.overwrite) throw new CliError("--resume and --overwrite contradict each other: --resume continues the run in --out, --overwrite deletes it", EXIT_CODES.usage);
+    recorded = await readRunConfig(out);
+    if (recorded.model !== name) {
+      throw new CliError(`--resume: ${out} holds a ${recorded.model} run, not ${name}; continue it with: gen-mnist train ${recorded.model} --out ${out} --resume`, EXIT_CODES.usage);
+    }
+    checkUnchanged(out, [
+      { flag: "--data", value: opts.data, given: given("data"), recorded: recorded.data },
+      { flag: "--limit", value: opts.limit, given: given("limit"), recorded: recorded.limit ?? "none" },
+      { flag: "--batch-size", value: opts.batchSize, given: given("batchSize"), recorded: recorded.trainer.batchSize },
+      { flag: "--seed", value: opts.seed, given: given("seed"), recorded: recorded.trainer.seed },
+      { flag: "--latent-dim", value: opts.latentDim, given: given("latentDim"), recorded: recorded.config.latentDim },
+    ]);
+  } else {
+    await prepareNewRun(out, name, opts.overwrite);
+  }
+  const dataName = recorded?.data ?? opts.data;
+  const limit = recorded === undefined ? opts.limit : recorded.limit ?? undefined;
+  const learningRate = opts.lr ?? recorded?.learningRate ?? undefined;
   const backend = await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads });
   console.log(backend.summary);
-  const data = await loadData(opts.data, "train", opts.limit);
+  const data = await loadData(dataName, "train", limit);
   console.log(`data: ${data.name}, ${data.size} images`);
-  const files = {
-    config: join(out, "config.json"),
-    historyJsonl: join(out, "history.jsonl"),
-    historyCsv: join(out, "history.csv"),
-    checkpoints: join(out, "checkpoints"),
-    samples: join(out, "samples"),
-    model: join(out, "model"),
-    lossPlot: join(out, "loss.svg"),
-    evalJsonl: join(out, "eval.jsonl"),
-    evalCsv: join(out, "eval.csv"),
-    evalPlot: join(out, "eval.svg"),
-    summary: join(out, "summary.json"),
-  };
+  const files = runFiles(out);
   const evaluations: Callback[] = opts.evalEvery === undefined ? [] : [
     new Evaluate({
       every: opts.evalEvery,
       n: opts.evalN,
-      reference: await dataReference(opts.data, opts.oracle, `--eval-every with --data ${opts.data}`),
+      reference: await dataReference(dataName, opts.oracle, `--eval-every with --data ${dataName}`),
       ...(opts.oracle === undefined ? {} : { oracle: opts.oracle }),
       ...(opts.evalMetrics === undefined ? {} : { metrics: opts.evalMetrics }),
       onReport: (r) => console.log(`evaluation: ${Object.entries(metricValues(r)).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`),
@@ -100,34 +117,59 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
     ...(opts.progress ? [new ProgressBar()] : []),
     ...evaluations,
     new HistoryLogger({ jsonl: files.historyJsonl, csv: files.historyCsv, metricsJsonl: files.evalJsonl, metricsCsv: files.evalCsv }),
-    new Checkpoint({ dir: files.checkpoints, every: opts.checkpointEvery, keep: opts.keep }),
+    new Checkpoint({ dir: files.checkpoints, every: opts.checkpointEvery, keep: opts.keep, everyMinutes: opts.checkpointMinutes }),
     new SampleGrid({ dir: files.samples }),
   ];
+  // the first SIGINT/SIGTERM finishes the step and saves a checkpoint; a second one quits at once
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (abort.signal.aborted) process.exit(signal === "SIGINT" ? EXIT_CODES.sigint : EXIT_CODES.sigterm);
+    console.error(`\n${signal}: finishing the current step and saving a checkpoint (${signal} again quits at once)`);
+    abort.abort(signal);
+  };
   const runOptions = {
     ...(opts.epochs === undefined ? {} : { epochs: opts.epochs }),
     ...(opts.steps === undefined ? {} : { steps: opts.steps }),
     ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
     callbacks,
+    signal: abort.signal,
   };
   let trainer: Trainer;
-  if (opts.resume) {
+  if (recorded !== undefined) {
     const from = await latestCheckpoint(files.checkpoints);
-    if (from === undefined) throw new CheckpointError(`--resume: no checkpoint under ${files.checkpoints}; train without --resume first`);
+    if (from === undefined) throw new CheckpointError(`--resume: no checkpoint under ${files.checkpoints}; start again with --overwrite`);
     console.log(`resuming from ${from}`);
     trainer = await Trainer.resume(from, data, runOptions);
+    if (learningRate !== undefined) for (const optimizer of Object.values(trainer.model.optimizers())) setLearningRate(optimizer, learningRate);
   } else {
-    await Promise.all([files.historyJsonl, files.historyCsv, files.evalJsonl, files.evalCsv, files.evalPlot].map((f) => rm(f, { force: true })));
     const model = createModel(name, {
       ...(opts.latentDim === undefined ? {} : { latentDim: opts.latentDim }),
-      ...(opts.lr === undefined ? {} : { learningRate: opts.lr }),
+      ...(learningRate === undefined ? {} : { learningRate }),
       seed: opts.seed,
     });
     trainer = new Trainer(model, data, { ...runOptions, seed: opts.seed });
   }
   const { model } = trainer;
-  await writeJson(files.config, { model: name, config: model.config, trainer: trainer.options, data: opts.data, limit: opts.limit ?? null, backend: backend.backend });
-  const history = await trainer.fit();
-  await model.save(files.model);
+  const config: RunConfig & Record<string, unknown> = {
+    model: name,
+    config: model.config,
+    trainer: trainer.options,
+    data: dataName,
+    limit: limit ?? null,
+    learningRate: recorded !== undefined ? learningRate ?? null : null,
+    backend: backend.backend,
+  };
+  await writeJson(files.config, config);
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  let history: History;
+  try {
+    history = await trainer.fit();
+  } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+  }
+  const finished = history.diverged === null && !abort.signal.aborted;
+  // an interrupted or diverged run keeps its checkpoints; model/ holds finished runs only
+  if (finished) await model.save(files.model);
   const allSteps = await readHistory(files.historyJsonl);
   if (allSteps.length > 0) await writeLossPlot(files.lossPlot, allSteps, { title: `${name}: training losses` });
   const allEvaluations = await readEvaluations(files.evalJsonl);
@@ -137,7 +179,7 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
     await writeMetricPlot(files.evalPlot, allEvaluations, { title: `${name}: metrics during training`, metrics });
   }
   let reconstructions: string | undefined;
-  if (model instanceof VAE) {
+  if (model instanceof VAE && history.diverged === null) {
     reconstructions = join(out, "reconstructions.png");
     const batch = trainer.data.batch(Array.from({ length: 10 }, (_, i) => i));
     const recon = model.reconstruct(batch.images, { oneHot: batch.oneHot });
@@ -166,23 +208,40 @@ async function train(name: ModelName, opts: TrainOptions): Promise<void> {
     finalLosses,
     metrics: allEvaluations[allEvaluations.length - 1] ?? null,
     stopReason: history.stopReason,
+    diverged: history.diverged,
+    interrupted: abort.signal.aborted,
     files: {
       ...files,
       ...(allEvaluations.length > 0 ? {} : { evalJsonl: undefined, evalCsv: undefined, evalPlot: undefined }),
-      finalSamples: join(files.samples, "final.png"),
-      ...(reconstructions ? { reconstructions } : {}),
+      model: finished ? files.model : undefined,
+      finalSamples: history.diverged === null ? join(files.samples, "final.png") : undefined,
+      reconstructions,
     },
   };
   await writeJson(files.summary, summary);
   console.log(`\nrun folder ${out}:`);
-  console.log(`  samples       ${summary.files.finalSamples}`);
+  if (history.diverged === null) console.log(`  samples       ${summary.files.finalSamples}`);
   if (reconstructions) console.log(`  reconstructions ${reconstructions}`);
   console.log(`  loss plot     ${files.lossPlot}`);
   if (allEvaluations.length > 0) console.log(`  metrics       ${files.evalPlot}, ${files.evalJsonl}, ${files.evalCsv}`);
   console.log(`  history       ${files.historyJsonl}, ${files.historyCsv}`);
-  console.log(`  model         ${files.model}`);
+  if (finished) console.log(`  model         ${files.model}`);
   console.log(`  checkpoints   ${files.checkpoints}`);
   console.log(`  summary       ${files.summary}`);
+  if (history.diverged !== null) {
+    const kept = await latestCheckpoint(files.checkpoints).catch(() => undefined);
+    throw new CliError(
+      `${history.stopReason ?? "training diverged"}. ${kept === undefined ? "No checkpoint was kept (it diverged before the first one)." : `Kept the last good checkpoint, ${kept}: resume from it with a lower --lr (gen-mnist train ${name} --out ${out} --resume --lr <rate>).`}`,
+      EXIT_CODES.diverged,
+    );
+  }
+  if (abort.signal.aborted) {
+    const signal = String(abort.signal.reason);
+    throw new CliError(
+      `${history.stopReason ?? "interrupted"}; saved ${join(files.checkpoints, "last")}. Continue with: gen-mnist train ${name} --out ${out} --resume`,
+      signal === "SIGTERM" ? EXIT_CODES.sigterm : EXIT_CODES.sigint,
+    );
+  }
   if (history.stopReason !== null) console.log(`stopped early: ${history.stopReason}`);
 }
 
@@ -200,10 +259,12 @@ export function trainCommand(): Command {
     .option("--data <name>", "mnist, fashion-mnist or a folder of IDX files", "mnist")
     .option("--limit <n>", "use only the first n training images", integer("--limit", 1))
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
-    .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1))
-    .option("--out <dir>", "run folder (default: runs/<model>)")
-    .option("--resume", "continue from the latest checkpoint in the run folder", false)
+    .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1, MAX_KERNEL_THREADS))
+    .option("--out <dir>", "run folder (default: runs/<model>); must be missing or empty unless --resume or --overwrite")
+    .option("--resume", "continue the run in --out from its newest valid checkpoint (its data, batch size and seed; --epochs, --steps and --lr may change)", false)
+    .option("--overwrite", "delete the run already in --out first", false)
     .option("--checkpoint-every <n>", "save a checkpoint every n epochs", integer("--checkpoint-every", 1), 10)
+    .option("--checkpoint-minutes <m>", "also save checkpoints/last every m minutes (0: off)", nonNegativeNumber("--checkpoint-minutes"), 5)
     .option("--keep <n>", "epoch checkpoints to keep", integer("--keep", 1), 3)
     .option(
       "--eval-every <epochs>",
@@ -218,6 +279,7 @@ export function trainCommand(): Command {
       if (opts.evalEvery === undefined && (opts.oracle !== undefined || opts.evalMetrics !== undefined)) {
         command.error("error: --oracle and --eval-metrics apply to the evaluations of --eval-every <epochs>; add it", { exitCode: 2 });
       }
-      return train(model, opts);
-    });
+      return train(model, opts, command);
+    })
+    .addHelpText("after", EXIT_CODES_HELP);
 }

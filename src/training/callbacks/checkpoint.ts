@@ -1,7 +1,8 @@
 import { join } from "node:path";
+import { InvalidArgumentError, NonFiniteError } from "../../errors.js";
 import { checkInteger } from "../../_internals/check.js";
-import type { Callback, EpochEndContext, TrainEndContext } from "../callback.js";
-import { pruneEpochCheckpoints, saveCheckpoint } from "../checkpoints.js";
+import type { BatchEndContext, Callback, EpochEndContext, TrainContext, TrainEndContext } from "../callback.js";
+import { latestCheckpoint, pruneEpochCheckpoints, saveCheckpoint } from "../checkpoints.js";
 import { epochName } from "./format.js";
 
 /** Options of {@link Checkpoint}. */
@@ -9,12 +10,18 @@ export interface CheckpointOptions {
   /** Folder of the checkpoints: `epoch-NNNN/`, `best/`, `last/`. */
   readonly dir: string;
   /**
-   * Save every this many epochs (the published setup saves every 10).
+   * Save `epoch-NNNN/` every this many epochs (the published setup saves every 10).
    * @defaultValue 10
    */
   readonly every?: number;
   /**
-   * Keep this many `epoch-NNNN` checkpoints, removing older ones.
+   * Also save `last/` whenever this many minutes passed since the last save, so a crash or a kill
+   * in a long epoch loses at most this much work; `0` turns it off.
+   * @defaultValue 5
+   */
+  readonly everyMinutes?: number;
+  /**
+   * Keep this many `epoch-NNNN` checkpoints, removing the older ones (by step).
    * @defaultValue 3
    */
   readonly keep?: number;
@@ -24,46 +31,101 @@ export interface CheckpointOptions {
    */
   readonly monitor?: string;
   /**
-   * Also save `last/` when training ends, wherever it stopped.
+   * Also save `last/` when training ends, wherever it stopped (also when interrupted), and at the
+   * start of a new run (step 0), so that a run killed before its first checkpoint can still be resumed.
    * @defaultValue true
    */
   readonly atEnd?: boolean;
+  /**
+   * Where warnings go: a save refused because weights became non-finite.
+   * @defaultValue `console.warn`
+   */
+  readonly warn?: (message: string) => void;
 }
 
 /**
  * Saves checkpoints that {@link Trainer.resume} continues from: every `every` epochs (keeping the
- * last `keep`), the best epoch by a monitored loss, and the last state at the end. Each is written
- * to a temporary folder and renamed into place, so a crash never leaves a half-written checkpoint.
+ * last `keep`), every `everyMinutes` and at the start and end (`last/`), and the best epoch by a
+ * monitored loss. Each is written to a temporary folder and renamed into place, so a crash never
+ * leaves a half-written checkpoint, and each file's SHA-256 goes into the manifest.
+ *
+ * A model whose weights or optimizer state hold NaN or ±Infinity is never saved: the save is
+ * skipped with a warning, training is stopped, and the newest earlier checkpoint stays the one
+ * {@link latestCheckpoint} finds.
+ *
+ * @example
+ * ```ts
+ * new Trainer(model, data, { epochs: 50, callbacks: [new Checkpoint({ dir: "runs/x/checkpoints", every: 5 })] });
+ * // later, after a crash:
+ * const trainer = await Trainer.resume((await latestCheckpoint("runs/x/checkpoints"))!, data);
+ * ```
  */
 export class Checkpoint implements Callback {
-  private readonly options: Required<Omit<CheckpointOptions, "monitor">> & { monitor?: string };
+  private readonly options: Required<Omit<CheckpointOptions, "monitor" | "warn">> & { monitor?: string };
+  private readonly warn: (message: string) => void;
   private best = Infinity;
+  private lastSave = Date.now();
 
   /** @param options - see {@link CheckpointOptions}. */
   constructor(options: CheckpointOptions) {
-    const { every = 10, keep = 3, atEnd = true, ...rest } = options;
+    const { every = 10, keep = 3, atEnd = true, everyMinutes = 5, warn, ...rest } = options;
     checkInteger("Checkpoint", "options.every", every, 1);
     checkInteger("Checkpoint", "options.keep", keep, 1);
-    this.options = { every, keep, atEnd, ...rest };
+    if (!(everyMinutes >= 0) || !Number.isFinite(everyMinutes)) {
+      throw new InvalidArgumentError(`Checkpoint: options.everyMinutes must be a number >= 0, found ${everyMinutes}`);
+    }
+    this.options = { every, keep, atEnd, everyMinutes, ...rest };
+    this.warn = warn ?? ((message) => console.warn(`gen-mnist: ${message}`));
+  }
+
+  /** Saves `last/` at the start of a new run. */
+  async onTrainBegin(context: TrainContext): Promise<void> {
+    this.lastSave = Date.now();
+    if (this.options.atEnd && context.step === 0) await this.save("last", context);
+  }
+
+  /** Saves `last/` when `everyMinutes` have passed. */
+  async onBatchEnd(context: BatchEndContext): Promise<void> {
+    const { everyMinutes } = this.options;
+    if (everyMinutes > 0 && Date.now() - this.lastSave >= everyMinutes * 60_000 && context.stopReason === null) {
+      await this.save("last", context);
+    }
   }
 
   /** Saves `epoch-NNNN/` and `best/` when due. */
   async onEpochEnd(context: EpochEndContext): Promise<void> {
     const { dir, every, keep } = this.options;
-    if ((context.epoch + 1) % every === 0) {
-      await saveCheckpoint(join(dir, epochName(context.epoch)), context.model, context.resumeState);
+    if ((context.epoch + 1) % every === 0 && (await this.save(epochName(context.epoch), context))) {
       await pruneEpochCheckpoints(dir, keep);
     }
     const monitor = this.options.monitor ?? (context.model.family === "vae" ? "loss" : undefined);
     const value = monitor === undefined ? undefined : context.losses[monitor];
-    if (value !== undefined && Number.isFinite(value) && value < this.best) {
-      this.best = value;
-      await saveCheckpoint(join(dir, "best"), context.model, context.resumeState);
-    }
+    if (value !== undefined && Number.isFinite(value) && value < this.best && (await this.save("best", context))) this.best = value;
   }
 
-  /** Saves `last/`. */
+  /** Saves `last/`, unless training diverged (then the newest earlier checkpoint is kept). */
   async onTrainEnd(context: TrainEndContext): Promise<void> {
-    if (this.options.atEnd) await saveCheckpoint(join(this.options.dir, "last"), context.model, context.resumeState);
+    if (!this.options.atEnd) return;
+    if (context.diverged === null) {
+      await this.save("last", context);
+      return;
+    }
+    const kept = await latestCheckpoint(this.options.dir).catch(() => undefined);
+    this.warn(`not saving ${join(this.options.dir, "last")}: ${context.history.stopReason ?? "training diverged"}; ${kept === undefined ? "no earlier checkpoint exists" : `keeping ${kept}`}`);
+  }
+
+  /** Saves one checkpoint; a non-finite model is not saved: warns, stops training, returns false. */
+  private async save(name: string, context: TrainContext): Promise<boolean> {
+    this.lastSave = Date.now();
+    if (context.diverged !== null) return false;
+    try {
+      await saveCheckpoint(join(this.options.dir, name), context.model, context.resumeState);
+      return true;
+    } catch (err) {
+      if (!(err instanceof NonFiniteError)) throw err;
+      this.warn(err.message);
+      context.stopTraining(err.message);
+      return false;
+    }
   }
 }

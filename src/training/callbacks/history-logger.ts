@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { writeFileAtomic } from "../../_internals/fs.js";
 import type { BatchEndContext, Callback, MetricsContext, TrainContext } from "../callback.js";
 
 /** Options of {@link HistoryLogger}. */
@@ -22,7 +23,9 @@ export interface HistoryLoggerOptions {
 
 /**
  * Appends every logged step to JSON Lines and/or CSV files as training runs, so a crash loses at
- * most the step being written; a resumed run appends to the same files.
+ * most the step being written. A resumed run appends to the same files after cutting them back to
+ * the step it resumes from, so each step appears once (rows a crash left after the checkpoint,
+ * and a half-written last line, are dropped).
  */
 export class HistoryLogger implements Callback {
   private readonly options: HistoryLoggerOptions;
@@ -34,11 +37,11 @@ export class HistoryLogger implements Callback {
     this.options = options;
   }
 
-  /** Creates the folders. */
-  async onTrainBegin(_context: TrainContext): Promise<void> {
-    for (const path of [this.options.jsonl, this.options.csv, this.options.metricsJsonl, this.options.metricsCsv]) {
-      if (path !== undefined) await mkdir(dirname(path), { recursive: true });
-    }
+  /** Creates the folders and cuts existing files back to the step training starts from. */
+  async onTrainBegin({ step }: TrainContext): Promise<void> {
+    const { jsonl, csv, metricsJsonl, metricsCsv } = this.options;
+    for (const path of [jsonl, metricsJsonl]) if (path !== undefined) await truncateLog(path, step, "jsonl");
+    for (const path of [csv, metricsCsv]) if (path !== undefined) await truncateLog(path, step, "csv");
   }
 
   /** Appends one record. */
@@ -56,6 +59,28 @@ export class HistoryLogger implements Callback {
     if (metricsJsonl !== undefined) await appendFile(metricsJsonl, `${JSON.stringify({ step, epoch, elapsedMs, ...metrics })}\n`);
     if (metricsCsv !== undefined) this.metricColumns = await appendCsv(metricsCsv, this.metricColumns, [step, epoch, elapsedMs], metrics);
   }
+}
+
+/** Keeps the rows of a log with a step <= `step` (and a CSV's header); drops malformed lines. */
+async function truncateLog(path: string, step: number, kind: "jsonl" | "csv"): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  if (!existsSync(path)) return;
+  const text = await readFile(path, "utf8");
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  const stepOf = (line: string): number => {
+    if (kind === "csv") return /^\d+,/.test(line) ? Number(line.slice(0, line.indexOf(","))) : Number.NaN;
+    try {
+      const value = (JSON.parse(line) as { step?: unknown }).step;
+      return typeof value === "number" ? value : Number.NaN;
+    } catch {
+      return Number.NaN;
+    }
+  };
+  const header = kind === "csv" && lines[0]?.startsWith("step,") === true ? [lines[0]] : [];
+  const csvWidth = header[0]?.split(",").length;
+  const kept = lines.slice(header.length).filter((l) => stepOf(l) <= step && (csvWidth === undefined || l.split(",").length === csvWidth));
+  const next = [...header, ...kept].map((l) => `${l}\n`).join("");
+  if (next !== text) await writeFileAtomic(path, next);
 }
 
 /**

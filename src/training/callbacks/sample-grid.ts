@@ -58,7 +58,8 @@ export class SampleGrid implements Callback {
 
   /** Writes `final.png` and releases the latents. */
   async onTrainEnd(context: TrainEndContext): Promise<void> {
-    await this.write(context, "final.png");
+    // a diverged model draws nothing worth a file
+    if (context.diverged === null) await this.write(context, "final.png");
     this.latents?.dispose();
     this.latents = undefined;
   }

@@ -1,0 +1,124 @@
+import { existsSync, statSync } from "node:fs";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { CliError, EXIT_CODES } from "./errors.js";
+
+/** The files and folders gen-mnist writes in a run folder, by role. */
+export function runFiles(out: string) {
+  return {
+    config: join(out, "config.json"),
+    historyJsonl: join(out, "history.jsonl"),
+    historyCsv: join(out, "history.csv"),
+    checkpoints: join(out, "checkpoints"),
+    samples: join(out, "samples"),
+    model: join(out, "model"),
+    lossPlot: join(out, "loss.svg"),
+    evalJsonl: join(out, "eval.jsonl"),
+    evalCsv: join(out, "eval.csv"),
+    evalPlot: join(out, "eval.svg"),
+    summary: join(out, "summary.json"),
+    reconstructions: join(out, "reconstructions.png"),
+  };
+}
+
+/** What `config.json` of a run folder records. */
+export interface RunConfig {
+  /** Model name, e.g. `"vae"`. */
+  readonly model: string;
+  /** The model's configuration. */
+  readonly config: { readonly latentDim?: number };
+  /** The trainer's options. */
+  readonly trainer: { readonly batchSize: number; readonly seed: number; readonly epochs: number; readonly steps: number | null };
+  /** `mnist`, `fashion-mnist` or a data folder. */
+  readonly data: string;
+  /** `--limit`, or `null`. */
+  readonly limit: number | null;
+  /** A learning rate set with `--lr` on a resume (it applies to every later resume too), or `null`. */
+  readonly learningRate?: number | null;
+}
+
+const KNOWN = new Set(Object.values(runFiles("")).map((p) => p.replace(/^[/\\]/, "")));
+/** Temporary files and folders of atomic writes (`.x.123.456.tmp`, `x.123.456.tmp`). */
+const isTemporary = (name: string): boolean => /\.tmp(\.old)?$/.test(name);
+
+/**
+ * Makes `out` ready for a new run. A missing or empty folder is used as is. A folder holding a run
+ * is an error naming the ways out, unless `overwrite`, which removes the old run first (and only
+ * files gen-mnist writes: a folder holding anything else is refused).
+ */
+export async function prepareNewRun(out: string, model: string, overwrite: boolean): Promise<void> {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new CliError(`--out ${out}: is a file; expected a run folder (missing or empty)`, EXIT_CODES.usage);
+  const entries = await readdir(out);
+  if (entries.length === 0) return;
+  const foreign = entries.filter((name) => !KNOWN.has(name) && !isTemporary(name));
+  if (!overwrite) {
+    const what = foreign.length === entries.length ? `holds other files (${listed(entries)})` : `already holds a run${await runSummary(out)}`;
+    throw new CliError(
+      `--out ${out}: ${what}. Continue it with: gen-mnist train ${model} --out ${out} --resume; or choose a new --out; ` +
+        `or add --overwrite to delete the old run first`,
+      EXIT_CODES.usage,
+    );
+  }
+  if (foreign.length > 0) {
+    throw new CliError(`--overwrite: ${out} holds files gen-mnist did not write (${listed(foreign)}); remove them yourself or choose another --out`, EXIT_CODES.usage);
+  }
+  for (const name of entries) await rm(join(out, name), { recursive: true, force: true });
+}
+
+const listed = (names: readonly string[]): string => names.slice(0, 5).join(", ") + (names.length > 5 ? `, … ${names.length - 5} more` : "");
+
+/** ` (vae, 1200 steps)` from the run's summary or config, or "" when unknown. */
+async function runSummary(out: string): Promise<string> {
+  try {
+    const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8")) as { model?: string; totalSteps?: number };
+    return ` (${summary.model ?? "?"}, ${summary.totalSteps ?? "?"} steps)`;
+  } catch {
+    return "";
+  }
+}
+
+/** Reads the `config.json` of the run folder `out` for `--resume`. */
+export async function readRunConfig(out: string): Promise<RunConfig> {
+  const path = runFiles(out).config;
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out}: is a file; expected a run folder`, EXIT_CODES.usage);
+  if (!existsSync(path)) {
+    throw new CliError(`--resume: ${out} holds no run (no config.json); train without --resume to start one`, EXIT_CODES.usage);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    throw new CliError(`${path}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const c = value as Partial<RunConfig> | null;
+  if (c === null || typeof c.model !== "string" || typeof c.data !== "string" || typeof c.trainer?.batchSize !== "number" || typeof c.trainer.seed !== "number") {
+    throw new CliError(`${path}: not a gen-mnist run config (expected model, data and trainer.batchSize/seed)`);
+  }
+  return c as RunConfig;
+}
+
+/** A command-line option's value, and whether the user gave it (rather than its default). */
+export interface GivenOption<T> {
+  /** The option, e.g. `--latent-dim`. */
+  readonly flag: string;
+  /** Its value. */
+  readonly value: T | undefined;
+  /** Whether it came from the command line. */
+  readonly given: boolean;
+}
+
+/**
+ * Errors when an option that cannot change on `--resume` was given with another value than the
+ * run recorded: one message listing every conflict.
+ */
+export function checkUnchanged(out: string, pairs: readonly (GivenOption<string | number> & { readonly recorded: string | number | null | undefined })[]): void {
+  const conflicts = pairs.filter((p) => p.given && p.value !== undefined && p.recorded !== undefined && p.value !== p.recorded);
+  if (conflicts.length > 0) {
+    throw new CliError(
+      `--resume: ${conflicts.map((p) => `${p.flag} ${p.value} differs from the run's ${p.recorded ?? "none"}`).join("; ")}; ` +
+        `these cannot change when resuming ${out} (leave them out to use the run's, or start a new run with another --out)`,
+      EXIT_CODES.usage,
+    );
+  }
+}

@@ -1,0 +1,70 @@
+import * as tfl from "@tensorflow/tfjs-layers";
+import { randomSeed, type Rng } from "../_internals/random.js";
+
+interface DropoutArgs {
+  rate: number;
+  name?: string;
+  seed?: number;
+}
+
+type DropoutLayer = tfl.layers.Layer & { seed?: number };
+
+// tfjs-layers does not export its Dropout class; its constructor is that of any dropout layer
+const DropoutBase = Object.getPrototypeOf(tfl.layers.dropout({ rate: 0.5 })).constructor as new (args: DropoutArgs) => DropoutLayer;
+
+/** A 31-bit mix of a seed and a counter (FNV-1a). */
+function mix(seed: number, salt: string): number {
+  let hash = 0x811c9dc5;
+  for (const ch of `${seed}:${salt}`) hash = Math.imul(hash ^ (ch.codePointAt(0) ?? 0), 0x01000193);
+  return (hash >>> 0) % 0x7fffffff;
+}
+
+/**
+ * tfjs-layers' `Dropout`, with masks drawn from seeds rather than from `Math.random`: every call
+ * gets its own seed, mixed from the step seed the model sets with {@link reseedDropout} and the
+ * call's index. A model's runs therefore repeat exactly, and a resumed run continues exactly,
+ * since the step seeds come from the model's own (checkpointed) random generator. It serializes
+ * as a plain `Dropout`, so `tf.loadLayersModel` reads a saved network as before.
+ * @internal
+ */
+export class SeededDropout extends DropoutBase {
+  private stepSeed = 0;
+  private calls = 0;
+
+  /** Sets the seed of the next step's masks. */
+  reseed(stepSeed: number): void {
+    this.stepSeed = stepSeed;
+    this.calls = 0;
+  }
+
+  /** Draws this call's mask from its own seed. */
+  override call(inputs: Parameters<tfl.layers.Layer["call"]>[0], kwargs: Parameters<tfl.layers.Layer["call"]>[1]): ReturnType<tfl.layers.Layer["call"]> {
+    this.seed = mix(this.stepSeed, `${this.name}:${this.calls++}`);
+    return super.call(inputs, kwargs);
+  }
+}
+
+/** The seeded dropout layers of networks, nested models included. */
+function dropoutLayers(networks: readonly tfl.LayersModel[]): SeededDropout[] {
+  const found: SeededDropout[] = [];
+  const visit = (layers: readonly tfl.layers.Layer[]): void => {
+    for (const layer of layers) {
+      if (layer instanceof SeededDropout) found.push(layer);
+      else if ("layers" in layer && Array.isArray((layer as { layers?: unknown }).layers)) visit((layer as unknown as tfl.LayersModel).layers);
+    }
+  };
+  visit(networks.flatMap((n) => n.layers));
+  return found;
+}
+
+/**
+ * Gives the seeded dropout layers of `networks` a fresh step seed drawn from `rng`. Networks
+ * without dropout draw nothing, so their random sequence is unchanged.
+ * @internal
+ */
+export function reseedDropout(networks: readonly tfl.LayersModel[], rng: Rng): void {
+  const layers = dropoutLayers(networks);
+  if (layers.length === 0) return;
+  const seed = randomSeed(rng);
+  for (const layer of layers) layer.reseed(seed);
+}
