@@ -20,6 +20,7 @@ export {
   writeIdx,
   isGzip,
   IdxFormatError,
+  MAX_IDX_BYTES,
   type IdxArray,
   type IdxDataType,
   type IdxTypedArrays,

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CliError, EXIT_CODES } from "./errors.js";
 
@@ -33,7 +33,7 @@ export interface RunConfig {
   readonly data: string;
   /** `--limit`, or `null`. */
   readonly limit: number | null;
-  /** A learning rate set with `--lr` on a resume (it applies to every later resume too), or `null`. */
+  /** The learning rate given with `--lr` (at the start or on a resume; it applies to every later resume too), or `null`. */
   readonly learningRate?: number | null;
 }
 
@@ -47,7 +47,11 @@ const isTemporary = (name: string): boolean => /\.tmp(\.old)?$/.test(name);
  * files gen-mnist writes: a folder holding anything else is refused).
  */
 export async function prepareNewRun(out: string, model: string, overwrite: boolean): Promise<void> {
-  if (!existsSync(out)) return;
+  if (!existsSync(out)) {
+    // fail now, not after loading data, when the folder cannot be made
+    await mkdir(out, { recursive: true });
+    return;
+  }
   if (!statSync(out).isDirectory()) throw new CliError(`--out ${out}: is a file; expected a run folder (missing or empty)`, EXIT_CODES.usage);
   const entries = await readdir(out);
   if (entries.length === 0) return;
@@ -121,4 +125,9 @@ export function checkUnchanged(out: string, pairs: readonly (GivenOption<string 
       EXIT_CODES.usage,
     );
   }
+}
+
+/** Before a run without any checkpoint starts again from step 0: removes what its first try wrote (not config.json). */
+export async function prepareRestart(files: ReturnType<typeof runFiles>): Promise<void> {
+  for (const [role, path] of Object.entries(files)) if (role !== "config") await rm(path, { recursive: true, force: true });
 }

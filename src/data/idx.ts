@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { readFile, stat } from "node:fs/promises";
+import { constants as zlibConstants, gunzipSync, gzipSync } from "node:zlib";
 import { GenMnistError, InvalidArgumentError } from "../errors.js";
 import { writeFileAtomic } from "../_internals/fs.js";
 
@@ -40,7 +40,19 @@ export interface IdxExpectation {
   readonly rank?: number;
   /** Required dimensions; `null` leaves one free, e.g. `[null, 28, 28]`. */
   readonly dims?: readonly (number | null)[];
+  /**
+   * Refuse files whose header claims a payload larger than this many bytes, before anything is
+   * decompressed or allocated.
+   * @defaultValue {@link MAX_IDX_BYTES} (1 GiB: 1.3 million 28×28 uint8 images)
+   */
+  readonly maxBytes?: number;
 }
+
+/** The default limit on an IDX payload, in bytes: 1 GiB. See {@link IdxExpectation.maxBytes}. */
+export const MAX_IDX_BYTES = 2 ** 30;
+
+/** deflate's best ratio is 1032:1, so a gzip file of n bytes holds at most this much (plus slack for headers). */
+const gzipCapacity = (compressed: number): number => compressed * 1032 + 1024;
 
 /**
  * An IDX file is corrupt, truncated or not what the caller expected. The message and the fields
@@ -111,6 +123,52 @@ function checkExpectation(source: string, dtype: IdxDataType, dims: number[], wa
   });
 }
 
+/** The first bytes of a gzip stream (enough for any IDX header), without decompressing the rest. */
+function gunzipPrefix(bytes: Uint8Array, source: string): Uint8Array {
+  try {
+    return gunzipSync(bytes.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 22 });
+  } catch (err) {
+    // a highly compressible start can exceed the 4 MiB cap: only its first bytes are needed
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return gunzipSync(bytes.subarray(0, 64), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const message = err instanceof Error ? err.message : String(err);
+    throw new IdxFormatError(source, "gzip stream", "a complete gzip stream", `a broken one (${message})`);
+  }
+}
+
+/**
+ * Reads and checks an IDX header: magic number, type byte, rank, dimensions, the caller's
+ * expectation and the size limit. `partial`: `raw` may be only the start of the file.
+ */
+function parseHeader(raw: Uint8Array, source: string, expect: IdxExpectation, partial: boolean): { info: TypeInfo; dims: number[]; headerBytes: number; payloadBytes: number } {
+  if (raw.length < 4) {
+    throw new IdxFormatError(source, "header", "at least 4 bytes", `${raw.length} bytes`);
+  }
+  if (raw[0] !== 0 || raw[1] !== 0) {
+    throw new IdxFormatError(source, "magic number", "00 00 <type> <rank>", `${hex(raw[0] ?? 0)} ${hex(raw[1] ?? 0)}`);
+  }
+  const typeCode = raw[2] ?? 0;
+  const info = TYPES.find((t) => t.code === typeCode);
+  if (info === undefined) {
+    throw new IdxFormatError(source, "data type byte", TYPES.map((t) => hex(t.code)).join("|"), hex(typeCode));
+  }
+  const rank = raw[3] ?? 0;
+  if (rank === 0) throw new IdxFormatError(source, "rank", "at least 1", "0");
+  const headerBytes = 4 + 4 * rank;
+  if (raw.length < headerBytes) {
+    throw new IdxFormatError(source, partial ? "header (truncated file)" : "header", `${headerBytes} bytes for rank ${rank}`, `${raw.length} bytes`);
+  }
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const dims: number[] = [];
+  for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  checkExpectation(source, info.dtype, dims, expect);
+  const payloadBytes = dims.reduce((a, b) => a * b, 1) * info.bytes;
+  const limit = expect.maxBytes ?? MAX_IDX_BYTES;
+  if (payloadBytes > limit) {
+    throw new IdxFormatError(source, "size", `at most ${limit} bytes of data (the maxBytes limit)`, `dims [${dims.join(", ")}] of ${info.dtype}, ${payloadBytes} bytes`);
+  }
+  return { info, dims, headerBytes, payloadBytes };
+}
+
 /**
  * Parses the bytes of an IDX file (raw or gzip-compressed; gzip is recognised by its magic
  * bytes, not by a file name).
@@ -130,44 +188,31 @@ function checkExpectation(source: string, dtype: IdxDataType, dims: number[], wa
 export function parseIdx(bytes: Uint8Array, source = "<bytes>", expect: IdxExpectation = {}): IdxArray {
   let raw = bytes;
   if (isGzip(bytes)) {
+    // the header first, from a prefix of the stream: a file claiming more than the limit (or more
+    // than its compressed size can hold) is refused before anything large is decompressed
+    const head = gunzipPrefix(bytes, source);
+    const claimed = parseHeader(head, source, expect, true);
+    if (claimed.headerBytes + claimed.payloadBytes > gzipCapacity(bytes.length)) {
+      throw new IdxFormatError(source, "header", `dims a gzip file of ${bytes.length} bytes can hold`, `dims [${claimed.dims.join(", ")}] (${claimed.payloadBytes} bytes)`);
+    }
     try {
-      raw = gunzipSync(bytes);
+      raw = gunzipSync(bytes, { maxOutputLength: claimed.headerBytes + claimed.payloadBytes });
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ERR_BUFFER_TOO_LARGE") {
+        throw new IdxFormatError(source, "payload (trailing bytes)", `${claimed.payloadBytes} bytes for dims [${claimed.dims.join(", ")}]`, "more once decompressed");
+      }
       const message = err instanceof Error ? err.message : String(err);
       throw new IdxFormatError(source, "gzip stream", "a complete gzip stream", `a broken one (${message})`);
     }
   }
-  if (raw.length < 4) {
-    throw new IdxFormatError(source, "header", "at least 4 bytes", `${raw.length} bytes`);
-  }
-  if (raw[0] !== 0 || raw[1] !== 0) {
-    throw new IdxFormatError(source, "magic number", "00 00 <type> <rank>", `${hex(raw[0] ?? 0)} ${hex(raw[1] ?? 0)}`);
-  }
-  const typeCode = raw[2] ?? 0;
-  const info = TYPES.find((t) => t.code === typeCode);
-  if (info === undefined) {
-    throw new IdxFormatError(source, "data type byte", TYPES.map((t) => hex(t.code)).join("|"), hex(typeCode));
-  }
-  const rank = raw[3] ?? 0;
-  if (rank === 0) throw new IdxFormatError(source, "rank", "at least 1", "0");
-  const headerBytes = 4 + 4 * rank;
-  if (raw.length < headerBytes) {
-    throw new IdxFormatError(source, "header", `${headerBytes} bytes for rank ${rank}`, `${raw.length} bytes`);
-  }
+  const { info, dims, headerBytes, payloadBytes } = parseHeader(raw, source, expect, false);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const dims: number[] = [];
-  for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
-  checkExpectation(source, info.dtype, dims, expect);
   const count = dims.reduce((a, b) => a * b, 1);
   const payload = raw.length - headerBytes;
-  if (payload !== count * info.bytes) {
-    const what = payload < count * info.bytes ? "payload (truncated file)" : "payload (trailing bytes)";
-    throw new IdxFormatError(
-      source,
-      what,
-      `${count * info.bytes} bytes for dims [${dims.join(", ")}] of ${info.dtype}`,
-      `${payload} bytes`,
-    );
+  if (payload !== payloadBytes) {
+    const what = payload < payloadBytes ? "payload (truncated file)" : "payload (trailing bytes)";
+    throw new IdxFormatError(source, what, `${payloadBytes} bytes for dims [${dims.join(", ")}] of ${info.dtype}`, `${payload} bytes`);
   }
   const data = newArray(info.dtype, count);
   if (info.bytes === 1) {
@@ -195,6 +240,12 @@ export function parseIdx(bytes: Uint8Array, source = "<bytes>", expect: IdxExpec
  * ```
  */
 export async function readIdx(path: string, expect: IdxExpectation = {}): Promise<IdxArray> {
+  const limit = expect.maxBytes ?? MAX_IDX_BYTES;
+  const { size } = await stat(path);
+  // a file (raw or gzip) larger than the largest allowed payload cannot be valid: refuse before reading it
+  if (size > limit + 4 + 4 * 255) {
+    throw new IdxFormatError(path, "size", `at most ${limit} bytes of data (the maxBytes limit)`, `a file of ${size} bytes`);
+  }
   const bytes = await readFile(path);
   return parseIdx(bytes, path, expect);
 }

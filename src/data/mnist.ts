@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { GenMnistError, InvalidArgumentError } from "../errors.js";
@@ -40,6 +40,8 @@ const PREFIX: Record<Split, string> = { train: "train", test: "t10k" };
 function findIdxFile(dir: string, stem: string, kind: "idx1" | "idx3"): string {
   const names = [`${stem}-${kind}-ubyte`, `${stem}.${kind}-ubyte`];
   const tried = names.flatMap((n) => [n, `${n}.gz`]);
+  if (!existsSync(dir)) throw new DataNotFoundError(`data folder ${dir} does not exist (expected a folder holding ${tried[0]} and the other IDX files)`);
+  if (!statSync(dir).isDirectory()) throw new DataNotFoundError(`data folder ${dir} is a file; expected a folder holding ${tried[0]} and the other IDX files`);
   for (const name of tried) {
     const path = join(dir, name);
     if (existsSync(path)) return path;

@@ -12,7 +12,9 @@ export interface NonFiniteReport {
 
 /** The parts of a model {@link findNonFinite} looks at. */
 export interface FiniteCheckable {
+  /** The networks whose weights are checked. */
   networks(): Record<string, tfl.LayersModel>;
+  /** The optimizers whose state (moments, accumulators) is checked. */
   optimizers(): Record<string, tf.Optimizer>;
 }
 

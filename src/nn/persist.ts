@@ -50,7 +50,9 @@ async function readJson<T>(path: string): Promise<T> {
   try {
     return JSON.parse(await readFile(path, "utf8")) as T;
   } catch (err) {
-    throw new CheckpointError(`${path}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    // the parser quotes the input: keep the message to one printable line
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/[^ -~]+/g, "?").slice(0, 120);
+    throw new CheckpointError(`${path}: not valid JSON (${reason})`);
   }
 }
 

@@ -44,7 +44,8 @@ export async function verifyCheckpoint(dir: string): Promise<TrainerState> {
 /** Options of {@link latestCheckpoint}. */
 export interface LatestCheckpointOptions {
   /**
-   * Called for each checkpoint that fails {@link verifyCheckpoint} and is skipped.
+   * Called for each checkpoint that fails {@link verifyCheckpoint} and is skipped (when none is
+   * valid, the error thrown lists them instead).
    * @defaultValue a `console.warn` naming the folder and the reason
    */
   readonly onInvalid?: (dir: string, error: CheckpointError) => void;
@@ -92,15 +93,15 @@ async function validCheckpoints(dir: string, onInvalid: (dir: string, error: Che
  * @throws {@link CheckpointError} when `dir` holds checkpoints but none of them is valid.
  */
 export async function latestCheckpoint(dir: string, options: LatestCheckpointOptions = {}): Promise<string | undefined> {
-  const invalid: string[] = [];
-  const valid = await validCheckpoints(dir, (path, error) => {
-    invalid.push(`${path} (${error.message})`);
-    (options.onInvalid ?? warnInvalid)(path, error);
-  });
+  const invalid: [string, CheckpointError][] = [];
+  const valid = await validCheckpoints(dir, (path, error) => void invalid.push([path, error]));
   if (valid.length === 0 && invalid.length > 0) {
-    throw new CheckpointError(`${dir}: no valid checkpoint; ${invalid.join("; ")}`);
+    throw new CheckpointError(`${dir}: no valid checkpoint; ${invalid.map(([path, error]) => `${path} (${error.message})`).join("; ")}`);
   }
-  return valid[0]?.path;
+  // warn only about what is skipped on the way to the one returned
+  const newest = valid[0];
+  for (const [path, error] of invalid) (options.onInvalid ?? warnInvalid)(path, error);
+  return newest?.path;
 }
 
 /**

@@ -215,9 +215,10 @@ export class Trainer {
           this.checkLosses(losses);
           if (this.position.step % this.nanGuardEvery === 0) await this.checkWeights();
         }
-        if (this.signal?.aborted === true) this.stopTraining(`interrupted (${describeAbort(this.signal)}) after step ${this.position.step}`);
         await this.call("onBatchEnd", () => ({ ...context(), losses, batchSize: batch.size, stepInEpoch: b + 1 }));
         await tick();
+        // a signal handler (or a callback) may have aborted while the step ran
+        if (this.signal?.aborted === true) this.stopTraining(`interrupted (${describeAbort(this.signal)}) after step ${this.position.step}`);
         if (this.stopReason !== null || this.position.step >= this.totalSteps) break;
       }
       if (this.position.stepInEpoch < perEpoch) break;

@@ -5,7 +5,6 @@ import { Argument, Command, Option } from "commander";
 import {
   BACKEND_REQUESTS,
   Checkpoint,
-  CheckpointError,
   Evaluate,
   HistoryLogger,
   METRIC_NAMES,
@@ -35,7 +34,7 @@ import {
 import { writeJson } from "../../nn/persist.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 import { dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber } from "../options.js";
-import { checkUnchanged, prepareNewRun, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
+import { checkUnchanged, prepareNewRun, prepareRestart, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
 
 interface TrainOptions {
   epochs?: number;
@@ -135,19 +134,22 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
     signal: abort.signal,
   };
   let trainer: Trainer;
-  if (recorded !== undefined) {
-    const from = await latestCheckpoint(files.checkpoints);
-    if (from === undefined) throw new CheckpointError(`--resume: no checkpoint under ${files.checkpoints}; start again with --overwrite`);
+  const from = recorded === undefined ? undefined : await latestCheckpoint(files.checkpoints);
+  if (from !== undefined) {
     console.log(`resuming from ${from}`);
     trainer = await Trainer.resume(from, data, runOptions);
     if (learningRate !== undefined) for (const optimizer of Object.values(trainer.model.optimizers())) setLearningRate(optimizer, learningRate);
   } else {
+    // a new run, or one killed before its first checkpoint: that starts again from step 0, as recorded
+    if (recorded !== undefined) console.log(`no checkpoint under ${files.checkpoints} yet: starting the run again from step 0 with its recorded settings`);
+    const latentDim = opts.latentDim ?? recorded?.config.latentDim;
     const model = createModel(name, {
-      ...(opts.latentDim === undefined ? {} : { latentDim: opts.latentDim }),
+      ...(latentDim === undefined ? {} : { latentDim }),
       ...(learningRate === undefined ? {} : { learningRate }),
-      seed: opts.seed,
+      seed: recorded?.trainer.seed ?? opts.seed,
     });
-    trainer = new Trainer(model, data, { ...runOptions, seed: opts.seed });
+    trainer = new Trainer(model, data, { ...runOptions, seed: recorded?.trainer.seed ?? opts.seed });
+    if (recorded !== undefined) await prepareRestart(files);
   }
   const { model } = trainer;
   const config: RunConfig & Record<string, unknown> = {
@@ -156,7 +158,7 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
     trainer: trainer.options,
     data: dataName,
     limit: limit ?? null,
-    learningRate: recorded !== undefined ? learningRate ?? null : null,
+    learningRate: learningRate ?? null,
     backend: backend.backend,
   };
   await writeJson(files.config, config);

@@ -1,0 +1,177 @@
+// Library-level guards: the NaN guard on weights and optimizer state, nothing non-finite saved,
+// resume options checked, abort signals, history cut back on resume, interrupted swaps recovered,
+// and bounded IDX inputs.
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  Checkpoint,
+  Dataset,
+  GAN,
+  HistoryLogger,
+  IdxFormatError,
+  InvalidArgumentError,
+  NonFiniteError,
+  Trainer,
+  findNonFinite,
+  latestCheckpoint,
+  parseIdx,
+  saveCheckpoint,
+  useBackend,
+  type Callback,
+  type TrainContext,
+} from "../../src/index.js";
+import { recoverDirAtomic } from "../../src/nn/persist.js";
+import { tinyGanConfig } from "../helpers.js";
+
+beforeAll(async () => {
+  await useBackend("cpu");
+});
+
+const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), "gen-mnist-guards-"));
+
+function synthetic(n: number): Dataset {
+  const pixels = new Uint8Array(n * 784);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 29 + (i >> 5)) % 256;
+  return new Dataset(pixels, Uint8Array.from({ length: n }, (_, i) => i % 10));
+}
+
+/** A callback that overwrites the first generator Adam moment with Infinity after `step`. */
+const poisonOptimizerAt = (step: number): Callback => ({
+  onBatchEnd: async ({ step: s, model }) => {
+    if (s !== step) return;
+    const moment = (await model.optimizers().generator?.getWeights())?.find((w) => w.tensor instanceof tf.Variable)?.tensor as tf.Variable;
+    moment.assign(tf.fill(moment.shape, Infinity));
+  },
+});
+
+describe("reliability: the NaN guard and saving", () => {
+  it("finds non-finite optimizer state with finite losses, at the next check, and nothing non-finite is saved", async () => {
+    const dir = await tmp();
+    const model = new GAN(tinyGanConfig);
+    const history = await new Trainer(model, synthetic(96), {
+      epochs: 3,
+      batchSize: 32,
+      nanGuardEvery: 2,
+      callbacks: [poisonOptimizerAt(3), new Checkpoint({ dir, every: 1, warn: () => undefined })],
+    }).fit();
+    // checked after step 4 (every 2 steps), after the step-3 epoch checkpoint had been refused
+    expect(history.diverged).toMatchObject({ where: "the optimizer state of 'generator'" });
+    expect(history.stopReason).toMatch(/^training diverged: the optimizer state of 'generator' held \d+ non-finite values \(NaN or ±Infinity\) at step [34] \(epoch [12]\)$/);
+    // the checkpoints hold the start (last, step 0) only: epoch-0001 (step 3) was refused
+    expect(await readdir(dir)).toEqual(["last"]);
+    expect(await latestCheckpoint(dir)).toBe(join(dir, "last"));
+    expect(await findNonFinite(model)).toMatchObject({ where: "optimizer state of 'generator'" });
+    await expect(model.save(join(dir, "model"))).rejects.toBeInstanceOf(NonFiniteError);
+    await expect(saveCheckpoint(join(dir, "x"), model, new Trainer(model, synthetic(96), { batchSize: 32 }).state())).rejects.toThrow(/not saving .*x: the optimizer state of 'generator' hold \d+ non-finite values/);
+    expect(existsSync(join(dir, "model")) || existsSync(join(dir, "x"))).toBe(false);
+    model.dispose();
+  });
+
+  it("findNonFinite is null for a healthy model and leaks no tensors", async () => {
+    const model = new GAN(tinyGanConfig);
+    await new Trainer(model, synthetic(64), { epochs: 1, batchSize: 32 }).fit();
+    const before = tf.memory().numTensors;
+    expect(await findNonFinite(model)).toBeNull();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
+
+describe("reliability: resume and interruption", () => {
+  it("refuses to resume with another batch size, seed or data", async () => {
+    const model = new GAN(tinyGanConfig);
+    const state = new Trainer(model, synthetic(96), { epochs: 2, batchSize: 32, seed: 3 }).state();
+    const at = { ...state, epoch: 1, stepInEpoch: 1, step: 4 };
+    expect(() => new Trainer(model, synthetic(96), { resumeFrom: at, batchSize: 16 })).toThrow(/options\.batchSize is 16, but the run being resumed used 32; it cannot change on resume/);
+    expect(() => new Trainer(model, synthetic(96), { resumeFrom: at, seed: 4 })).toThrow(InvalidArgumentError);
+    expect(() => new Trainer(model, synthetic(64), { resumeFrom: at })).toThrow(/the checkpoint is at step 4 \(epoch 2, step 1 of it\), which does not fit 2 steps per epoch/);
+    expect(new Trainer(model, synthetic(96), { resumeFrom: at, epochs: 5 }).options.epochs).toBe(5);
+    model.dispose();
+  });
+
+  it("an abort signal stops after the current step; the Checkpoint saves that step", async () => {
+    const dir = await tmp();
+    const model = new GAN(tinyGanConfig);
+    const abort = new AbortController();
+    const stopAt5: Callback = { onBatchEnd: ({ step }: TrainContext) => void (step === 5 ? abort.abort("SIGINT") : undefined) };
+    const history = await new Trainer(model, synthetic(96), { epochs: 4, batchSize: 32, signal: abort.signal, callbacks: [stopAt5, new Checkpoint({ dir })] }).fit();
+    expect(history.totalSteps).toBe(5);
+    expect(history.stopReason).toBe("interrupted (SIGINT) after step 5");
+    expect(JSON.parse(await readFile(join(dir, "last", "trainer.json"), "utf8"))).toMatchObject({ step: 5, epoch: 1, stepInEpoch: 2 });
+    model.dispose();
+  });
+
+  it("Checkpoint saves last/ by time as well as by epoch", async () => {
+    const dir = await tmp();
+    const model = new GAN(tinyGanConfig);
+    const seen: number[] = [];
+    const spy: Callback = { onBatchEnd: async () => void seen.push((JSON.parse(await readFile(join(dir, "last", "trainer.json"), "utf8")) as { step: number }).step) };
+    // a tiny interval: a save after every step, and never an epoch checkpoint (every 10 epochs)
+    await new Trainer(model, synthetic(96), { epochs: 2, batchSize: 32, callbacks: [new Checkpoint({ dir, everyMinutes: 1e-9 }), spy] }).fit();
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await readdir(dir)).sort()).toEqual(["last"]);
+    model.dispose();
+  });
+
+  it("HistoryLogger cuts its files back to the step a run resumes from, dropping a half-written line", async () => {
+    const dir = await tmp();
+    const jsonl = join(dir, "h.jsonl");
+    const csv = join(dir, "h.csv");
+    await writeFile(jsonl, [1, 2, 3, 4, 5].map((s) => JSON.stringify({ step: s, epoch: 0, elapsedMs: s, loss: s })).join("\n") + '\n{"step":6,"ep');
+    await writeFile(csv, "step,epoch,elapsed_ms,loss\n1,0,1,1\n2,0,2,2\n3,0,3,3\n4,0,4,4\n5,0,");
+    const logger = new HistoryLogger({ jsonl, csv });
+    await logger.onTrainBegin({ step: 3 } as TrainContext);
+    expect((await readFile(jsonl, "utf8")).trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step)).toEqual([1, 2, 3]);
+    expect(await readFile(csv, "utf8")).toBe("step,epoch,elapsed_ms,loss\n1,0,1,1\n2,0,2,2\n3,0,3,3\n");
+  });
+
+  it("a checkpoint swap interrupted between its two renames is recovered on the next save", async () => {
+    const dir = await tmp();
+    const model = new GAN(tinyGanConfig);
+    const base = new Trainer(model, synthetic(96), { batchSize: 32 }).state();
+    // as left by a kill after `last` was moved aside and before the new one was moved in
+    await saveCheckpoint(join(dir, ".last.1.2.tmp.old"), model, { ...base, stepInEpoch: 1, step: 1 });
+    await saveCheckpoint(join(dir, ".last.1.2.tmp"), model, { ...base, stepInEpoch: 2, step: 2 });
+    expect(await latestCheckpoint(dir)).toBe(join(dir, ".last.1.2.tmp"));
+    await recoverDirAtomic(join(dir, "last"));
+    expect(await readdir(dir)).toEqual(["last"]);
+    expect(JSON.parse(await readFile(join(dir, "last", "trainer.json"), "utf8"))).toMatchObject({ step: 2 });
+    model.dispose();
+  });
+});
+
+describe("reliability: bounded IDX input", () => {
+  const header = (count: number): Buffer => {
+    const h = Buffer.alloc(16);
+    h.writeUInt32BE(0x00000803, 0);
+    h.writeUInt32BE(count, 4);
+    h.writeUInt32BE(28, 8);
+    h.writeUInt32BE(28, 12);
+    return h;
+  };
+
+  it("a gzip bomb is refused from its header, before it is decompressed", () => {
+    // 64 MiB of zeros compress to ~64 KiB; the header claims 10^9 images
+    const bomb = gzipSync(Buffer.concat([header(1e9), Buffer.alloc(1 << 26)]));
+    const started = process.hrtime.bigint();
+    expect(() => parseIdx(bomb, "bomb.gz")).toThrow(/bomb\.gz: bad IDX file: size: expected at most 1073741824 bytes of data \(the maxBytes limit\), found dims \[1000000000, 28, 28\]/);
+    // refusing it decompressed nothing but the header's prefix
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2000);
+  });
+
+  it("a header claiming more than the gzip file can hold, a payload longer than claimed, and maxBytes", () => {
+    const small = gzipSync(Buffer.concat([header(100_000), Buffer.alloc(784)]));
+    expect(() => parseIdx(small, "s.gz")).toThrow(/header: expected dims a gzip file of \d+ bytes can hold/);
+    const long = gzipSync(Buffer.concat([header(10), Buffer.alloc(784 * 11)]));
+    expect(() => parseIdx(long, "l.gz")).toThrow(/payload \(trailing bytes\)/);
+    const exact = Buffer.concat([header(10), Buffer.alloc(784 * 10)]);
+    expect(parseIdx(gzipSync(exact), "e.gz").dims).toEqual([10, 28, 28]);
+    expect(() => parseIdx(exact, "e", { maxBytes: 784 * 9 })).toThrow(IdxFormatError);
+    expect(() => parseIdx(exact, "e", { maxBytes: 784 * 9 })).toThrow(/the maxBytes limit/);
+  });
+});
