@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { BACKEND_REQUESTS, imageGrid, useBackend, writePng, type BackendRequest, type Split } from "../../index.js";
 import { integer, loadData } from "../options.js";
+import { EXIT_CODES_HELP } from "../errors.js";
 
 interface DataGridOptions {
   data: string;
@@ -16,6 +17,7 @@ interface DataGridOptions {
 /** `gen-mnist data-grid`: a PNG grid of real images, to check the data and the install. */
 export function dataGridCommand(): Command {
   return new Command("data-grid")
+    .addHelpText("after", EXIT_CODES_HELP)
     .description("write a PNG grid of real images from a dataset, to check the data and the install")
     .option("--data <name>", "mnist, fashion-mnist or a folder of IDX files", "mnist")
     .addOption(new Option("--split <split>", "which split").choices(["train", "test"]).default("train"))

@@ -22,6 +22,7 @@ import {
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
 import { dataReference, integer, modelDirIn, nameList } from "../options.js";
+import { EXIT_CODES_HELP } from "../errors.js";
 
 interface EvalOptions {
   reference?: string;
@@ -130,6 +131,7 @@ async function runEval(source: string, opts: EvalOptions): Promise<void> {
 /** `gen-mnist eval <source>`. */
 export function evalCommand(): Command {
   return new Command("eval")
+    .addHelpText("after", EXIT_CODES_HELP)
     .description("evaluate a model's samples, or image files, against real images: FID, KID, IS, precision/recall, density/coverage, class coverage, VAE likelihoods")
     .argument("<source>", "run folder, model folder, checkpoint folder, IDX file of images ([n, 28, 28] uint8, raw or .gz) or a folder of PNGs")
     .option("--reference <name|idx>", `real images: ${REFERENCE_NAMES.join(", ")} or an IDX file (with --oracle) (default: the test split of the run's data, else mnist-test)`)
