@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CliError, EXIT_CODES } from "./errors.js";
@@ -18,6 +18,7 @@ export function runFiles(out: string) {
     evalPlot: join(out, "eval.svg"),
     summary: join(out, "summary.json"),
     reconstructions: join(out, "reconstructions.png"),
+    metrics: join(out, "metrics.json"),
   };
 }
 
@@ -37,23 +38,24 @@ export interface RunConfig {
   readonly learningRate?: number | null;
 }
 
-const KNOWN = new Set(Object.values(runFiles("")).map((p) => p.replace(/^[/\\]/, "")));
+/** The lock file of a run folder that a `train` process is writing. */
+const LOCK_FILE = ".gen-mnist.lock";
+
+const KNOWN = new Set([...Object.values(runFiles("")).map((p) => p.replace(/^[/\\]/, "")), LOCK_FILE]);
 /** Temporary files and folders of atomic writes (`.x.123.456.tmp`, `x.123.456.tmp`). */
 const isTemporary = (name: string): boolean => /\.tmp(\.old)?$/.test(name);
 
 /**
  * Makes `out` ready for a new run. A missing or empty folder is used as is. A folder holding a run
  * is an error naming the ways out, unless `overwrite`, which removes the old run first (and only
- * files gen-mnist writes: a folder holding anything else is refused).
+ * files gen-mnist writes: a folder holding anything else is refused). Locks the folder first (see
+ * {@link lockRunFolder}), so a run another process is writing is never removed.
  */
 export async function prepareNewRun(out: string, model: string, overwrite: boolean): Promise<void> {
-  if (!existsSync(out)) {
-    // fail now, not after loading data, when the folder cannot be made
-    await mkdir(out, { recursive: true });
-    return;
-  }
-  if (!statSync(out).isDirectory()) throw new CliError(`--out ${out}: is a file; expected a run folder (missing or empty)`, EXIT_CODES.usage);
-  const entries = await readdir(out);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out}: is a file; expected a run folder (missing or empty)`, EXIT_CODES.usage);
+  // makes the folder (failing now, not after loading data, when it cannot be made) and claims it
+  await lockRunFolder(out);
+  const entries = (await readdir(out)).filter((name) => name !== LOCK_FILE);
   if (entries.length === 0) return;
   const foreign = entries.filter((name) => !KNOWN.has(name) && !isTemporary(name));
   if (!overwrite) {
@@ -130,4 +132,38 @@ export function checkUnchanged(out: string, pairs: readonly (GivenOption<string 
 /** Before a run without any checkpoint starts again from step 0: removes what its first try wrote (not config.json). */
 export async function prepareRestart(files: ReturnType<typeof runFiles>): Promise<void> {
   for (const [role, path] of Object.entries(files)) if (role !== "config") await rm(path, { recursive: true, force: true });
+}
+
+/** Whether process `pid` is alive (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Claims the run folder for this process until it exits, so two `train` processes never write one
+ * run. A lock left by a process that no longer runs (killed) is taken over.
+ */
+export async function lockRunFolder(out: string): Promise<void> {
+  await mkdir(out, { recursive: true });
+  const path = join(out, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
+      process.once("exit", () => rmSync(path, { force: true }));
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number.parseInt(readFileSync(path, "utf8"), 10);
+      if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
+        throw new CliError(`--out ${out}: another gen-mnist process (pid ${pid}) is training in this folder; wait for it or stop it first`, EXIT_CODES.usage);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new CliError(`--out ${out}: could not take its lock ${path}`);
 }

@@ -151,13 +151,14 @@ export async function readModelManifest(dir: string, family?: "gan" | "vae"): Pr
   if (family !== undefined && manifest.family !== family) {
     throw new CheckpointError(`${dir}: holds a ${manifest.family.toUpperCase()} model, expected a ${family.toUpperCase()}`);
   }
-  if (manifest.version === 2) await checkFiles(dir, manifest);
+  if (manifest.version === 2) await checkFiles(dir, manifest, raw as Record<string, unknown>);
   return manifest;
 }
 
-async function checkFiles(dir: string, manifest: SavedModelManifest): Promise<void> {
+/** Checks the manifest's own checksum (over the JSON as read, key order kept) and every file it lists. */
+async function checkFiles(dir: string, manifest: SavedModelManifest, raw: Record<string, unknown>): Promise<void> {
   const path = join(dir, MANIFEST_FILE);
-  const { checksum, ...body } = manifest;
+  const { checksum, ...body } = raw;
   if (checksum === undefined || manifest.files === undefined) throw new CheckpointError(`${path}: version 2 needs 'files' and 'checksum'`);
   if (sha256(JSON.stringify(body)) !== checksum) throw new CheckpointError(`${path}: checksum mismatch (the manifest was changed after saving)`);
   const needed = [
@@ -226,7 +227,9 @@ export async function loadSavedModel<C, T extends PersistableModel>(
     await restoreModelDir(model, dir, manifest);
   } catch (err) {
     disposeModel(model);
-    throw err;
+    // files of an unchecked (version 1) folder can fail in tfjs: name the folder
+    if (err instanceof CheckpointError) throw err;
+    throw new CheckpointError(`${dir}: its files do not load (${err instanceof Error ? err.message : String(err)})`);
   }
   return model;
 }

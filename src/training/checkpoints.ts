@@ -63,7 +63,7 @@ const LEFTOVER = /^\.(.+)\.\d+\.\d+\.tmp(\.old)?$/;
  */
 async function validCheckpoints(dir: string, onInvalid: (dir: string, error: CheckpointError) => void): Promise<{ path: string; name: string; step: number }[]> {
   if (!existsSync(dir)) return [];
-  const found: { path: string; name: string; step: number }[] = [];
+  const found: { path: string; name: string; step: number; epoch: number }[] = [];
   const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory());
   const present = new Set(entries.map((e) => e.name));
   for (const entry of entries) {
@@ -71,15 +71,17 @@ async function validCheckpoints(dir: string, onInvalid: (dir: string, error: Che
     if (entry.name.startsWith(".") && (leftover === undefined || present.has(leftover))) continue;
     const path = join(dir, entry.name);
     try {
-      found.push({ path, name: leftover ?? entry.name, step: (await verifyCheckpoint(path)).step });
+      const state = await verifyCheckpoint(path);
+      found.push({ path, name: leftover ?? entry.name, step: state.step, epoch: state.epoch });
     } catch (err) {
       if (!(err instanceof CheckpointError)) throw err;
       if (leftover === undefined) onInvalid(path, err);
     }
   }
-  // newest first; on a tie prefer `last`, the state at the very end of a run, and a complete folder over a leftover
+  // newest first; at one step prefer the state past its epoch's end (whose end-of-epoch work is
+  // done), then `last`, the state at the very end of a run, then a complete folder over a leftover
   const rank = (c: { path: string; name: string }): number => Number(c.name === "last") * 2 + Number(!LEFTOVER.test(c.path.slice(dir.length + 1)));
-  return found.sort((a, b) => b.step - a.step || rank(b) - rank(a));
+  return found.sort((a, b) => b.step - a.step || b.epoch - a.epoch || rank(b) - rank(a));
 }
 
 /**

@@ -193,6 +193,7 @@ export class Trainer {
       },
     });
     await this.call("onTrainBegin", () => context());
+    if (this.signal?.aborted === true) this.stopTraining(`interrupted (${describeAbort(this.signal)}) before step ${this.position.step + 1}`);
     while (this.position.epoch < this.options.epochs && this.position.step < this.totalSteps && this.stopReason === null) {
       const epoch = this.position.epoch;
       await this.call("onEpochBegin", () => context());

@@ -69,6 +69,37 @@ const table: [string, number, () => string[], RegExp][] = [
   ["eval of an empty file", 1, () => ["eval", join(dir, "a-file"), "--no-progress"], /a-file: bad IDX file/],
 ];
 
+describe("reliability: run folders", () => {
+  it("a run killed before its first checkpoint restarts from step 0 with its recorded batch size and length", async () => {
+    const out = join(dir, "restart");
+    expect(cli("train", "vae", "--steps", "6", "--batch-size", "32", "--limit", "256", "--out", out, "--no-progress").code).toBe(0);
+    await rm(join(out, "checkpoints"), { recursive: true });
+    const again = cli("train", "vae", "--out", out, "--resume", "--no-progress");
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain("starting the run again from step 0 with its recorded settings");
+    const config = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as { trainer: { batchSize: number; steps: number } };
+    expect(config.trainer).toMatchObject({ batchSize: 32, steps: 6 });
+    const steps = (await readFile(join(out, "history.jsonl"), "utf8")).trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+  }, 60_000);
+
+  it("a folder another live process is training in is refused; a lock left by a killed one is taken over", async () => {
+    const out = join(dir, "locked");
+    await cp(run, out, { recursive: true });
+    writeFileSync(join(out, ".gen-mnist.lock"), `${process.pid}\n`);
+    const refused = cli("train", "vae", "--out", out, "--resume", "--no-progress");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`another gen-mnist process \\(pid ${process.pid}\\) is training in this folder`));
+    const overwritten = cli("train", "vae", ...TRAIN, "--out", out, "--overwrite");
+    expect(overwritten.code, "--overwrite must not delete a live run").toBe(2);
+    expect(existsSync(join(out, "checkpoints"))).toBe(true);
+    writeFileSync(join(out, ".gen-mnist.lock"), "2147483646\n");
+    const taken = cli("train", "vae", "--out", out, "--resume", "--steps", "6", "--no-progress");
+    expect(taken.code, taken.stderr).toBe(0);
+    expect(existsSync(join(out, ".gen-mnist.lock"))).toBe(false);
+  }, 60_000);
+});
+
 describe("reliability: the bad-input table", () => {
   it.each(table)("%s: one line, exit %d", (_name, code, args, message) => {
     const result = cli(...args());
@@ -103,9 +134,10 @@ describe("reliability: the bad-input table", () => {
     expect(config).toMatchObject({ learningRate: 2e-4, trainer: { steps: 40 } });
   }, 120_000);
 
-  it("--overwrite replaces a run; a new run in an empty folder is fine", async () => {
+  it("--overwrite replaces a run (with the metrics.json of gen-mnist eval); a new run in an empty folder is fine", async () => {
     const out = join(dir, "replaced");
     await cp(run, out, { recursive: true });
+    writeFileSync(join(out, "metrics.json"), "{}");
     const result = cli("train", "vae", ...TRAIN, "--out", out, "--overwrite");
     expect(result.code, result.stderr).toBe(0);
     const steps = (await readFile(join(out, "history.jsonl"), "utf8")).trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step);

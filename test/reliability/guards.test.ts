@@ -50,25 +50,40 @@ const poisonOptimizerAt = (step: number): Callback => ({
 });
 
 describe("reliability: the NaN guard and saving", () => {
-  it("finds non-finite optimizer state with finite losses, at the next check, and nothing non-finite is saved", async () => {
+  it("finds non-finite optimizer state with finite losses at the next periodic check, and keeps the last good checkpoint", async () => {
+    const dir = await tmp();
+    const model = new GAN(tinyGanConfig);
+    const history = await new Trainer(model, synthetic(192), {
+      epochs: 3,
+      batchSize: 32,
+      nanGuardEvery: 2,
+      callbacks: [poisonOptimizerAt(7), new Checkpoint({ dir, every: 1, warn: () => undefined })],
+    }).fit();
+    // 6 steps an epoch: poisoned after step 7, found by the every-2-steps check after step 8 (mid-epoch 2)
+    // (by then the Infinity moment has also made the generator's weights non-finite; weights are named first)
+    expect(history.diverged).toMatchObject({ step: 8, epoch: 1 });
+    expect(history.diverged?.where).toMatch(/^the (weights|optimizer state) of 'generator'$/);
+    expect(history.stopReason).toMatch(/^training diverged: the (weights|optimizer state) of 'generator' held \d+ non-finite values \(NaN or ±Infinity\) at step 8 \(epoch 2\)$/);
+    // epoch-0001 (step 6) is the last good checkpoint; last/ (step 0, the start) was not overwritten
+    expect((await readdir(dir)).sort()).toEqual(["epoch-0001", "last"]);
+    expect(await latestCheckpoint(dir)).toBe(join(dir, "epoch-0001"));
+    expect((await findNonFinite(model))?.where).toMatch(/of 'generator'$/);
+    await expect(model.save(join(dir, "model"))).rejects.toBeInstanceOf(NonFiniteError);
+    await expect(saveCheckpoint(join(dir, "x"), model, new Trainer(model, synthetic(96), { batchSize: 32 }).state())).rejects.toThrow(/not saving .*x: the (weights|optimizer state) of 'generator' hold \d+ non-finite values/);
+    expect(existsSync(join(dir, "model")) || existsSync(join(dir, "x"))).toBe(false);
+    model.dispose();
+  });
+
+  it("the epoch-end check finds what the periodic one has not reached yet, before the epoch's checkpoint", async () => {
     const dir = await tmp();
     const model = new GAN(tinyGanConfig);
     const history = await new Trainer(model, synthetic(96), {
       epochs: 3,
       batchSize: 32,
-      nanGuardEvery: 2,
       callbacks: [poisonOptimizerAt(3), new Checkpoint({ dir, every: 1, warn: () => undefined })],
     }).fit();
-    // checked after step 4 (every 2 steps), after the step-3 epoch checkpoint had been refused
-    expect(history.diverged).toMatchObject({ where: "the optimizer state of 'generator'" });
-    expect(history.stopReason).toMatch(/^training diverged: the optimizer state of 'generator' held \d+ non-finite values \(NaN or ±Infinity\) at step [34] \(epoch [12]\)$/);
-    // the checkpoints hold the start (last, step 0) only: epoch-0001 (step 3) was refused
+    expect(history.diverged).toEqual({ step: 3, epoch: 0, where: "the optimizer state of 'generator'" });
     expect(await readdir(dir)).toEqual(["last"]);
-    expect(await latestCheckpoint(dir)).toBe(join(dir, "last"));
-    expect(await findNonFinite(model)).toMatchObject({ where: "optimizer state of 'generator'" });
-    await expect(model.save(join(dir, "model"))).rejects.toBeInstanceOf(NonFiniteError);
-    await expect(saveCheckpoint(join(dir, "x"), model, new Trainer(model, synthetic(96), { batchSize: 32 }).state())).rejects.toThrow(/not saving .*x: the optimizer state of 'generator' hold \d+ non-finite values/);
-    expect(existsSync(join(dir, "model")) || existsSync(join(dir, "x"))).toBe(false);
     model.dispose();
   });
 
@@ -111,10 +126,12 @@ describe("reliability: resume and interruption", () => {
     const model = new GAN(tinyGanConfig);
     const seen: number[] = [];
     const spy: Callback = { onBatchEnd: async () => void seen.push((JSON.parse(await readFile(join(dir, "last", "trainer.json"), "utf8")) as { step: number }).step) };
-    // a tiny interval: a save after every step, and never an epoch checkpoint (every 10 epochs)
+    // a tiny interval: a save after every step but an epoch's last (its end-of-epoch work has not
+    // run yet), and never an epoch checkpoint (every 10 epochs); the end saves last/ at step 6
     await new Trainer(model, synthetic(96), { epochs: 2, batchSize: 32, callbacks: [new Checkpoint({ dir, everyMinutes: 1e-9 }), spy] }).fit();
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(seen).toEqual([1, 2, 2, 4, 5, 5]);
     expect((await readdir(dir)).sort()).toEqual(["last"]);
+    expect(JSON.parse(await readFile(join(dir, "last", "trainer.json"), "utf8"))).toMatchObject({ step: 6, epoch: 2, stepInEpoch: 0 });
     model.dispose();
   });
 
@@ -128,6 +145,16 @@ describe("reliability: resume and interruption", () => {
     await logger.onTrainBegin({ step: 3 } as TrainContext);
     expect((await readFile(jsonl, "utf8")).trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step)).toEqual([1, 2, 3]);
     expect(await readFile(csv, "utf8")).toBe("step,epoch,elapsed_ms,loss\n1,0,1,1\n2,0,2,2\n3,0,3,3\n");
+  });
+
+  it("at one step, the state past its epoch's end wins over one saved just before it", async () => {
+    const dir = await tmp();
+    const model = new GAN(tinyGanConfig);
+    const base = new Trainer(model, synthetic(96), { batchSize: 32 }).state();
+    await saveCheckpoint(join(dir, "last"), model, { ...base, epoch: 0, stepInEpoch: 3, step: 3 });
+    await saveCheckpoint(join(dir, "epoch-0001"), model, { ...base, epoch: 1, stepInEpoch: 0, step: 3 });
+    expect(await latestCheckpoint(dir)).toBe(join(dir, "epoch-0001"));
+    model.dispose();
   });
 
   it("a checkpoint swap interrupted between its two renames is recovered on the next save", async () => {

@@ -34,7 +34,7 @@ import {
 import { writeJson } from "../../nn/persist.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 import { dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber } from "../options.js";
-import { checkUnchanged, prepareNewRun, prepareRestart, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
+import { checkUnchanged, lockRunFolder, prepareNewRun, prepareRestart, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
 
 interface TrainOptions {
   epochs?: number;
@@ -81,6 +81,7 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
   if (opts.resume) {
     if (opts.overwrite) throw new CliError("--resume and --overwrite contradict each other: --resume continues the run in --out, --overwrite deletes it", EXIT_CODES.usage);
     recorded = await readRunConfig(out);
+    await lockRunFolder(out);
     if (recorded.model !== name) {
       throw new CliError(`--resume: ${out} holds a ${recorded.model} run, not ${name}; continue it with: gen-mnist train ${recorded.model} --out ${out} --resume`, EXIT_CODES.usage);
     }
@@ -148,7 +149,12 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
       ...(learningRate === undefined ? {} : { learningRate }),
       seed: recorded?.trainer.seed ?? opts.seed,
     });
-    trainer = new Trainer(model, data, { ...runOptions, seed: recorded?.trainer.seed ?? opts.seed });
+    // a restart keeps the recorded length and batch size unless given again
+    const length = recorded === undefined || opts.epochs !== undefined || opts.steps !== undefined
+      ? {}
+      : { epochs: recorded.trainer.epochs, ...(recorded.trainer.steps === null ? {} : { steps: recorded.trainer.steps }) };
+    const batchSize = opts.batchSize ?? recorded?.trainer.batchSize;
+    trainer = new Trainer(model, data, { ...runOptions, ...length, ...(batchSize === undefined ? {} : { batchSize }), seed: recorded?.trainer.seed ?? opts.seed });
     if (recorded !== undefined) await prepareRestart(files);
   }
   const { model } = trainer;
@@ -169,7 +175,9 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
   }
-  const finished = history.diverged === null && !abort.signal.aborted;
+  // a signal during the last step (or the final evaluation) leaves a run that did finish
+  const interrupted = abort.signal.aborted && history.totalSteps < trainer.totalSteps;
+  const finished = history.diverged === null && !interrupted;
   // an interrupted or diverged run keeps its checkpoints; model/ holds finished runs only
   if (finished) await model.save(files.model);
   const allSteps = await readHistory(files.historyJsonl);
@@ -211,7 +219,7 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
     metrics: allEvaluations[allEvaluations.length - 1] ?? null,
     stopReason: history.stopReason,
     diverged: history.diverged,
-    interrupted: abort.signal.aborted,
+    interrupted,
     files: {
       ...files,
       ...(allEvaluations.length > 0 ? {} : { evalJsonl: undefined, evalCsv: undefined, evalPlot: undefined }),
@@ -237,7 +245,7 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
       EXIT_CODES.diverged,
     );
   }
-  if (abort.signal.aborted) {
+  if (interrupted) {
     const signal = String(abort.signal.reason);
     throw new CliError(
       `${history.stopReason ?? "interrupted"}; saved ${join(files.checkpoints, "last")}. Continue with: gen-mnist train ${name} --out ${out} --resume`,

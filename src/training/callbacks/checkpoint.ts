@@ -84,10 +84,14 @@ export class Checkpoint implements Callback {
     if (this.options.atEnd && context.step === 0) await this.save("last", context);
   }
 
-  /** Saves `last/` when `everyMinutes` have passed. */
+  /**
+   * Saves `last/` when `everyMinutes` have passed; not after an epoch's last step, whose
+   * end-of-epoch work (checkpoints, evaluations) has not run yet: the next step's save follows.
+   */
   async onBatchEnd(context: BatchEndContext): Promise<void> {
     const { everyMinutes } = this.options;
-    if (everyMinutes > 0 && Date.now() - this.lastSave >= everyMinutes * 60_000 && context.stopReason === null) {
+    const due = everyMinutes > 0 && Date.now() - this.lastSave >= everyMinutes * 60_000;
+    if (due && context.stopReason === null && context.stepInEpoch < context.stepsPerEpoch) {
       await this.save("last", context);
     }
   }
