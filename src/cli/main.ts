@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
-import { GenMnistError } from "../index.js";
+import { GenMnistError, InvalidArgumentError } from "../index.js";
 import { CliError, describeFsError, EXIT_CODES, EXIT_CODES_HELP } from "./errors.js";
 import { dataGridCommand } from "./commands/data-grid.js";
 import { evalCommand } from "./commands/eval.js";
@@ -27,7 +27,13 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (err instanceof GenMnistError) {
       console.error(`gen-mnist: ${err.message}`);
-      return err instanceof CliError ? err.exitCode : EXIT_CODES.error;
+      // a value out of range (for this model, this data…) is bad usage
+      return err instanceof CliError ? err.exitCode : err instanceof InvalidArgumentError ? EXIT_CODES.usage : EXIT_CODES.error;
+    }
+    const kernel = err instanceof Error ? /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(err.message) : null;
+    if (kernel !== null) {
+      console.error(`gen-mnist: the '${kernel[2]}' backend lacks the ${kernel[1]} kernel this model needs; use --backend gen-mnist (the default) or cpu`);
+      return EXIT_CODES.error;
     }
     const fs = describeFsError(err);
     if (fs !== undefined) {

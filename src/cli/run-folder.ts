@@ -36,41 +36,95 @@ export interface RunConfig {
   readonly limit: number | null;
   /** The learning rate given with `--lr` (at the start or on a resume; it applies to every later resume too), or `null`. */
   readonly learningRate?: number | null;
+  /** Evaluation and checkpoint options of the CLI, which a resume keeps unless given again. */
+  readonly cli?: Readonly<Record<string, number | string | readonly string[] | undefined>>;
 }
 
 /** The lock file of a run folder that a `train` process is writing. */
 const LOCK_FILE = ".gen-mnist.lock";
 
 const KNOWN = new Set([...Object.values(runFiles("")).map((p) => p.replace(/^[/\\]/, "")), LOCK_FILE]);
-/** Temporary files and folders of atomic writes (`.x.123.456.tmp`, `x.123.456.tmp`). */
-const isTemporary = (name: string): boolean => /\.tmp(\.old)?$/.test(name);
+/** Temporary files and folders of gen-mnist's atomic writes (`.last.123.456.tmp`, `x.json.123.456.tmp`). */
+const TEMPORARY = /\.\d+\.\d+\.tmp(\.old)?$/;
+/** Files of a saved model or checkpoint folder. */
+const MODEL_FILE = /^([\w-]+\.json|[\w-]+\.weights\.bin|optimizer-[\w-]+\.bin)$/;
+/** What gen-mnist writes inside each folder of a run. */
+const INSIDE: Readonly<Record<string, RegExp>> = {
+  samples: /^(epoch-\d+|final)\.png$/,
+  model: MODEL_FILE,
+  checkpoints: /^(epoch-\d+|best|last)$/,
+};
+
+/** Paths (relative to `out`) of what gen-mnist would not have written there. */
+async function foreignEntries(out: string): Promise<string[]> {
+  const foreign: string[] = [];
+  for (const entry of await readdir(out, { withFileTypes: true })) {
+    const name = entry.name;
+    if (TEMPORARY.test(name) || name === LOCK_FILE) continue;
+    if (!KNOWN.has(name)) {
+      foreign.push(name);
+      continue;
+    }
+    const inside = INSIDE[name];
+    if (inside === undefined) {
+      if (entry.isDirectory()) foreign.push(`${name}/`);
+      continue;
+    }
+    if (!entry.isDirectory()) {
+      foreign.push(name);
+      continue;
+    }
+    for (const sub of await readdir(join(out, name), { withFileTypes: true })) {
+      if (TEMPORARY.test(sub.name)) continue;
+      if (!inside.test(sub.name)) {
+        foreign.push(`${name}/${sub.name}`);
+        continue;
+      }
+      if (name !== "checkpoints") continue;
+      if (!sub.isDirectory()) {
+        foreign.push(`${name}/${sub.name}`);
+        continue;
+      }
+      for (const file of await readdir(join(out, name, sub.name))) {
+        if (!MODEL_FILE.test(file) && !TEMPORARY.test(file)) foreign.push(`${name}/${sub.name}/${file}`);
+      }
+    }
+  }
+  return foreign;
+}
 
 /**
- * Makes `out` ready for a new run. A missing or empty folder is used as is. A folder holding a run
- * is an error naming the ways out, unless `overwrite`, which removes the old run first (and only
- * files gen-mnist writes: a folder holding anything else is refused). Locks the folder first (see
- * {@link lockRunFolder}), so a run another process is writing is never removed.
+ * Makes `out` ready for a new run and returns what to do just before training starts (after the
+ * data has loaded, so a typo in `--data` deletes nothing). A missing or empty folder is used as is.
+ * A folder holding a run is an error naming the ways out, unless `overwrite`: the returned step
+ * then removes the old run, and only what gen-mnist writes (a folder holding anything else, at any
+ * depth, is refused now). Locks the folder first (see {@link lockRunFolder}), so a run another
+ * process is writing is never removed.
  */
-export async function prepareNewRun(out: string, model: string, overwrite: boolean): Promise<void> {
+export async function prepareNewRun(out: string, model: string, overwrite: boolean): Promise<() => Promise<void>> {
+  const nothing = async (): Promise<void> => undefined;
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out}: is a file; expected a run folder (missing or empty)`, EXIT_CODES.usage);
   // makes the folder (failing now, not after loading data, when it cannot be made) and claims it
   await lockRunFolder(out);
   const entries = (await readdir(out)).filter((name) => name !== LOCK_FILE);
-  if (entries.length === 0) return;
-  const foreign = entries.filter((name) => !KNOWN.has(name) && !isTemporary(name));
+  if (entries.length === 0) return nothing;
+  const foreign = await foreignEntries(out);
+  const isRun = existsSync(join(out, "config.json"));
   if (!overwrite) {
-    const what = foreign.length === entries.length ? `holds other files (${listed(entries)})` : `already holds a run${await runSummary(out)}`;
-    throw new CliError(
-      `--out ${out}: ${what}. Continue it with: gen-mnist train ${model} --out ${out} --resume; or choose a new --out; ` +
-        `or add --overwrite to delete the old run first`,
-      EXIT_CODES.usage,
-    );
+    const what = isRun ? `already holds a run${await runSummary(out)}` : `holds other files (${listed(entries)})`;
+    const ways = isRun ? `Continue it with: gen-mnist train ${model} --out ${quote(out)} --resume; or choose a new --out; or add --overwrite to delete the old run first` : "choose a new --out, or empty the folder";
+    throw new CliError(`--out ${out}: ${what}. ${ways}`, EXIT_CODES.usage);
   }
   if (foreign.length > 0) {
     throw new CliError(`--overwrite: ${out} holds files gen-mnist did not write (${listed(foreign)}); remove them yourself or choose another --out`, EXIT_CODES.usage);
   }
-  for (const name of entries) await rm(join(out, name), { recursive: true, force: true });
+  return async () => {
+    for (const name of entries) await rm(join(out, name), { recursive: true, force: true });
+  };
 }
+
+/** A path as a shell word: quoted when it holds anything but safe characters. */
+export const quote = (path: string): string => (/^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`);
 
 const listed = (names: readonly string[]): string => names.slice(0, 5).join(", ") + (names.length > 5 ? `, … ${names.length - 5} more` : "");
 

@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
+import { GenMnistError } from "../errors.js";
 import { decodePng } from "../image/grid.js";
 import { DataNotFoundError } from "./mnist.js";
 import { readIdx } from "./idx.js";
@@ -57,7 +58,17 @@ async function readPngFolder(dir: string): Promise<ImageSet> {
   if (names.length === 0) throw new DataNotFoundError(`readImageSet: ${dir} holds no .png files`);
   // one file at a time: a folder of 10,000 PNGs must not open 10,000 files at once
   const images: { name: string; image: ReturnType<typeof decodePng> }[] = [];
-  for (const name of names) images.push({ name, image: decodePng(await readFile(join(dir, name))) });
+  for (const name of names) {
+    const path = join(dir, name);
+    let image: ReturnType<typeof decodePng>;
+    try {
+      image = decodePng(await readFile(path));
+    } catch (err) {
+      // pngjs throws plain Errors (and RangeErrors for absurd sizes): name the file
+      throw new GenMnistError(`readImageSet: ${path} is not a readable PNG (${err instanceof Error ? err.message : String(err)})`);
+    }
+    images.push({ name, image });
+  }
   const first = images[0]?.image;
   const height = first?.height ?? 0;
   const width = first?.width ?? 0;

@@ -115,7 +115,7 @@ export class Evaluate implements Callback {
   /** Evaluates the final model (when the last step was not evaluated yet) and releases the reference. */
   async onTrainEnd(context: TrainEndContext): Promise<void> {
     try {
-      if (this.options.atEnd && context.step !== this.lastStep && context.step > 0 && context.diverged === null) await this.run(context);
+      if (this.options.atEnd && context.step !== this.lastStep && context.step > 0 && context.diverged === null && !context.history.interrupted) await this.run(context);
     } finally {
       if (this.ownsReference) this.reference?.oracle.dispose();
       this.reference = undefined;

@@ -69,6 +69,6 @@ export async function findNonFinite(model: FiniteCheckable): Promise<NonFiniteRe
 export async function assertFiniteModel(model: FiniteCheckable, target: string): Promise<void> {
   const bad = await findNonFinite(model);
   if (bad !== null) {
-    throw new NonFiniteError(`not saving ${target}: the ${bad.where} hold ${bad.count} non-finite value${bad.count === 1 ? "" : "s"} (NaN or ±Infinity)`, bad);
+    throw new NonFiniteError(`not saving ${target}: ${bad.count} non-finite value${bad.count === 1 ? "" : "s"} (NaN or ±Infinity) in the ${bad.where}`, bad);
   }
 }

@@ -38,8 +38,8 @@ export interface FileDigest {
 export interface SavedModelManifest {
   /** Always `"gen-mnist-model"`. */
   readonly format: "gen-mnist-model";
-  /** Format version: 2 adds `files` and `checksum` (version 1 folders still load, unchecked). */
-  readonly version: 1 | 2;
+  /** Format version (2: every file's size and SHA-256, and the manifest's own checksum). */
+  readonly version: 2;
   /** `"gan"` or `"vae"`. */
   readonly family: "gan" | "vae";
   /** The model's complete configuration. */
@@ -53,9 +53,9 @@ export interface SavedModelManifest {
   /** ISO time of saving. */
   readonly savedAt: string;
   /** Every other file of the folder (weights, optimizer states, `trainer.json` of a checkpoint) by name. */
-  readonly files?: Readonly<Record<string, FileDigest>>;
+  readonly files: Readonly<Record<string, FileDigest>>;
   /** SHA-256 of this manifest's JSON without the `checksum` field. */
-  readonly checksum?: string;
+  readonly checksum: string;
 }
 
 /** What a model exposes so that it can be saved and restored. @internal */
@@ -73,7 +73,7 @@ export const MANIFEST_FILE = "gen-mnist.json";
 
 const manifestSchema = z.object({
   format: z.literal("gen-mnist-model"),
-  version: z.union([z.literal(1), z.literal(2)]),
+  version: z.literal(2),
   family: z.enum(["gan", "vae"]),
   config: z.record(z.string(), z.unknown()),
   state: z.object({
@@ -84,8 +84,8 @@ const manifestSchema = z.object({
   networks: z.array(z.string().regex(/^[\w-]+$/)),
   optimizers: z.array(z.string().regex(/^[\w-]+$/)),
   savedAt: z.string(),
-  files: z.record(z.string().regex(/^[\w.-]+$/), z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).optional(),
-  checksum: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  files: z.record(z.string().regex(/^[\w.-]+$/), z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+  checksum: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
 /**
@@ -151,7 +151,7 @@ export async function readModelManifest(dir: string, family?: "gan" | "vae"): Pr
   if (family !== undefined && manifest.family !== family) {
     throw new CheckpointError(`${dir}: holds a ${manifest.family.toUpperCase()} model, expected a ${family.toUpperCase()}`);
   }
-  if (manifest.version === 2) await checkFiles(dir, manifest, raw as Record<string, unknown>);
+  await checkFiles(dir, manifest, raw as Record<string, unknown>);
   return manifest;
 }
 
@@ -159,7 +159,6 @@ export async function readModelManifest(dir: string, family?: "gan" | "vae"): Pr
 async function checkFiles(dir: string, manifest: SavedModelManifest, raw: Record<string, unknown>): Promise<void> {
   const path = join(dir, MANIFEST_FILE);
   const { checksum, ...body } = raw;
-  if (checksum === undefined || manifest.files === undefined) throw new CheckpointError(`${path}: version 2 needs 'files' and 'checksum'`);
   if (sha256(JSON.stringify(body)) !== checksum) throw new CheckpointError(`${path}: checksum mismatch (the manifest was changed after saving)`);
   const needed = [
     ...manifest.networks.flatMap((n) => [`${n}.json`, `${n}.weights.bin`]),
@@ -227,7 +226,7 @@ export async function loadSavedModel<C, T extends PersistableModel>(
     await restoreModelDir(model, dir, manifest);
   } catch (err) {
     disposeModel(model);
-    // files of an unchecked (version 1) folder can fail in tfjs: name the folder
+    // checked files that still do not fit the model fail in tfjs: name the folder
     if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(`${dir}: its files do not load (${err instanceof Error ? err.message : String(err)})`);
   }

@@ -35,7 +35,7 @@ export async function saveCheckpoint(dir: string, model: GenerativeModel, state:
 export async function verifyCheckpoint(dir: string): Promise<TrainerState> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(`${dir}: no checkpoint folder here`);
   const manifest = await readModelManifest(dir);
-  if (manifest.version === 2 && manifest.files?.[TRAINER_STATE_FILE] === undefined) {
+  if (manifest.files[TRAINER_STATE_FILE] === undefined) {
     throw new CheckpointError(`${join(dir, MANIFEST_FILE)}: lists no ${TRAINER_STATE_FILE}; this is a saved model, not a checkpoint`);
   }
   return readTrainerState(dir);

@@ -58,6 +58,8 @@ export interface History {
   readonly stopReason: string | null;
   /** Where and when training diverged (a NaN or infinite loss, weight or optimizer state), or `null`. */
   readonly diverged: Divergence | null;
+  /** Whether `TrainerOptions.signal` stopped the run before its end. */
+  readonly interrupted: boolean;
   /** Steps completed in total, including those before a resume. */
   readonly totalSteps: number;
   /** Training time in this process, in milliseconds. */

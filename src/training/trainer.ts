@@ -98,7 +98,8 @@ export class Trainer {
   constructor(model: GenerativeModel, data: Dataset, options: TrainerOptions = {}) {
     const saved = options.resumeFrom?.options;
     const batchSize = options.batchSize ?? saved?.batchSize ?? (model.config as { batchSize?: number }).batchSize ?? 64;
-    const steps = options.steps ?? saved?.steps ?? null;
+    // new epochs without a new budget replace the old budget: epochs decide
+    const steps = options.steps ?? (options.epochs !== undefined ? null : saved?.steps ?? null);
     const dropRemainder = options.dropRemainder ?? saved?.dropRemainder ?? true;
     checkInteger("Trainer", "options.batchSize", batchSize, 1);
     if (steps !== null) checkInteger("Trainer", "options.steps", steps, 1);
@@ -231,7 +232,7 @@ export class Trainer {
     }
     if (this.nanGuard) await this.checkWeights();
     // `evaluations` is the live list: metrics recorded at the end (onTrainEnd) join it too
-    const history: History = { steps, epochs, evaluations, stopReason: this.stopReason, diverged: this.diverged, totalSteps: this.position.step, elapsedMs: Date.now() - started };
+    const history: History = { steps, epochs, evaluations, stopReason: this.stopReason, diverged: this.diverged, interrupted: this.signal?.aborted === true && this.position.step < this.totalSteps, totalSteps: this.position.step, elapsedMs: Date.now() - started };
     await this.call("onTrainEnd", () => ({ ...context(), history }));
     return history;
   }

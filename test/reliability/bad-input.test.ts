@@ -1,7 +1,7 @@
 // The bad-input table: every row runs the CLI as a user would and expects one line on stderr
 // naming what is wrong (no stack trace) and the documented exit code (1 error, 2 usage, 3 diverged).
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +34,8 @@ beforeAll(async () => {
   for (const sub of ["model", "checkpoints/last", "checkpoints/best", "checkpoints/epoch-0001"]) {
     await rm(join(dir, "no-weights", sub, "decoder.weights.bin"), { force: true });
   }
+  mkdirSync(join(dir, "bad-png"));
+  writeFileSync(join(dir, "bad-png", "0.png"), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from("garbage after the signature")]));
   if (process.getuid?.() !== 0) {
     mkdirSync(join(dir, "read-only"));
     chmodSync(join(dir, "read-only"), 0o555);
@@ -66,14 +68,60 @@ const table: [string, number, () => string[], RegExp][] = [
   ["sample of a run whose weight files are gone", 1, () => ["sample", join(dir, "no-weights"), "--out", join(dir, "s.png")], /no-weights\/checkpoints: no valid checkpoint; .*decoder\.weights\.bin: missing/],
   ["eval of a model whose weight file is gone", 1, () => ["eval", join(dir, "no-weights", "model"), "--no-progress"], /no-weights\/model\/decoder\.weights\.bin: missing/],
   ["eval of an empty folder", 1, () => ["eval", join(dir, "empty-folder"), "--no-progress"], /empty-folder holds no \.png files/],
+  ["sample -n beyond the limit", 2, () => ["sample", run, "-n", "100000000"], /-n must be an integer from 1 to 100000, got '100000000'/],
+  ["eval --n beyond the limit", 2, () => ["eval", run, "--n", "100000000"], /--n must be an integer from 2 to 100000/],
+  ["--latent-dim beyond the limit", 2, () => ["train", "vae", "--latent-dim", "100000000"], /--latent-dim must be an integer from 1 to 4096/],
+  ["--batch-size larger than the data", 2, () => ["train", "vae", "--steps", "2", "--batch-size", "512", "--limit", "256", "--out", join(dir, "r5"), "--no-progress"], /has 256 examples, fewer than one batch of 512/],
+  ["eval of a folder with a broken PNG", 1, () => ["eval", join(dir, "bad-png"), "--no-progress"], /bad-png\/0\.png is not a readable PNG/],
+  ["a backend without a kernel the model needs", 1, () => ["train", "conv-vae", "--steps", "1", "--batch-size", "8", "--limit", "64", "--backend", "wasm", "--out", join(dir, "r6"), "--no-progress"], /the 'wasm' backend lacks the \w+ kernel this model needs; use --backend gen-mnist/],
   ["eval of an empty file", 1, () => ["eval", join(dir, "a-file"), "--no-progress"], /a-file: bad IDX file/],
 ];
 
 describe("reliability: run folders", () => {
+  it("--overwrite refuses a user's file inside the run's own folders, and a typo in --data deletes nothing", async () => {
+    const out = join(dir, "with-notes");
+    await cp(run, out, { recursive: true });
+    writeFileSync(join(out, "samples", "my-notes.txt"), "keep me");
+    const refused = cli("train", "vae", ...TRAIN, "--out", out, "--overwrite");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/holds files gen-mnist did not write \(samples\/my-notes\.txt\)/);
+    await rm(join(out, "samples", "my-notes.txt"));
+    const typo = cli("train", "vae", ...TRAIN, "--out", out, "--overwrite", "--data", join(dir, "nowhere"));
+    expect(typo.code).toBe(1);
+    expect(existsSync(join(out, "model", "gen-mnist.json"))).toBe(true);
+  }, 60_000);
+
+  it("--resume of a trained run whose checkpoints are gone is an error that keeps its model", async () => {
+    const out = join(dir, "no-checkpoints");
+    await cp(run, out, { recursive: true });
+    await rm(join(out, "checkpoints"), { recursive: true });
+    const result = cli("train", "vae", "--out", out, "--resume", "--steps", "8", "--no-progress");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/holds no checkpoint, but the run in .* has trained .*start it over with --overwrite/);
+    expect(existsSync(join(out, "model", "gen-mnist.json"))).toBe(true);
+  }, 60_000);
+
+  it("--resume keeps the run's checkpoint and evaluation options, and new --epochs replace an old --steps budget", async () => {
+    const out = join(dir, "carried");
+    // 256 images of 32: 8 steps an epoch
+    expect(cli("train", "vae", "--steps", "8", "--batch-size", "32", "--limit", "256", "--checkpoint-every", "1", "--keep", "5", "--out", out, "--no-progress").code).toBe(0);
+    const resumed = cli("train", "vae", "--out", out, "--resume", "--epochs", "3", "--no-progress");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((await readdir(join(out, "checkpoints"))).filter((n) => n.startsWith("epoch-")).sort()).toEqual(["epoch-0001", "epoch-0002", "epoch-0003"]);
+    const config = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as { trainer: { epochs: number; steps: number | null }; cli: { checkpointEvery: number } };
+    expect(config).toMatchObject({ trainer: { epochs: 3, steps: null }, cli: { checkpointEvery: 1 } });
+    const fewer = cli("train", "vae", "--out", out, "--resume", "--steps", "4", "--no-progress");
+    expect(fewer.code).toBe(2);
+    expect(fewer.stderr).toMatch(/--steps 4: the run has already taken 24 steps/);
+  }, 60_000);
+
   it("a run killed before its first checkpoint restarts from step 0 with its recorded batch size and length", async () => {
     const out = join(dir, "restart");
     expect(cli("train", "vae", "--steps", "6", "--batch-size", "32", "--limit", "256", "--out", out, "--no-progress").code).toBe(0);
-    await rm(join(out, "checkpoints"), { recursive: true });
+    // as a kill right after config.json was written leaves it: nothing trained, nothing saved
+    for (const name of ["checkpoints", "model", "samples", "summary.json", "history.jsonl", "history.csv", "loss.svg", "reconstructions.png"]) {
+      await rm(join(out, name), { recursive: true, force: true });
+    }
     const again = cli("train", "vae", "--out", out, "--resume", "--no-progress");
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("starting the run again from step 0 with its recorded settings");

@@ -135,7 +135,7 @@ export function evalCommand(): Command {
     .description("evaluate a model's samples, or image files, against real images: FID, KID, IS, precision/recall, density/coverage, class coverage, VAE likelihoods")
     .argument("<source>", "run folder, model folder, checkpoint folder, IDX file of images ([n, 28, 28] uint8, raw or .gz) or a folder of PNGs")
     .option("--reference <name|idx>", `real images: ${REFERENCE_NAMES.join(", ")} or an IDX file (with --oracle) (default: the test split of the run's data, else mnist-test)`)
-    .option("--n <n>", "samples generated and reference images used", integer("--n", 2), 10000)
+    .option("--n <n>", "samples generated and reference images used", integer("--n", 2, 100_000), 10000)
     .option(
       "--metrics <list>",
       `comma-separated: ${METRIC_NAMES.join(",")} (default: ${SAMPLE_METRICS.join(",")}, plus recon,elbo,nll for VAEs)`,
@@ -143,8 +143,8 @@ export function evalCommand(): Command {
     )
     .option("--seed <n>", "seed of the samples' latents and of KID's subsets", integer("--seed", 0), 0)
     .option("--oracle <name|dir>", "oracle classifier: mnist, fashion-mnist or a saved oracle folder (default: the reference's)")
-    .option("--nll-k <k>", "importance samples per image of the IWAE NLL", integer("--nll-k", 1), 100)
-    .option("--nll-n <n>", "test images of the IWAE NLL", integer("--nll-n", 1), 1000)
+    .option("--nll-k <k>", "importance samples per image of the IWAE NLL", integer("--nll-k", 1, 5000), 100)
+    .option("--nll-n <n>", "test images of the IWAE NLL", integer("--nll-n", 1, 10_000), 1000)
     .option("--json <file>", "where to write the report (default: metrics.json in the source's folder)")
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
     .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1, MAX_KERNEL_THREADS))

@@ -60,7 +60,7 @@ export function sampleCommand(): Command {
   return new Command("sample")
     .description("generate images from a trained model (a run folder, a model folder or a checkpoint)")
     .argument("<dir>", "run folder, model folder or checkpoint folder")
-    .option("-n, --count <n>", "number of images", integer("-n", 1), 64)
+    .option("-n, --count <n>", "number of images", integer("-n", 1, 100_000), 64)
     .option("--out <file>", "output file (default: samples.png, or samples-idx3-ubyte with --format idx)")
     .option("--label <class>", "class of every sample (conditional models)", integer("--label", 0))
     .addOption(new Option("--format <format>", "png grid or IDX file (uint8, for evaluation)").choices(["png", "idx"]).default("png"))

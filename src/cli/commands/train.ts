@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Argument, Command, Option } from "commander";
 import {
   BACKEND_REQUESTS,
@@ -34,7 +34,7 @@ import {
 import { writeJson } from "../../nn/persist.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 import { dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber } from "../options.js";
-import { checkUnchanged, lockRunFolder, prepareNewRun, prepareRestart, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
+import { checkUnchanged, lockRunFolder, prepareNewRun, prepareRestart, quote, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
 
 interface TrainOptions {
   epochs?: number;
@@ -64,44 +64,60 @@ interface TrainOptions {
 async function readLog(path: string): Promise<{ step: number; epoch: number; elapsedMs: number; values: Record<string, number> }[]> {
   if (!existsSync(path)) return [];
   const lines = (await readFile(path, "utf8")).split("\n").filter((l) => l.trim() !== "");
-  return lines.map((line) => {
-    const { step, epoch, elapsedMs, ...values } = JSON.parse(line) as Record<string, number>;
-    return { step: step ?? 0, epoch: epoch ?? 0, elapsedMs: elapsedMs ?? 0, values };
+  return lines.flatMap((line) => {
+    let parsed: Record<string, number>;
+    try {
+      parsed = JSON.parse(line) as Record<string, number>;
+    } catch {
+      return []; // a line a crash cut short
+    }
+    const { step, epoch, elapsedMs, ...values } = parsed;
+    return [{ step: step ?? 0, epoch: epoch ?? 0, elapsedMs: elapsedMs ?? 0, values }];
   });
 }
 
 const readHistory = async (path: string): Promise<StepRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, losses: values }));
 const readEvaluations = async (path: string): Promise<EvaluationRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, metrics: values }));
 
-async function train(name: ModelName, opts: TrainOptions, command: Command): Promise<void> {
+/** Options a resumed run keeps from its first start unless given again. */
+const CARRIED = ["evalEvery", "evalN", "evalMetrics", "oracle", "checkpointEvery", "keep", "checkpointMinutes"] as const;
+
+async function train(name: ModelName, given_opts: TrainOptions, command: Command): Promise<void> {
+  let opts = given_opts;
   const out = opts.out ?? join("runs", name);
   const given = (key: keyof TrainOptions): boolean => command.getOptionValueSource(key) === "cli";
   // a resumed run keeps its data and settings; the new-run checks come before any slow work
   let recorded: RunConfig | undefined;
+  let clearOldRun = async (): Promise<void> => undefined;
   if (opts.resume) {
     if (opts.overwrite) throw new CliError("--resume and --overwrite contradict each other: --resume continues the run in --out, --overwrite deletes it", EXIT_CODES.usage);
     recorded = await readRunConfig(out);
     await lockRunFolder(out);
     if (recorded.model !== name) {
-      throw new CliError(`--resume: ${out} holds a ${recorded.model} run, not ${name}; continue it with: gen-mnist train ${recorded.model} --out ${out} --resume`, EXIT_CODES.usage);
+      throw new CliError(`--resume: ${out} holds a ${recorded.model} run, not ${name}; continue it with: gen-mnist train ${recorded.model} --out ${quote(out)} --resume`, EXIT_CODES.usage);
     }
     checkUnchanged(out, [
-      { flag: "--data", value: opts.data, given: given("data"), recorded: recorded.data },
+      { flag: "--data", value: opts.data === "mnist" || opts.data === "fashion-mnist" ? opts.data : resolve(opts.data), given: given("data"), recorded: recorded.data },
       { flag: "--limit", value: opts.limit, given: given("limit"), recorded: recorded.limit ?? "none" },
       { flag: "--batch-size", value: opts.batchSize, given: given("batchSize"), recorded: recorded.trainer.batchSize },
       { flag: "--seed", value: opts.seed, given: given("seed"), recorded: recorded.trainer.seed },
       { flag: "--latent-dim", value: opts.latentDim, given: given("latentDim"), recorded: recorded.config.latentDim },
     ]);
+    // evaluations and checkpointing go on as the run was started, unless given again
+    const kept = recorded.cli ?? {};
+    opts = { ...opts, ...Object.fromEntries(CARRIED.filter((k) => !given(k) && kept[k] !== undefined).map((k) => [k, kept[k]])) };
   } else {
-    await prepareNewRun(out, name, opts.overwrite);
+    clearOldRun = await prepareNewRun(out, name, opts.overwrite);
   }
-  const dataName = recorded?.data ?? opts.data;
+  // a data folder is recorded as an absolute path, so a resume from elsewhere finds it
+  const dataName = recorded?.data ?? (opts.data === "mnist" || opts.data === "fashion-mnist" ? opts.data : resolve(opts.data));
   const limit = recorded === undefined ? opts.limit : recorded.limit ?? undefined;
   const learningRate = opts.lr ?? recorded?.learningRate ?? undefined;
   const backend = await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads });
   console.log(backend.summary);
   const data = await loadData(dataName, "train", limit);
   console.log(`data: ${data.name}, ${data.size} images`);
+  await clearOldRun();
   const files = runFiles(out);
   const evaluations: Callback[] = opts.evalEvery === undefined ? [] : [
     new Evaluate({
@@ -139,9 +155,21 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
   if (from !== undefined) {
     console.log(`resuming from ${from}`);
     trainer = await Trainer.resume(from, data, runOptions);
+    const done = trainer.state().step;
+    if (opts.steps !== undefined && opts.steps < done) {
+      throw new CliError(`--steps ${opts.steps}: the run has already taken ${done} steps; give a larger budget (or --epochs)`, EXIT_CODES.usage);
+    }
+    if (done >= trainer.totalSteps) console.log(`nothing to train: the run already took ${done} of its ${trainer.totalSteps} steps (give more --epochs or --steps)`);
     if (learningRate !== undefined) for (const optimizer of Object.values(trainer.model.optimizers())) setLearningRate(optimizer, learningRate);
   } else {
     // a new run, or one killed before its first checkpoint: that starts again from step 0, as recorded
+    if (recorded !== undefined && (existsSync(files.model) || existsSync(files.summary) || (await readLog(files.historyJsonl)).length > 0)) {
+      throw new CliError(
+        `--resume: ${files.checkpoints} holds no checkpoint, but the run in ${out} has trained (its model/, summary.json or history); ` +
+          `restore its checkpoints, or start it over with --overwrite (which deletes it)`,
+        EXIT_CODES.error,
+      );
+    }
     if (recorded !== undefined) console.log(`no checkpoint under ${files.checkpoints} yet: starting the run again from step 0 with its recorded settings`);
     const latentDim = opts.latentDim ?? recorded?.config.latentDim;
     const model = createModel(name, {
@@ -166,6 +194,7 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
     limit: limit ?? null,
     learningRate: learningRate ?? null,
     backend: backend.backend,
+    cli: Object.fromEntries(CARRIED.map((k) => [k, opts[k]])),
   };
   await writeJson(files.config, config);
   process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
@@ -176,7 +205,7 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
   }
   // a signal during the last step (or the final evaluation) leaves a run that did finish
-  const interrupted = abort.signal.aborted && history.totalSteps < trainer.totalSteps;
+  const { interrupted } = history;
   const finished = history.diverged === null && !interrupted;
   // an interrupted or diverged run keeps its checkpoints; model/ holds finished runs only
   if (finished) await model.save(files.model);
@@ -241,14 +270,14 @@ async function train(name: ModelName, opts: TrainOptions, command: Command): Pro
   if (history.diverged !== null) {
     const kept = await latestCheckpoint(files.checkpoints).catch(() => undefined);
     throw new CliError(
-      `${history.stopReason ?? "training diverged"}. ${kept === undefined ? "No checkpoint was kept (it diverged before the first one)." : `Kept the last good checkpoint, ${kept}: resume from it with a lower --lr (gen-mnist train ${name} --out ${out} --resume --lr <rate>).`}`,
+      `${history.stopReason ?? "training diverged"}. ${kept === undefined ? "No checkpoint was kept (it diverged before the first one)." : `Kept the last good checkpoint, ${kept}: resume from it with a lower --lr (gen-mnist train ${name} --out ${quote(out)} --resume --lr <rate>).`}`,
       EXIT_CODES.diverged,
     );
   }
   if (interrupted) {
     const signal = String(abort.signal.reason);
     throw new CliError(
-      `${history.stopReason ?? "interrupted"}; saved ${join(files.checkpoints, "last")}. Continue with: gen-mnist train ${name} --out ${out} --resume`,
+      `${history.stopReason ?? "interrupted"}; saved ${join(files.checkpoints, "last")}. Continue with: gen-mnist train ${name} --out ${quote(out)} --resume`,
       signal === "SIGTERM" ? EXIT_CODES.sigterm : EXIT_CODES.sigint,
     );
   }
@@ -262,9 +291,9 @@ export function trainCommand(): Command {
     .addArgument(new Argument("<model>", "which model").choices([...MODEL_NAMES]))
     .option("--epochs <n>", "epochs to train (default: 1, or what --steps needs)", integer("--epochs", 1))
     .option("--steps <n>", "stop after this many steps", integer("--steps", 1))
-    .option("--batch-size <n>", "batch size (default: the model's published one)", integer("--batch-size", 1))
+    .option("--batch-size <n>", "batch size (default: the model's published one)", integer("--batch-size", 1, 65_536))
     .option("--lr <rate>", "learning rate of every optimizer (default: the model's)", positiveNumber("--lr"))
-    .option("--latent-dim <n>", "latent size (default: the model's)", integer("--latent-dim", 1))
+    .option("--latent-dim <n>", "latent size (default: the model's)", integer("--latent-dim", 1, 4096))
     .option("--seed <n>", "seed of data order and model draws", integer("--seed", 0), 0)
     .option("--data <name>", "mnist, fashion-mnist or a folder of IDX files", "mnist")
     .option("--limit <n>", "use only the first n training images", integer("--limit", 1))
