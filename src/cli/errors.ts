@@ -60,6 +60,6 @@ export function describeFsError(err: unknown): string | undefined {
   const { code, path, dest, syscall } = err as NodeJS.ErrnoException & { dest?: string };
   if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) return undefined;
   const target = path ?? dest;
-  const reason = FS_REASONS[code] ?? code;
+  const reason = code === "EEXIST" && syscall === "mkdir" ? "exists and is a file, expected a folder" : (FS_REASONS[code] ?? code);
   return target === undefined ? `${syscall ?? "file system"}: ${reason} (${code})` : `cannot ${syscall ?? "access"} ${target}: ${reason} (${code})`;
 }

@@ -7,13 +7,20 @@ export const MAX_KERNEL_THREADS = 64;
 let configured: number | undefined;
 /** {@link defaultKernelThreads}, read once: every kernel call asks for the thread count. */
 let defaulted: number | undefined;
+/** Whether a bad `GEN_MNIST_THREADS` was reported already. */
+let warnedEnv = false;
 
 /**
  * The thread count used when none was set: the `GEN_MNIST_THREADS` environment variable when it
  * holds a positive integer, else every core the process may use (`os.availableParallelism()`).
  */
 export function defaultKernelThreads(): number {
-  const fromEnv = Number(process.env.GEN_MNIST_THREADS);
+  const raw = process.env.GEN_MNIST_THREADS;
+  const fromEnv = Number(raw);
+  if (raw !== undefined && raw !== "" && !(Number.isInteger(fromEnv) && fromEnv > 0) && !warnedEnv) {
+    warnedEnv = true;
+    console.warn(`gen-mnist: ignoring GEN_MNIST_THREADS=${JSON.stringify(raw)}: expected a positive integer`);
+  }
   const wanted = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism();
   return Math.min(MAX_KERNEL_THREADS, Math.max(1, wanted));
 }

@@ -64,7 +64,12 @@ const LEFTOVER = /^\.(.+)\.\d+\.\d+\.tmp(\.old)?$/;
 async function validCheckpoints(dir: string, onInvalid: (dir: string, error: CheckpointError) => void): Promise<{ path: string; name: string; step: number }[]> {
   if (!existsSync(dir)) return [];
   const found: { path: string; name: string; step: number; epoch: number }[] = [];
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory());
+  const all = await readdir(dir, { withFileTypes: true });
+  // a file where a checkpoint folder belongs is worth a warning, not silence
+  for (const e of all) {
+    if (!e.isDirectory() && /^(epoch-\d+|best|last)$/.test(e.name)) onInvalid(join(dir, e.name), new CheckpointError(`${join(dir, e.name)}: is a file, expected a checkpoint folder`));
+  }
+  const entries = all.filter((e) => e.isDirectory());
   const present = new Set(entries.map((e) => e.name));
   for (const entry of entries) {
     const leftover = LEFTOVER.exec(entry.name)?.[1];

@@ -65,7 +65,7 @@ describe("gen-mnist eval", () => {
 
   it.each([
     [["eval", "x", "--metrics", "fid,bogus"], 2, /--metrics: unknown name 'bogus'; expected a comma-separated list of fid, kid/],
-    [["eval", "x", "--n", "1"], 2, /--n must be an integer >= 2/],
+    [["eval", "x", "--n", "1"], 2, /--n must be an integer from 2 to 100000, got '1'/],
     [["eval", "/nonexistent/samples.idx", "--backend", "cpu"], 1, /gen-mnist: readImageSet: \/nonexistent\/samples.idx does not exist/],
     [["eval", "x", "--reference", "my-test-idx3-ubyte"], 2, /--reference my-test-idx3-ubyte: pass --oracle mnist, fashion-mnist or an oracle folder/],
     [["train", "vae", "--oracle", "mnist"], 2, /--oracle and --eval-metrics apply to the evaluations of --eval-every <epochs>/],
@@ -79,13 +79,14 @@ describe("gen-mnist eval", () => {
 
   it("evaluating on a data folder no shipped oracle knows needs --oracle", () => {
     const run = cli("train", "vae", "--data", mnistDataDir(), "--limit", "64", "--steps", "1", "--eval-every", "1", "--out", join(dir, "folder-run"), "--no-progress");
-    expect(run.code).toBe(1);
+    // a value that does not fit the other options: bad usage
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--eval-every with --data .*: pass --oracle mnist, fashion-mnist or an oracle folder \(no shipped oracle knows /);
   });
 
   it("a VAE metric for images is a clear error", () => {
     const run = cli("eval", join(dir, "samples-idx3-ubyte.gz"), "--metrics", "nll", "--n", "50");
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/gen-mnist: evaluate: metric "nll" needs a VAE model/);
   });
 });

@@ -74,6 +74,8 @@ const table: [string, number, () => string[], RegExp][] = [
   ["--batch-size larger than the data", 2, () => ["train", "vae", "--steps", "2", "--batch-size", "512", "--limit", "256", "--out", join(dir, "r5"), "--no-progress"], /has 256 examples, fewer than one batch of 512/],
   ["eval of a folder with a broken PNG", 1, () => ["eval", join(dir, "bad-png"), "--no-progress"], /bad-png\/0\.png is not a readable PNG/],
   ["a backend without a kernel the model needs", 1, () => ["train", "conv-vae", "--steps", "1", "--batch-size", "8", "--limit", "64", "--backend", "wasm", "--out", join(dir, "r6"), "--no-progress"], /the 'wasm' backend lacks the \w+ kernel this model needs; use --backend gen-mnist/],
+  ["eval --json is a folder", 2, () => ["eval", run, "--json", dir], /--json .*: is a folder; expected a file name/],
+  ["sample --out inside a file", 1, () => ["sample", run, "--out", join(dir, "a-file", "x.png")], /cannot mkdir .*a-file: exists and is a file, expected a folder/],
   ["eval of an empty file", 1, () => ["eval", join(dir, "a-file"), "--no-progress"], /a-file: bad IDX file/],
 ];
 

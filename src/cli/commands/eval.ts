@@ -22,7 +22,7 @@ import {
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
 import { dataReference, integer, modelDirIn, nameList } from "../options.js";
-import { EXIT_CODES_HELP } from "../errors.js";
+import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 
 interface EvalOptions {
   reference?: string;
@@ -92,6 +92,9 @@ export function reportTable(report: EvaluationReport): string {
 }
 
 async function runEval(source: string, opts: EvalOptions): Promise<void> {
+  if (opts.json !== undefined && existsSync(opts.json) && statSync(opts.json).isDirectory()) {
+    throw new CliError(`--json ${opts.json}: is a folder; expected a file name, e.g. ${join(opts.json, "metrics.json")}`, EXIT_CODES.usage);
+  }
   const backend = await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads });
   console.error(backend.summary);
   const isDir = existsSync(source) && statSync(source).isDirectory();
