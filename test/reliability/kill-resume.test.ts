@@ -3,7 +3,7 @@
 // run's byte for byte, and the history must hold every step exactly once. Also SIGTERM: the run
 // finishes its step, saves, exits 143 and resumes to the same result.
 import { spawn } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,25 +17,38 @@ const RUN = ["train", "mlp-gan", "--steps", String(STEPS), "--batch-size", "32",
 const MODEL_FILES = ["generator.weights.bin", "discriminator.weights.bin", "optimizer-generator.bin", "optimizer-discriminator.bin"];
 
 /**
- * Starts the CLI and kills it with `signal` `afterMs` after it starts training (the first write
- * to `watch`), if still running; resolves to its exit code or signal.
+ * Starts the CLI and kills it with `signal` as soon as `due()` holds (polled every 10 ms) and
+ * `afterMs` more have passed, if it is still running; resolves to its exit code or signal.
  */
-function runAndKill(args: readonly string[], watch: string, afterMs: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runAndKill(args: readonly string[], due: () => boolean, afterMs: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((done) => {
-    const started = Date.now();
     const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], { cwd: root, env: { ...process.env, CI: "1" }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
     let timer: NodeJS.Timeout | undefined;
     const poll = setInterval(() => {
-      if (timer === undefined && existsSync(watch) && statSync(watch).mtimeMs > started) timer = setTimeout(() => child.kill(signal), afterMs);
-    }, 20);
+      if (timer === undefined && due()) timer = setTimeout(() => child.kill(signal), afterMs);
+    }, 10);
     child.on("exit", (code, sig) => {
       clearInterval(poll);
       clearTimeout(timer);
       done({ code, signal: sig, stderr });
     });
   });
+}
+
+/** The last step logged in a JSON Lines history (0 when none), tolerating a half-written line. */
+function lastLoggedStep(path: string): number {
+  if (!existsSync(path)) return 0;
+  const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      return (JSON.parse(lines[i] ?? "") as { step: number }).step;
+    } catch {
+      // a line being written
+    }
+  }
+  return 0;
 }
 
 /** The steps of a JSON Lines history, in file order. */
@@ -61,20 +74,24 @@ describe("reliability: killed and resumed runs", () => {
     expect(await historySteps(join(reference, "history.jsonl"))).toEqual(range(STEPS));
   }, 120_000);
 
-  it("20 SIGKILLs at random moments, each followed by --resume, end bit-identical with each step logged once", async () => {
+  it("20 SIGKILLs at random steps, each followed by --resume, end bit-identical with each step logged once", async () => {
     const out = join(await mkdtemp(join(tmpdir(), "gen-mnist-kill-")), "run");
-    // a fixed pseudo-random schedule (LCG), so a failure can be replayed
+    // a fixed pseudo-random schedule (LCG), so a failure can be replayed: 20 kill points spread
+    // over the run by step (not by time, so it holds on fast and slow machines alike), each a few
+    // milliseconds after that step is logged, to land anywhere in the step, its logging or a save
     let state = 12345;
     const next = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const history = join(out, "history.jsonl");
     let killedMidRun = 0;
     for (let i = 0; i < 20; i++) {
       const started = existsSync(join(out, "config.json"));
-      const result = await runAndKill([...RUN, "--out", out, ...(started ? ["--resume"] : [])], join(out, "history.jsonl"), next() * 600, "SIGKILL");
+      const target = Math.min(STEPS - 1, Math.floor(((i + next()) * (STEPS - 1)) / 20) + 1);
+      const result = await runAndKill([...RUN, "--out", out, ...(started ? ["--resume"] : [])], () => lastLoggedStep(history) >= target, next() * 40, "SIGKILL");
       if (result.signal === "SIGKILL") killedMidRun++;
       else expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(killedMidRun).toBeGreaterThanOrEqual(15);
+    expect(killedMidRun).toBeGreaterThanOrEqual(18);
     const last = cli(...RUN, "--out", out, "--resume");
     expect(last.code, last.stderr).toBe(0);
     await expectSameModel(reference, out);
@@ -85,7 +102,7 @@ describe("reliability: killed and resumed runs", () => {
 
   it("SIGTERM finishes the step, saves checkpoints/last, exits 143 and says how to continue; --resume ends bit-identical", async () => {
     const out = join(await mkdtemp(join(tmpdir(), "gen-mnist-term-")), "run");
-    const result = await runAndKill([...RUN, "--checkpoint-minutes", "0", "--out", out], join(out, "history.jsonl"), 800, "SIGTERM");
+    const result = await runAndKill([...RUN, "--checkpoint-minutes", "0", "--out", out], () => lastLoggedStep(join(out, "history.jsonl")) >= 20, 0, "SIGTERM");
     expect(result.code, result.stderr).toBe(143);
     expect(result.stderr).toMatch(/interrupted \(SIGTERM\) after step (\d+); saved .*checkpoints\/last\. Continue with: gen-mnist train mlp-gan --out .* --resume/);
     const step = Number(/after step (\d+)/.exec(result.stderr)?.[1]);
