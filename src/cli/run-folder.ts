@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { TEMPORARY_NAME } from "../_internals/fs.js";
 import { CliError, EXIT_CODES } from "./errors.js";
 
 /** The files and folders gen-mnist writes in a run folder, by role. */
@@ -44,8 +45,6 @@ export interface RunConfig {
 const LOCK_FILE = ".gen-mnist.lock";
 
 const KNOWN = new Set([...Object.values(runFiles("")).map((p) => p.replace(/^[/\\]/, "")), LOCK_FILE]);
-/** Temporary files and folders of gen-mnist's atomic writes (`.last.123.456.tmp`, `x.json.123.456.tmp`). */
-const TEMPORARY = /\.\d+\.\d+\.tmp(\.old)?$/;
 /** Files of a saved model or checkpoint folder. */
 const MODEL_FILE = /^([\w-]+\.json|[\w-]+\.weights\.bin|optimizer-[\w-]+\.bin)$/;
 /** What gen-mnist writes inside each folder of a run. */
@@ -60,7 +59,7 @@ async function foreignEntries(out: string): Promise<string[]> {
   const foreign: string[] = [];
   for (const entry of await readdir(out, { withFileTypes: true })) {
     const name = entry.name;
-    if (TEMPORARY.test(name) || name === LOCK_FILE) continue;
+    if (TEMPORARY_NAME.test(name) || name === LOCK_FILE) continue;
     if (!KNOWN.has(name)) {
       foreign.push(name);
       continue;
@@ -75,7 +74,7 @@ async function foreignEntries(out: string): Promise<string[]> {
       continue;
     }
     for (const sub of await readdir(join(out, name), { withFileTypes: true })) {
-      if (TEMPORARY.test(sub.name)) continue;
+      if (TEMPORARY_NAME.test(sub.name)) continue;
       if (!inside.test(sub.name)) {
         foreign.push(`${name}/${sub.name}`);
         continue;
@@ -86,7 +85,7 @@ async function foreignEntries(out: string): Promise<string[]> {
         continue;
       }
       for (const file of await readdir(join(out, name, sub.name))) {
-        if (!MODEL_FILE.test(file) && !TEMPORARY.test(file)) foreign.push(`${name}/${sub.name}/${file}`);
+        if (!MODEL_FILE.test(file) && !TEMPORARY_NAME.test(file)) foreign.push(`${name}/${sub.name}/${file}`);
       }
     }
   }

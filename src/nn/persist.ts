@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { GenMnistError } from "../errors.js";
-import { writeFileAtomic } from "../_internals/fs.js";
+import { temporaryPath, TEMPORARY_NAME, writeFileAtomic } from "../_internals/fs.js";
 
 /** A saved model or checkpoint is missing, unreadable or does not fit the model it is loaded into. */
 export class CheckpointError extends GenMnistError {}
@@ -178,7 +178,7 @@ export async function recoverDirAtomic(dir: string): Promise<void> {
   const parent = dirname(dir);
   if (!existsSync(parent)) return;
   const prefix = `.${basename(dir)}.`;
-  const leftovers = (await readdir(parent)).filter((name) => name.startsWith(prefix) && /\.tmp(\.old)?$/.test(name));
+  const leftovers = (await readdir(parent)).filter((name) => name.startsWith(prefix) && TEMPORARY_NAME.test(name));
   const old = leftovers.find((name) => name.endsWith(".tmp.old"));
   if (!existsSync(dir) && old !== undefined) {
     const complete = old.slice(0, -".old".length);
@@ -194,9 +194,8 @@ export async function recoverDirAtomic(dir: string): Promise<void> {
 export async function writeDirAtomic(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
-  const prefix = `.${basename(dir)}.`;
   await recoverDirAtomic(dir);
-  const tmp = join(parent, `${prefix}${process.pid}.${Date.now()}.tmp`);
+  const tmp = temporaryPath(join(parent, `.${basename(dir)}`));
   await mkdir(tmp);
   try {
     await write(tmp);

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { TEMPORARY_NAME } from "../_internals/fs.js";
 import type { GenerativeModel } from "../nn/model.js";
 import { assertFiniteModel } from "../nn/finite.js";
 import { CheckpointError, writeDirAtomic } from "../nn/persist.js";
@@ -53,8 +54,8 @@ export interface LatestCheckpointOptions {
 
 const warnInvalid = (dir: string, error: CheckpointError): void => console.warn(`gen-mnist: skipping checkpoint ${dir}: ${error.message}`);
 
-/** `.last.123.456.tmp(.old)` → `last`: the folder a {@link writeDirAtomic} was replacing. */
-const LEFTOVER = /^\.(.+)\.\d+\.\d+\.tmp(\.old)?$/;
+/** `.last.123.456.tmp(.old)` → `last`: the folder a `writeDirAtomic` was replacing, or `undefined`. */
+const leftoverOf = (name: string): string | undefined => (name.startsWith(".") && TEMPORARY_NAME.test(name) ? name.slice(1).replace(TEMPORARY_NAME, "") : undefined);
 
 /**
  * The valid checkpoint folders under `dir`, with their step, newest first; invalid ones are
@@ -72,7 +73,7 @@ async function validCheckpoints(dir: string, onInvalid: (dir: string, error: Che
   const entries = all.filter((e) => e.isDirectory());
   const present = new Set(entries.map((e) => e.name));
   for (const entry of entries) {
-    const leftover = LEFTOVER.exec(entry.name)?.[1];
+    const leftover = leftoverOf(entry.name);
     if (entry.name.startsWith(".") && (leftover === undefined || present.has(leftover))) continue;
     const path = join(dir, entry.name);
     try {
@@ -85,7 +86,7 @@ async function validCheckpoints(dir: string, onInvalid: (dir: string, error: Che
   }
   // newest first; at one step prefer the state past its epoch's end (whose end-of-epoch work is
   // done), then `last`, the state at the very end of a run, then a complete folder over a leftover
-  const rank = (c: { path: string; name: string }): number => Number(c.name === "last") * 2 + Number(!LEFTOVER.test(c.path.slice(dir.length + 1)));
+  const rank = (c: { path: string; name: string }): number => Number(c.name === "last") * 2 + Number(leftoverOf(basename(c.path)) === undefined);
   return found.sort((a, b) => b.step - a.step || b.epoch - a.epoch || rank(b) - rank(a));
 }
 
