@@ -132,13 +132,17 @@ export async function loadOptimizer(optimizer: tf.Optimizer, dir: string, name: 
   }
 }
 
-async function readBytes(path: string): Promise<ArrayBuffer> {
-  let bytes: Buffer;
+/** A saved folder's file, or a {@link CheckpointError} saying it is missing or unreadable. @internal */
+export async function readSavedFile(path: string): Promise<Buffer> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (err) {
     throw new CheckpointError(`${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `unreadable (${(err as Error).message})`}`);
   }
+}
+
+async function readBytes(path: string): Promise<ArrayBuffer> {
+  const bytes = await readSavedFile(path);
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 

@@ -10,6 +10,7 @@ import {
   loadLayersModelWeights,
   loadOptimizer,
   readJson,
+  readSavedFile,
   saveLayersModel,
   saveOptimizer,
   writeDirAtomic,
@@ -168,12 +169,7 @@ async function checkFiles(dir: string, manifest: SavedModelManifest, raw: Record
   if (unlisted !== undefined) throw new CheckpointError(`${path}: does not list ${unlisted}`);
   for (const [name, want] of Object.entries(manifest.files)) {
     const file = join(dir, name);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(file);
-    } catch (err) {
-      throw new CheckpointError(`${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : `unreadable (${(err as Error).message})`}`);
-    }
+    const bytes = await readSavedFile(file);
     if (bytes.length !== want.bytes) throw new CheckpointError(`${file}: ${bytes.length} bytes, the manifest says ${want.bytes} (truncated or replaced)`);
     if (sha256(bytes) !== want.sha256) throw new CheckpointError(`${file}: SHA-256 mismatch (the file was changed or corrupted after saving)`);
   }
