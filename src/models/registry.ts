@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import { GAN, type GANConfig } from "../gan/gan.js";
 import {
@@ -5,7 +6,8 @@ import {
   PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, VanillaGAN, WGAN, WGANGP,
 } from "../gan/presets.js";
 import type { GenerativeModel } from "../nn/model.js";
-import { readModelManifest } from "../nn/saved-model.js";
+import { readJson } from "../nn/persist.js";
+import { MANIFEST_FILE } from "../nn/saved-model.js";
 import { VAE, type VAEConfig } from "../vae/vae.js";
 import { BetaVAE, ConvVAE, CVAE, DEFAULT_BETA_VAE, DEFAULT_CONV_VAE, DEFAULT_CVAE, DEFAULT_MLP_VAE, MlpVAE } from "../vae/presets.js";
 
@@ -108,6 +110,7 @@ export function createModel(name: ModelName, overrides: ModelOverrides = {}): Ge
  * ```
  */
 export async function loadModel(dir: string): Promise<GenerativeModel> {
-  const manifest = await readModelManifest(dir);
-  return manifest.family === "gan" ? GAN.load(dir) : VAE.load(dir);
+  // only the family, to pick the class: its load checks the manifest and every file, once
+  const { family } = (await readJson<{ family?: unknown } | null>(join(dir, MANIFEST_FILE))) ?? {};
+  return family === "gan" ? GAN.load(dir) : VAE.load(dir);
 }
