@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { InvalidArgumentError as CommanderArgumentError } from "commander";
+import { InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import {
   CheckpointError,
   InvalidArgumentError,
@@ -9,6 +9,7 @@ import {
   loadIdxDataset,
   loadMnist,
   MANIFEST_FILE,
+  MAX_KERNEL_THREADS,
   readModelManifest,
   type Dataset,
   type ReferenceName,
@@ -42,6 +43,13 @@ export const positiveNumber = (name: string) => (value: string): number => {
   }
   return n;
 };
+
+/** How a run records `--data`: `mnist`, `fashion-mnist`, or a data folder's absolute path (so a resume from elsewhere finds it). */
+export const dataKey = (data: string): string => (data === "mnist" || data === "fashion-mnist" ? data : resolve(data));
+
+/** The `--threads` option every command that runs models has. */
+export const threadsOption = (): Option =>
+  new Option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)").argParser(integer("--threads", 1, MAX_KERNEL_THREADS));
 
 /** Loads `mnist`, `fashion-mnist` or a folder of IDX files. */
 export async function loadData(data: string, split: Split, limit?: number): Promise<Dataset> {

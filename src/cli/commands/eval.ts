@@ -4,7 +4,6 @@ import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import {
   BACKEND_REQUESTS,
-  MAX_KERNEL_THREADS,
   METRIC_NAMES,
   REFERENCE_NAMES,
   SAMPLE_METRICS,
@@ -21,7 +20,7 @@ import {
   type ReferenceName,
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
-import { dataReference, integer, modelDirIn, nameList } from "../options.js";
+import { dataReference, integer, modelDirIn, nameList, threadsOption } from "../options.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 
 interface EvalOptions {
@@ -150,7 +149,7 @@ export function evalCommand(): Command {
     .option("--nll-n <n>", "test images of the IWAE NLL", integer("--nll-n", 1, 10_000), 1000)
     .option("--json <file>", "where to write the report (default: metrics.json in the source's folder)")
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
-    .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1, MAX_KERNEL_THREADS))
+    .addOption(threadsOption())
     .option("--no-progress", "no progress lines on stderr")
     .action((source: string, opts: EvalOptions, command: Command) => {
       if (opts.reference !== undefined && !(REFERENCE_NAMES as readonly string[]).includes(opts.reference) && opts.oracle === undefined) {

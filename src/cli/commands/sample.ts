@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import {
   BACKEND_REQUESTS,
-  MAX_KERNEL_THREADS,
   CheckpointError,
   imageGrid,
   imageSetFromTensor,
@@ -14,7 +13,7 @@ import {
   type BackendRequest,
 } from "../../index.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
-import { findModelDir, integer } from "../options.js";
+import { findModelDir, integer, threadsOption } from "../options.js";
 
 interface SampleOptions {
   count: number;
@@ -27,9 +26,10 @@ interface SampleOptions {
 }
 
 async function sample(dir: string, opts: SampleOptions): Promise<void> {
-  const out = opts.out ?? (opts.format === "idx" ? "samples-idx3-ubyte" : "samples.png");
+  const defaultName = opts.format === "idx" ? "samples-idx3-ubyte" : "samples.png";
+  const out = opts.out ?? defaultName;
   if (existsSync(out) && statSync(out).isDirectory()) {
-    throw new CliError(`--out ${out}: is a folder; expected a file name, e.g. ${join(out, opts.format === "idx" ? "samples-idx3-ubyte" : "samples.png")}`, EXIT_CODES.usage);
+    throw new CliError(`--out ${out}: is a folder; expected a file name, e.g. ${join(out, defaultName)}`, EXIT_CODES.usage);
   }
   console.log((await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads })).summary);
   const modelDir = await findModelDir(dir);
@@ -66,7 +66,7 @@ export function sampleCommand(): Command {
     .addOption(new Option("--format <format>", "png grid or IDX file (uint8, for evaluation)").choices(["png", "idx"]).default("png"))
     .option("--seed <n>", "seed of the latent draw", integer("--seed", 0), 0)
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
-    .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1, MAX_KERNEL_THREADS))
+    .addOption(threadsOption())
     .action((dir: string, opts: SampleOptions) => sample(dir, opts))
     .addHelpText("after", EXIT_CODES_HELP);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Argument, Command, Option } from "commander";
 import {
   BACKEND_REQUESTS,
@@ -15,7 +15,6 @@ import {
   VAE,
   createModel,
   latestCheckpoint,
-  MAX_KERNEL_THREADS,
   metricValues,
   setLearningRate,
   reconstructionStrip,
@@ -33,7 +32,7 @@ import {
 } from "../../index.js";
 import { writeJson } from "../../nn/persist.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
-import { dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber } from "../options.js";
+import { dataKey, dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber, threadsOption } from "../options.js";
 import { checkUnchanged, lockRunFolder, prepareNewRun, prepareRestart, quote, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
 
 interface TrainOptions {
@@ -97,7 +96,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
       throw new CliError(`--resume: ${out} holds a ${recorded.model} run, not ${name}; continue it with: gen-mnist train ${recorded.model} --out ${quote(out)} --resume`, EXIT_CODES.usage);
     }
     checkUnchanged(out, [
-      { flag: "--data", value: opts.data === "mnist" || opts.data === "fashion-mnist" ? opts.data : resolve(opts.data), given: given("data"), recorded: recorded.data },
+      { flag: "--data", value: dataKey(opts.data), given: given("data"), recorded: recorded.data },
       { flag: "--limit", value: opts.limit, given: given("limit"), recorded: recorded.limit ?? "none" },
       { flag: "--batch-size", value: opts.batchSize, given: given("batchSize"), recorded: recorded.trainer.batchSize },
       { flag: "--seed", value: opts.seed, given: given("seed"), recorded: recorded.trainer.seed },
@@ -109,8 +108,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
   } else {
     clearOldRun = await prepareNewRun(out, name, opts.overwrite);
   }
-  // a data folder is recorded as an absolute path, so a resume from elsewhere finds it
-  const dataName = recorded?.data ?? (opts.data === "mnist" || opts.data === "fashion-mnist" ? opts.data : resolve(opts.data));
+  const dataName = recorded?.data ?? dataKey(opts.data);
   const limit = recorded === undefined ? opts.limit : recorded.limit ?? undefined;
   const learningRate = opts.lr ?? recorded?.learningRate ?? undefined;
   const backend = await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads });
@@ -172,17 +170,18 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
     }
     if (recorded !== undefined) console.log(`no checkpoint under ${files.checkpoints} yet: starting the run again from step 0 with its recorded settings`);
     const latentDim = opts.latentDim ?? recorded?.config.latentDim;
+    const seed = recorded?.trainer.seed ?? opts.seed;
     const model = createModel(name, {
       ...(latentDim === undefined ? {} : { latentDim }),
       ...(learningRate === undefined ? {} : { learningRate }),
-      seed: recorded?.trainer.seed ?? opts.seed,
+      seed,
     });
     // a restart keeps the recorded length and batch size unless given again
     const length = recorded === undefined || opts.epochs !== undefined || opts.steps !== undefined
       ? {}
       : { epochs: recorded.trainer.epochs, ...(recorded.trainer.steps === null ? {} : { steps: recorded.trainer.steps }) };
     const batchSize = opts.batchSize ?? recorded?.trainer.batchSize;
-    trainer = new Trainer(model, data, { ...runOptions, ...length, ...(batchSize === undefined ? {} : { batchSize }), seed: recorded?.trainer.seed ?? opts.seed });
+    trainer = new Trainer(model, data, { ...runOptions, ...length, ...(batchSize === undefined ? {} : { batchSize }), seed });
     if (recorded !== undefined) await prepareRestart(files);
   }
   const { model } = trainer;
@@ -219,7 +218,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
   }
   let reconstructions: string | undefined;
   if (model instanceof VAE && history.diverged === null) {
-    reconstructions = join(out, "reconstructions.png");
+    reconstructions = files.reconstructions;
     const batch = trainer.data.batch(Array.from({ length: 10 }, (_, i) => i));
     const recon = model.reconstruct(batch.images, { oneHot: batch.oneHot });
     await writePng(reconstructions, reconstructionStrip(batch.images, recon));
@@ -253,6 +252,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
       ...files,
       ...(allEvaluations.length > 0 ? {} : { evalJsonl: undefined, evalCsv: undefined, evalPlot: undefined }),
       model: finished ? files.model : undefined,
+      metrics: undefined, // written by gen-mnist eval, not by train
       finalSamples: history.diverged === null ? join(files.samples, "final.png") : undefined,
       reconstructions,
     },
@@ -298,7 +298,7 @@ export function trainCommand(): Command {
     .option("--data <name>", "mnist, fashion-mnist or a folder of IDX files", "mnist")
     .option("--limit <n>", "use only the first n training images", integer("--limit", 1))
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
-    .option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)", integer("--threads", 1, MAX_KERNEL_THREADS))
+    .addOption(threadsOption())
     .option("--out <dir>", "run folder (default: runs/<model>); must be missing or empty unless --resume or --overwrite")
     .option("--resume", "continue the run in --out from its newest valid checkpoint (its data, batch size and seed; --epochs, --steps and --lr may change)", false)
     .option("--overwrite", "delete the run already in --out first", false)

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { InvalidArgumentError, NonFiniteError } from "../../errors.js";
-import { checkInteger } from "../../_internals/check.js";
+import { NonFiniteError } from "../../errors.js";
+import { checkInteger, checkRange } from "../../_internals/check.js";
 import type { BatchEndContext, Callback, EpochEndContext, TrainContext, TrainEndContext } from "../callback.js";
 import { latestCheckpoint, pruneEpochCheckpoints, saveCheckpoint } from "../checkpoints.js";
 import { epochName } from "./format.js";
@@ -71,9 +71,7 @@ export class Checkpoint implements Callback {
     const { every = 10, keep = 3, atEnd = true, everyMinutes = 5, warn, ...rest } = options;
     checkInteger("Checkpoint", "options.every", every, 1);
     checkInteger("Checkpoint", "options.keep", keep, 1);
-    if (!(everyMinutes >= 0) || !Number.isFinite(everyMinutes)) {
-      throw new InvalidArgumentError(`Checkpoint: options.everyMinutes must be a number >= 0, found ${everyMinutes}`);
-    }
+    checkRange("Checkpoint", "options.everyMinutes", everyMinutes, 0, Infinity, true);
     this.options = { every, keep, atEnd, everyMinutes, ...rest };
     this.warn = warn ?? ((message) => console.warn(`gen-mnist: ${message}`));
   }
