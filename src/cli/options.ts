@@ -12,9 +12,11 @@ import {
   MAX_KERNEL_THREADS,
   readModelManifest,
   type Dataset,
+  type SavedModelManifest,
   type ReferenceName,
   type Split,
 } from "../index.js";
+import { readJson } from "../nn/persist.js";
 
 /** Commander parser for an integer ≥ `min` (and ≤ `max`). */
 export const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
@@ -81,7 +83,11 @@ export async function modelDirIn(dir: string): Promise<string | undefined> {
     if (err instanceof CheckpointError && candidates.length > 0) return undefined;
     throw err;
   });
-  if (checkpoint !== undefined) candidates.push({ path: checkpoint, steps: (await readModelManifest(checkpoint)).state.steps });
+  if (checkpoint !== undefined) {
+    // latestCheckpoint verified it: its steps need no second check
+    const { state } = await readJson<SavedModelManifest>(join(checkpoint, MANIFEST_FILE));
+    candidates.push({ path: checkpoint, steps: state.steps });
+  }
   return candidates.reduce<{ path: string; steps: number } | undefined>((best, c) => (best === undefined || c.steps > best.steps ? c : best), undefined)?.path;
 }
 
