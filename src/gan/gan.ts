@@ -195,8 +195,19 @@ export function resolveGANConfig(config: GANConfig = {}): ResolvedGANConfig {
   };
 }
 
-/** Moves a discriminator's last (dense) layer into a "source" head and adds a class head beside it. */
+/**
+ * Moves a discriminator's last (dense) layer into a "source" head and adds a class head beside it;
+ * a discriminator that has both heads already is returned as it is.
+ */
 function withClassHead(owner: string, spec: NetworkSpec, numClasses: number): NetworkSpec {
+  // a resolved config (a saved model's) already has the heads: resolving it again keeps them
+  const classHead = spec.heads?.find((h) => h.name === "class");
+  if (classHead !== undefined && spec.heads?.some((h) => h.name === "source") === true) {
+    if (classHead.outputShape?.[0] !== numClasses) {
+      throw new InvalidArgumentError(`${owner}: the discriminator's class head has ${classHead.outputShape?.[0] ?? "?"} outputs, config.numClasses is ${numClasses}`);
+    }
+    return spec;
+  }
   const last = spec.layers[spec.layers.length - 1];
   if (last?.type !== "dense") {
     throw new InvalidArgumentError(`${owner}: an auxiliary classifier needs a discriminator whose last layer is dense, found ${last?.type ?? "none"}`);
