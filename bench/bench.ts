@@ -1,33 +1,38 @@
-// npm run bench: kernel and training speed of gen-mnist's kernels vs tfjs's wasm and cpu kernels,
-// and vs PyTorch on the same machine in the same run. Writes docs/benchmarks.md.
-//   npm run bench                 full run (a few minutes)
-//   npm run bench -- --quick      fewer repetitions
-//   GEN_MNIST_THREADS=n npm run bench   gen-mnist's kernels (and PyTorch) on n threads instead of every core
+// npm run bench: speed of gen-mnist's kernels (relaxed-SIMD and plain modules) vs tfjs's wasm and
+// cpu kernels, and of every preset's default config trained end to end through the Trainer, vs
+// PyTorch running the same configurations on the same machine in the same run. Writes
+// docs/benchmarks.md.
+//   npm run bench                          full run (about 15 minutes on 2 cores)
+//   npm run bench -- --quick               fewer repetitions
+//   npm run bench -- --also-node <node>    the training table on a second Node too (e.g. Node 24)
+//   GEN_MNIST_THREADS=n npm run bench      gen-mnist's kernels (and PyTorch) on n threads instead of every core
+import "./relaxed-simd-flag.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  ConvVAE, DCGAN, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, MlpVAE, VanillaGAN, defaultKernelThreads, loadMnist, setKernelThreads, useBackend, writeIdx,
-  type GenerativeModel,
+  ConvVAE, DCGAN, MODEL_PRESETS, MlpVAE, Trainer, VanillaGAN, createModel, defaultKernelThreads, loadMnist, relaxedSimdSupported,
+  useBackend, writeIdx, type Dataset, type GenerativeModel, type KernelModule, type ModelName,
 } from "../src/index.js";
 import { WasmKernels } from "../src/kernels/module.js";
 
 const quick = process.argv.includes("--quick");
 /** Threads gen-mnist's kernels use by default here (every core unless GEN_MNIST_THREADS says otherwise). */
 const THREADS = defaultKernelThreads();
-/** gen-mnist on every thread, gen-mnist on one thread, tfjs's wasm and cpu backends. */
-type Backend = "gen-mnist" | "gen-mnist-1" | "wasm" | "cpu";
-const BACKENDS: Backend[] = ["gen-mnist", "gen-mnist-1", "wasm", "cpu"];
+/** The kernel table's columns: gen-mnist's two modules on every thread and on one, tfjs's wasm and cpu backends. */
+type Column = "relaxed" | "relaxed-1" | "plain" | "plain-1" | "wasm" | "cpu";
+const GEN_MNIST_COLUMNS = ["relaxed", "relaxed-1", "plain", "plain-1"] as const;
 
-/** Selects `backend` (and, for gen-mnist, its thread count, with the workers already up). */
-async function select(backend: Backend): Promise<void> {
-  await useBackend(backend === "gen-mnist-1" ? "gen-mnist" : backend);
-  if (backend === "gen-mnist" || backend === "gen-mnist-1") {
-    setKernelThreads(backend === "gen-mnist" ? THREADS : 1);
-    await WasmKernels.get().startThreads();
+/** Selects a column's backend (for gen-mnist, its module and thread count, with the workers up). */
+async function select(column: Column): Promise<void> {
+  if (column === "wasm" || column === "cpu") {
+    await useBackend(column);
+    return;
   }
+  await useBackend("gen-mnist", { kernels: column.startsWith("relaxed") ? "relaxed" : "plain", threads: column.endsWith("-1") ? 1 : THREADS });
+  await WasmKernels.get().startThreads();
 }
 
 /** Median milliseconds of `fn` over `reps` runs after one warm-up run; `undefined` if the warm-up exceeds `budgetMs`. */
@@ -84,39 +89,38 @@ async function runCase(c: KernelCase): Promise<void> {
 }
 
 /**
- * gen-mnist on every thread and on one thread, measured alternately (one run of each per
- * round), so that the scaling ratio compares runs taken side by side on a noisy machine.
+ * gen-mnist's columns measured alternately (one run of each per round), so that the ratios
+ * between modules and thread counts compare runs taken side by side on a noisy machine.
  */
-async function threadPair(c: KernelCase, rounds: number): Promise<[number, number]> {
-  const samples: [number[], number[]] = [[], []];
+async function alternated(c: KernelCase, columns: readonly Column[], rounds: number): Promise<number[]> {
+  const samples = columns.map((): number[] => []);
   for (let round = -1; round < rounds; round++) {
-    for (const [i, threads] of [THREADS, 1].entries()) {
-      setKernelThreads(threads);
-      await WasmKernels.get().startThreads();
+    for (const [i, column] of columns.entries()) {
+      await select(column);
       const start = performance.now();
       await runCase(c);
       if (round >= 0) samples[i]?.push(performance.now() - start); // round -1 warms up
     }
   }
   const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-  return [median(samples[0]), median(samples[1])];
+  return samples.map(median);
 }
 
-async function kernelTable(): Promise<Record<string, Record<Backend, string>>> {
-  const table: Record<string, Record<Backend, string>> = {};
+async function kernelTable(): Promise<Record<string, Partial<Record<Column, string>>>> {
+  const table: Record<string, Partial<Record<Column, string>>> = {};
   const gflops = (c: KernelCase, ms: number | undefined): string => (ms === undefined ? "> 20 s" : (c.flops / ms / 1e6).toFixed(1));
-  await select("gen-mnist");
+  const ours = GEN_MNIST_COLUMNS.filter((column) => relaxedSimdSupported() || !column.startsWith("relaxed"));
+  await select("plain");
   for (const c of kernelCases()) {
-    const row = (table[c.name] ??= { "gen-mnist": "", "gen-mnist-1": "", wasm: "", cpu: "" });
-    const [all, one] = await threadPair(c, quick ? 3 : 9);
-    row["gen-mnist"] = gflops(c, all);
-    row["gen-mnist-1"] = gflops(c, one);
-    process.stderr.write(`kernel ${c.name} on gen-mnist: ${row["gen-mnist"]} (${THREADS} threads), ${row["gen-mnist-1"]} (1 thread)\n`);
+    const row = (table[c.name] ??= {});
+    const times = await alternated(c, ours, quick ? 3 : 7);
+    ours.forEach((column, i) => (row[column] = gflops(c, times[i])));
+    process.stderr.write(`kernel ${c.name}: ${ours.map((column) => `${column} ${row[column]}`).join(", ")} GFLOP/s\n`);
   }
   for (const backend of ["wasm", "cpu"] as const) {
     await select(backend);
     for (const c of kernelCases()) {
-      const row = (table[c.name] ??= { "gen-mnist": "", "gen-mnist-1": "", wasm: "", cpu: "" });
+      const row = (table[c.name] ??= {});
       try {
         row[backend] = gflops(c, await time(() => runCase(c), quick ? 2 : 5, 20_000));
       } catch (err) {
@@ -128,48 +132,88 @@ async function kernelTable(): Promise<Record<string, Record<Backend, string>>> {
   return table;
 }
 
-interface ModelCase {
-  name: string;
-  batch: number;
-  make: () => GenerativeModel;
-  range: "[-1,1]" | "[0,1]";
+// ---- Training as users run it: every preset's default config, end to end through the Trainer ----
+
+/** Presets compared with PyTorch (the performance targets), then the published setups kept as presets. */
+const COMPARED: readonly ModelName[] = ["dcgan", "mlp-gan", "conv-vae", "wgan-gp", "dcgan-published", "mlp-gan-published"];
+/** The other presets: gen-mnist only. */
+const OTHERS: readonly ModelName[] = ["wgan", "cgan", "acgan", "vae", "cvae", "beta-vae"];
+/** Presets also timed on the plain SIMD128 module (the relaxed module's end-to-end gain). */
+const ON_PLAIN: readonly ModelName[] = ["dcgan", "mlp-gan", "conv-vae", "wgan-gp"];
+
+const datasets = new Map<string, Dataset>();
+async function mnist(range: "[-1,1]" | "[0,1]"): Promise<Dataset> {
+  const cached = datasets.get(range);
+  if (cached !== undefined) return cached;
+  const data = await loadMnist({ split: "train", range });
+  datasets.set(range, data);
+  return data;
 }
 
-const modelCases: ModelCase[] = [
-  { name: "mlp-gan", batch: 128, make: () => new VanillaGAN(PUBLISHED_MLP_GAN), range: "[-1,1]" },
-  { name: "dcgan", batch: 64, make: () => new DCGAN(PUBLISHED_DCGAN), range: "[-1,1]" },
-  { name: "conv-vae", batch: 64, make: () => new ConvVAE(), range: "[0,1]" },
-];
+/** Steps per update cycle: WGAN-GP's five critic updates per generator update, else one. */
+const cycleOf = (name: ModelName): number => {
+  const defaults = MODEL_PRESETS[name].defaults as { nCritic?: number };
+  return defaults.nCritic ?? 1;
+};
 
-async function trainingTable(): Promise<Record<string, Partial<Record<Backend, number | string>>>> {
-  const table: Record<string, Partial<Record<Backend, number | string>>> = {};
-  for (const backend of BACKENDS) {
-    await select(backend);
-    for (const m of modelCases) {
-      const row = (table[m.name] ??= {});
-      if (backend === "cpu" && m.name !== "mlp-gan") {
-        row[backend] = "not run (> 1 min/step)";
-        continue;
-      }
-      const model = m.make();
-      const images = (m.range === "[-1,1]" ? tf.randomUniform([m.batch, 28, 28, 1], -1, 1) : tf.randomUniform([m.batch, 28, 28, 1])) as tf.Tensor4D;
-      try {
-        await model.trainStep({ images });
-        const ms = await time(async () => void (await model.trainStep({ images })), quick ? 2 : 5, 60_000);
-        row[backend] = ms ?? "> 60 s";
-      } catch (err) {
-        row[backend] = /Conv2DBackpropFilter/.test(String(err)) ? "cannot train (no Conv2DBackpropFilter)" : `error: ${String(err).slice(0, 60)}`;
-      }
-      images.dispose();
-      model.dispose();
-      process.stderr.write(`train ${m.name} on ${backend}: ${String(row[backend])}\n`);
-    }
+/**
+ * Milliseconds per training step of preset `name` with its default config (batch included), as
+ * `gen-mnist train` runs it: a {@link Trainer} over full MNIST (batching, shuffling, NaN guard),
+ * the mean over whole n_critic cycles after a warm-up cycle.
+ */
+async function trainerStepMs(name: ModelName, kernels: KernelModule): Promise<number> {
+  await useBackend("gen-mnist", { kernels, threads: THREADS });
+  await WasmKernels.get().startThreads();
+  const model = createModel(name, { seed: 1 });
+  const cycle = cycleOf(name);
+  const warm = Math.max(2, cycle);
+  const measured = Math.ceil((quick ? 3 : 8) / cycle) * cycle;
+  const ends: number[] = [];
+  const trainer = new Trainer(model, await mnist(model.pixelRange), {
+    steps: warm + measured,
+    callbacks: [{ onBatchEnd: () => void ends.push(performance.now()) }],
+  });
+  await trainer.fit();
+  model.dispose();
+  const first = ends[warm - 1] ?? Number.NaN;
+  const last = ends[ends.length - 1] ?? Number.NaN;
+  return (last - first) / measured;
+}
+
+interface TrainingRow {
+  batch: number;
+  relaxed?: number;
+  plain?: number;
+}
+
+async function trainingTable(): Promise<Record<string, TrainingRow>> {
+  const table: Record<string, TrainingRow> = {};
+  for (const name of [...COMPARED, ...OTHERS]) {
+    const row: TrainingRow = { batch: MODEL_PRESETS[name].defaults.batchSize ?? 64 };
+    if (relaxedSimdSupported()) row.relaxed = await trainerStepMs(name, "relaxed");
+    if (ON_PLAIN.includes(name)) row.plain = await trainerStepMs(name, "plain");
+    table[name] = row;
+    process.stderr.write(`train ${name} (batch ${row.batch}): relaxed ${row.relaxed?.toFixed(0) ?? "–"} ms/step, plain ${row.plain?.toFixed(0) ?? "–"}\n`);
   }
   return table;
 }
 
+/**
+ * The training table on another Node (`--also-node <path>`, e.g. Node 24 beside Node 20): this
+ * script again in that Node with `--training-only`, which prints the table as JSON.
+ */
+function trainingOnNode(node: string): { version: string; table: Record<string, TrainingRow> } | string {
+  const run = spawnSync(node, ["--import", "tsx", "bench/bench.ts", "--training-only", ...(quick ? ["--quick"] : [])], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (run.status !== 0) return `${node} failed (exit ${run.status})`;
+  return JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as { version: string; table: Record<string, TrainingRow> };
+}
+
 async function samplingTable(): Promise<Record<string, number>> {
-  await select("gen-mnist");
+  await select(relaxedSimdSupported() ? "relaxed" : "plain");
   const out: Record<string, number> = {};
   for (const [name, make] of [["mlp-gan", () => new VanillaGAN()], ["dcgan", () => new DCGAN()], ["vae", () => new MlpVAE()], ["conv-vae", () => new ConvVAE()]] as const) {
     const model: GenerativeModel = make();
@@ -213,7 +257,7 @@ async function evalTiming(): Promise<EvalTiming | string> {
   return { command, stages: report.timings, evaluate: report.seconds };
 }
 
-type TorchResult = { torch: string; threads: number } & Record<string, { batch: number; ms: number }>;
+type TorchResult = { torch: string; threads: number } & Partial<Record<string, { batch: number; ms: number }>>;
 
 /**
  * Runs bench/reference.py on `threads` PyTorch threads. `tuned`: OpenBLAS single-threaded
@@ -226,18 +270,23 @@ function pytorch(threads: number, tuned: boolean): TorchResult | string {
   const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
   if (python === undefined) return "PyTorch not found; install it with `apt-get install python3-torch libopenblas0-pthread` (Debian) to compare";
   const env = tuned ? { ...process.env, OPENBLAS_NUM_THREADS: "1" } : process.env;
-  const run = spawnSync(python, ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "3" : "10"], { encoding: "utf8", env });
+  const run = spawnSync(python, ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "5" : "10"], { encoding: "utf8", env });
   if (run.status !== 0) return `bench/reference.py failed: ${run.stderr.slice(-300)}`;
   return JSON.parse(run.stdout) as TorchResult;
 }
 
-const fmt = (v: number | string | undefined): string => (typeof v === "number" ? v.toFixed(0) : v ?? "");
+if (process.argv.includes("--training-only")) {
+  // a child of `--also-node`: the training table only, as one JSON line
+  const table = await trainingTable();
+  console.log(JSON.stringify({ version: process.version, table }));
+  process.exit(0);
+}
 
+const alsoNode = process.argv.includes("--also-node") ? process.argv[process.argv.indexOf("--also-node") + 1] : undefined;
 const kernels = await kernelTable();
 const training = await trainingTable();
 const torch = pytorch(THREADS, true);
-const torchDefault = pytorch(THREADS, false);
-const torch1 = THREADS > 1 ? pytorch(1, true) : torch;
+const other = alsoNode === undefined ? undefined : trainingOnNode(alsoNode);
 const sampling = await samplingTable();
 const evaluation = await evalTiming();
 
@@ -247,52 +296,64 @@ const ratio = (a: number | string | undefined, b: number | string | undefined): 
   const r = Number(a) / Number(b);
   return Number.isFinite(r) && r > 0 ? `${r.toFixed(2)}x` : "–";
 };
+const moduleName = relaxedSimdSupported() ? "relaxed-SIMD module (`kernels/gen-mnist-kernels-relaxed.wasm`)" : "plain SIMD128 module";
 lines.push("# Benchmarks", "");
 lines.push(
-  `Measured by \`npm run bench\`${quick ? " -- --quick" : ""} on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "unknown CPU"}, ` +
-    `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, tfjs ${tf.version_core}; ` +
-    `gen-mnist's kernels on ${THREADS} thread(s) unless a column says 1.`,
+  `Measured by \`npm run bench${quick ? " -- --quick" : ""}${alsoNode === undefined ? "" : " -- --also-node <Node 24>"}\` on ${new Date().toISOString().slice(0, 10)}: ` +
+    `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ` +
+    `tfjs ${tf.version_core}; gen-mnist's kernels on ${THREADS} thread(s) unless a column says 1, the ${moduleName} unless a column says plain.`,
 );
 lines.push("All numbers of one table come from one run on one machine; ratios are taken within the run (these machines are noisy: expect ±15% between runs).", "");
 lines.push("## Kernels (GFLOP/s, median)", "");
-lines.push(`gen-mnist on ${THREADS} threads and on 1 thread are measured alternately, a run of each per round, so that the scaling compares runs taken side by side.`, "");
-lines.push(`| kernel | gen-mnist (${THREADS} threads) | gen-mnist (1 thread) | scaling | tfjs wasm | tfjs cpu | gen-mnist / wasm |`, "| --- | --- | --- | --- | --- | --- | --- |");
-for (const [name, row] of Object.entries(kernels)) {
-  lines.push(`| ${name} | ${row["gen-mnist"]} | ${row["gen-mnist-1"]} | ${ratio(row["gen-mnist"], row["gen-mnist-1"])} | ${row.wasm} | ${row.cpu} | ${ratio(row["gen-mnist"], row.wasm)} |`);
-}
-lines.push("", "## Training step (ms per step, median; images/s in brackets)", "");
 lines.push(
-  "PyTorch runs the same layers, optimizer and batch (`bench/reference.py`). *Tuned*: OpenBLAS single-threaded " +
-    "(`OPENBLAS_NUM_THREADS=1`) so PyTorch's own threads are the only ones, its fastest setting here. *Default*: Debian's " +
-    "out-of-the-box setting, where OpenBLAS adds a thread per core on top of PyTorch's and oversubscribes the cores " +
-    "(the setting the performance issue measured).",
+  "gen-mnist's two kernel modules — relaxed SIMD (`f32x4.relaxed_madd`, a fused multiply-add; Node 22+, or Node 20 with " +
+    "`--experimental-wasm-relaxed-simd`) and plain SIMD128 — on every thread and on one are measured alternately, a run of " +
+    "each per round, so that their ratios compare runs taken side by side.",
+  "",
+);
+lines.push(
+  `| kernel | relaxed (${THREADS} threads) | relaxed (1 thread) | plain (${THREADS} threads) | plain (1 thread) | relaxed / plain, 1 thread | scaling (relaxed) | tfjs wasm | tfjs cpu | relaxed / wasm |`,
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+);
+for (const [name, row] of Object.entries(kernels)) {
+  lines.push(
+    `| ${name} | ${row.relaxed ?? "–"} | ${row["relaxed-1"] ?? "–"} | ${row.plain ?? "–"} | ${row["plain-1"] ?? "–"} | ${ratio(row["relaxed-1"], row["plain-1"])} | ` +
+      `${ratio(row.relaxed, row["relaxed-1"])} | ${row.wasm ?? "–"} | ${row.cpu ?? "–"} | ${ratio(row.relaxed, row.wasm)} |`,
+  );
+}
+lines.push("", "## Training as users run it (ms per step; images/s in brackets)", "");
+lines.push(
+  "Every preset with its **default config** (`new DCGAN()`, `gen-mnist train dcgan`: its batch size, batch norm, label " +
+    "smoothing, dropout, n_critic, gradient penalty), trained end to end through the `Trainer` on full MNIST (batching, " +
+    "shuffling and the NaN guard included): the mean time per step over whole n_critic cycles after a warm-up cycle. " +
+    "PyTorch runs the same layers, configuration, optimizer and batch size (`bench/reference.py`), slicing its batches " +
+    "from a 60,000-image tensor, *tuned*: OpenBLAS single-threaded (`OPENBLAS_NUM_THREADS=1`) so PyTorch's own threads are " +
+    `the only ones, its fastest setting here. Targets (the performance issue): gen-mnist / PyTorch ≤ 1.0x (goal), ≤ 1.3x (bar).`,
   "",
 );
 const torchOk = typeof torch !== "string";
-const defaultOk = typeof torchDefault !== "string";
-const torch1Ok = typeof torch1 !== "string" && THREADS > 1;
+const otherOk = other !== undefined && typeof other !== "string";
 lines.push(
-  `| model | batch | gen-mnist (${THREADS} threads) | gen-mnist (1 thread) | tfjs wasm | tfjs cpu |` +
-    (torchOk ? ` PyTorch ${torch.torch}, tuned (${torch.threads} threads) | gen-mnist / PyTorch tuned |` : "") +
-    (defaultOk ? ` PyTorch, default (${torchDefault.threads} threads) | gen-mnist / PyTorch default |` : "") +
-    (torch1Ok ? " PyTorch, tuned (1 thread) | gen-mnist / PyTorch, 1 thread each |" : ""),
+  `| preset | batch | gen-mnist, relaxed (Node ${process.version}) | gen-mnist, plain (Node ${process.version}) |` +
+    (otherOk ? ` gen-mnist, relaxed (Node ${other.version}) |` : "") +
+    (torchOk ? ` PyTorch ${torch.torch}, tuned (${torch.threads} threads) | gen-mnist / PyTorch (Node ${process.version}) |` : "") +
+    (otherOk && torchOk ? ` gen-mnist / PyTorch (Node ${other.version}) |` : ""),
 );
-lines.push(`| --- | --- | --- | --- | --- | --- |${torchOk ? " --- | --- |" : ""}${defaultOk ? " --- | --- |" : ""}${torch1Ok ? " --- | --- |" : ""}`);
-for (const m of modelCases) {
-  const row = training[m.name] ?? {};
-  const cell = (v: number | string | undefined): string => (typeof v === "number" ? `${v.toFixed(0)} (${Math.round((m.batch * 1000) / v)})` : fmt(v));
-  const ref = torchOk ? torch[m.name]?.ms : undefined;
-  const refDefault = defaultOk ? torchDefault[m.name]?.ms : undefined;
-  const ref1 = torch1Ok ? torch1[m.name]?.ms : undefined;
+lines.push(`| --- | --- | --- | --- |${otherOk ? " --- |" : ""}${torchOk ? " --- | --- |" : ""}${otherOk && torchOk ? " --- |" : ""}`);
+for (const [name, row] of Object.entries(training)) {
+  const cell = (v: number | undefined): string => (v === undefined ? "–" : `${v.toFixed(0)} (${Math.round((row.batch * 1000) / v)})`);
+  const ref = torchOk ? torch[name]?.ms : undefined;
+  const there = otherOk ? other.table[name]?.relaxed : undefined;
   lines.push(
-    `| ${m.name} | ${m.batch} | ${cell(row["gen-mnist"])} | ${cell(row["gen-mnist-1"])} | ${cell(row.wasm)} | ${cell(row.cpu)} |` +
-      (torchOk ? ` ${cell(ref)} | ${ratio(row["gen-mnist"], ref)} |` : "") +
-      (defaultOk ? ` ${cell(refDefault)} | ${ratio(row["gen-mnist"], refDefault)} |` : "") +
-      (torch1Ok ? ` ${cell(ref1)} | ${ratio(row["gen-mnist-1"], ref1)} |` : ""),
+    `| ${name} | ${row.batch} | ${cell(row.relaxed)} | ${cell(row.plain)} |` +
+      (otherOk ? ` ${cell(there)} |` : "") +
+      (torchOk ? ` ${cell(ref)} | ${ratio(row.relaxed, ref)} |` : "") +
+      (otherOk && torchOk ? ` ${ratio(there, ref)} |` : ""),
   );
 }
 if (!torchOk) lines.push("", `PyTorch: ${torch}`);
-lines.push("", `## Sampling (images/s, gen-mnist backend, ${THREADS} threads, 1024 images per call)`, "");
+if (other !== undefined && typeof other === "string") lines.push("", `Second Node: ${other}`);
+lines.push("", `## Sampling (images/s, gen-mnist backend, ${THREADS} threads, ${relaxedSimdSupported() ? "relaxed" : "plain"} module, 1024 images per call)`, "");
 lines.push("| model | images/s |", "| --- | --- |");
 for (const [name, ips] of Object.entries(sampling)) lines.push(`| ${name} | ${ips} |`);
 lines.push("", "## Evaluation (`gen-mnist eval`, seconds)", "");

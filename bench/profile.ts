@@ -1,31 +1,35 @@
-// Where the time of one training step goes, per tfjs kernel, on the gen-mnist backend:
-//   npx tsx bench/profile.ts [mlp-gan|dcgan|conv-vae] [threads]
+// Where the time of one training step goes, per tfjs kernel, on the gen-mnist backend, for any
+// preset with its default configuration (what `gen-mnist train <preset>` runs):
+//   npx tsx bench/profile.ts [preset] [threads] [--batch n]
+//   npx tsx bench/profile.ts dcgan              the default DCGAN at its default batch (128)
+//   npx tsx bench/profile.ts dcgan-published    the published DCGAN
 // Kernel times come from tf.profile (the wasm backend times each kernel on the calling thread),
 // so a kernel's time includes its worker threads' share.
+import "./relaxed-simd-flag.js";
 import * as tf from "@tensorflow/tfjs-core";
-import { ConvVAE, DCGAN, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, VanillaGAN, defaultKernelThreads, setKernelThreads, useBackend, type GenerativeModel } from "../src/index.js";
+import { MODEL_NAMES, MODEL_PRESETS, createModel, defaultKernelThreads, setKernelThreads, useBackend, type ModelName } from "../src/index.js";
 import { WasmKernels } from "../src/kernels/module.js";
+import { trainingBatch } from "./batches.js";
 
-const MODELS: Record<string, { make: () => GenerativeModel; batch: number; low: number }> = {
-  "mlp-gan": { make: () => new VanillaGAN(PUBLISHED_MLP_GAN), batch: 128, low: -1 },
-  dcgan: { make: () => new DCGAN(PUBLISHED_DCGAN), batch: 64, low: -1 },
-  "conv-vae": { make: () => new ConvVAE(), batch: 64, low: 0 },
-};
-const name = process.argv[2] ?? "dcgan";
-const spec = MODELS[name];
-if (spec === undefined) {
-  console.error(`usage: npx tsx bench/profile.ts [${Object.keys(MODELS).join("|")}] [threads]`);
+const args = process.argv.slice(2);
+const batchAt = args.indexOf("--batch");
+const batchOption = batchAt >= 0 ? Number(args.splice(batchAt, 2)[1]) : undefined;
+const name = (args[0] ?? "dcgan") as ModelName;
+const preset = MODEL_PRESETS[name];
+if (preset === undefined) {
+  console.error(`usage: npx tsx bench/profile.ts [${MODEL_NAMES.join("|")}] [threads] [--batch n]`);
   process.exit(2);
 }
 await useBackend("gen-mnist");
-const threads = setKernelThreads(process.argv[3] === undefined ? defaultKernelThreads() : Number(process.argv[3]));
+const threads = setKernelThreads(args[1] === undefined ? defaultKernelThreads() : Number(args[1]));
 await WasmKernels.get().startThreads();
 
-const model = spec.make();
-const images = tf.randomUniform([spec.batch, 28, 28, 1], spec.low, 1) as tf.Tensor4D;
-for (let i = 0; i < 2; i++) await model.trainStep({ images }); // warm-up
+const model = createModel(name, { seed: 1 });
+const batchSize = batchOption ?? preset.defaults.batchSize ?? 64;
+const batch = trainingBatch(model, batchSize);
+for (let i = 0; i < 2; i++) await model.trainStep(batch); // warm-up
 const start = performance.now();
-const profile = await tf.profile(async () => void (await model.trainStep({ images })));
+const profile = await tf.profile(async () => void (await model.trainStep(batch)));
 const wall = performance.now() - start;
 
 const byKernel = new Map<string, { ms: number; calls: number }>();
@@ -39,11 +43,14 @@ for (const kernel of profile.kernels) {
 }
 const rows = [...byKernel].sort((a, b) => b[1].ms - a[1].ms);
 const inKernels = rows.reduce((sum, [, e]) => sum + e.ms, 0);
-console.log(`${name}, batch ${spec.batch}, ${threads} kernel thread(s): ${wall.toFixed(0)} ms for the step under the profiler, ${inKernels.toFixed(0)} ms in kernels`);
+console.log(
+  `${name} (default config), batch ${batchSize}, ${threads} kernel thread(s), ${WasmKernels.get().variant} kernels: ` +
+    `${wall.toFixed(0)} ms for the step under the profiler, ${inKernels.toFixed(0)} ms in kernels`,
+);
 console.log(`${"kernel".padEnd(24)} ${"ms".padStart(8)} ${"calls".padStart(6)} ${"share".padStart(6)}`);
 for (const [kernel, e] of rows) {
   if (e.ms < 0.05 * (inKernels / 100)) continue;
   console.log(`${kernel.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ${String(e.calls).padStart(6)} ${`${((100 * e.ms) / inKernels).toFixed(0)}%`.padStart(6)}`);
 }
 model.dispose();
-images.dispose();
+tf.dispose(Object.values(batch));

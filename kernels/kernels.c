@@ -4,6 +4,17 @@
 // Build: bash kernels/build.sh (clang --target=wasm32 -O3 -msimd128, wasm-ld).
 #include <wasm_simd128.h>
 
+// acc + a * b on four lanes. The relaxed-SIMD build (-mrelaxed-simd) uses f32x4.relaxed_madd, a
+// fused multiply-add where the CPU has one (one rounding instead of two, and one instruction);
+// the plain SIMD128 build multiplies, then adds.
+#ifdef __wasm_relaxed_simd__
+#define MADD_F32(acc, a, b) wasm_f32x4_relaxed_madd((a), (b), (acc))
+#define MADD_F64(acc, a, b) wasm_f64x2_relaxed_madd((a), (b), (acc))
+#else
+#define MADD_F32(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
+#define MADD_F64(acc, a, b) wasm_f64x2_add((acc), wasm_f64x2_mul((a), (b)))
+#endif
+
 // Micro-kernel tile (MR rows x NR columns of C in MR * NR/4 vector registers) and cache blocks;
 // -D overrides them for tuning. x86 has 16 vector registers: 4x8 keeps its 8 accumulators, 2 B
 // vectors and the A splat in registers (about 57 GFLOP/s on one core here), where 4x16 spills
@@ -147,7 +158,7 @@ static void micro_kernel(int kc, const float *restrict ap, const float *restrict
     for (int r = 0; r < MR; r++) {
       v128_t a = wasm_f32x4_splat(ap[r]);
 #pragma clang loop unroll(full)
-      for (int q = 0; q < NV; q++) acc[r][q] = wasm_f32x4_add(acc[r][q], wasm_f32x4_mul(a, b[q]));
+      for (int q = 0; q < NV; q++) acc[r][q] = MADD_F32(acc[r][q], a, b[q]);
     }
     ap += MR;
     bp += NR;
@@ -376,6 +387,21 @@ void leaky_relu(const float *a, const void *b, const void *c, float *y, int n0, 
   for (; i < n1; i++) y[i] = a[i] > 0 ? a[i] : alpha * a[i];
 }
 
+// y = b > 0 ? a : alpha * a: LeakyRelu's gradient (a = dy, b = x), one pass where tfjs runs
+// Greater, Multiply and Select
+__attribute__((export_name("leaky_relu_grad")))
+void leaky_relu_grad(const float *a, const float *b, const void *c, float *y, int n0, int n1, int param) {
+  (void)c;
+  float alpha = __builtin_bit_cast(float, param);
+  v128_t va = wasm_f32x4_splat(alpha), zero = wasm_f32x4_splat(0);
+  int i = n0;
+  for (; i + 4 <= n1; i += 4) {
+    v128_t g = wasm_v128_load(a + i);
+    wasm_v128_store(y + i, wasm_v128_bitselect(g, wasm_f32x4_mul(g, va), wasm_f32x4_gt(wasm_v128_load(b + i), zero)));
+  }
+  for (; i < n1; i++) y[i] = b[i] > 0 ? a[i] : alpha * a[i];
+}
+
 // y = a > b as one byte (1 or 0) per element; b is one value when `param` is 1, else one per element
 __attribute__((export_name("greater")))
 void greater(const float *a, const float *b, const void *c, unsigned char *y, int n0, int n1, int param) {
@@ -442,7 +468,7 @@ static void dmicro_kernel(int kc, const double *restrict ap, const double *restr
     for (int r = 0; r < DMR; r++) {
       v128_t a = wasm_f64x2_splat(ap[r]);
 #pragma clang loop unroll(full)
-      for (int q = 0; q < DNR / 2; q++) acc[r][q] = wasm_f64x2_add(acc[r][q], wasm_f64x2_mul(a, b[q]));
+      for (int q = 0; q < DNR / 2; q++) acc[r][q] = MADD_F64(acc[r][q], a, b[q]);
     }
     ap += DMR;
     bp += DNR;
@@ -481,5 +507,106 @@ void dgemm_nt(int m, int n, int k, const double *a, int lda, const double *b, in
         }
       }
     }
+  }
+}
+
+// ---- Batch normalisation over every axis but the last (NHWC activations, dense features) ----
+// x is a row-major [rows, cols] matrix (cols = channels); threads split the columns for the
+// per-channel sums and the rows for the elementwise passes.
+
+// mean[j] and (biased) var[j] of the columns [c0, c1) of x, two passes: the sum, then the sum of
+// squared deviations from the mean (no cancellation, unlike E[x²] − E[x]²).
+__attribute__((export_name("bn_stats")))
+void bn_stats(const float *x, int rows, int cols, float *mean, float *var, int c0, int c1) {
+  column_sums(x, rows, cols, mean, c0, c1);
+  float inv = rows > 0 ? 1.0f / rows : 0.0f;
+  for (int j = c0; j < c1; j++) { mean[j] *= inv; var[j] = 0.0f; }
+  for (int r = 0; r < rows; r++) {
+    const float *row = x + (long)r * cols;
+    int j = c0;
+    for (; j + 4 <= c1; j += 4) {
+      v128_t d = wasm_f32x4_sub(wasm_v128_load(row + j), wasm_v128_load(mean + j));
+      wasm_v128_store(var + j, MADD_F32(wasm_v128_load(var + j), d, d));
+    }
+    for (; j < c1; j++) { float d = row[j] - mean[j]; var[j] += d * d; }
+  }
+  for (int j = c0; j < c1; j++) var[j] *= inv;
+}
+
+// sum_dy[j] = Σ_r dy[r][j] and sum_dy_xc[j] = Σ_r dy[r][j] * (x[r][j] − mean[j]), columns [c0, c1):
+// the reductions of batch norm's backward pass.
+__attribute__((export_name("bn_backward_sums")))
+void bn_backward_sums(const float *dy, const float *x, const float *mean, int rows, int cols, float *sum_dy, float *sum_dy_xc, int c0, int c1) {
+  for (int j = c0; j < c1; j++) { sum_dy[j] = 0.0f; sum_dy_xc[j] = 0.0f; }
+  for (int r = 0; r < rows; r++) {
+    const float *g = dy + (long)r * cols, *row = x + (long)r * cols;
+    int j = c0;
+    for (; j + 4 <= c1; j += 4) {
+      v128_t vg = wasm_v128_load(g + j);
+      wasm_v128_store(sum_dy + j, wasm_f32x4_add(wasm_v128_load(sum_dy + j), vg));
+      v128_t d = wasm_f32x4_sub(wasm_v128_load(row + j), wasm_v128_load(mean + j));
+      wasm_v128_store(sum_dy_xc + j, MADD_F32(wasm_v128_load(sum_dy_xc + j), vg, d));
+    }
+    for (; j < c1; j++) { sum_dy[j] += g[j]; sum_dy_xc[j] += g[j] * (row[j] - mean[j]); }
+  }
+}
+
+// y[r][j] = coef[j] * (a[r][j] − coef[cols + j]) + coef[2 cols + j] * b[r][j] + coef[3 cols + j]
+// for the rows [r0, r1) (b may be 0: no second term): batch norm's forward pass and its input
+// gradient. a is centred before it is scaled, so a channel whose mean is far from zero loses no
+// precision to cancellation.
+__attribute__((export_name("channel_affine")))
+void channel_affine(const float *a, const float *b, const float *coef, float *y, int rows, int cols, int r0, int r1) {
+  (void)rows;
+  const float *ca = coef, *cm = coef + cols, *cb = coef + 2 * cols, *cc = coef + 3 * cols;
+  for (int r = r0; r < r1; r++) {
+    const float *ra = a + (long)r * cols, *rb = b ? b + (long)r * cols : 0;
+    float *out = y + (long)r * cols;
+    int j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      v128_t centred = wasm_f32x4_sub(wasm_v128_load(ra + j), wasm_v128_load(cm + j));
+      v128_t v = MADD_F32(wasm_v128_load(cc + j), wasm_v128_load(ca + j), centred);
+      if (rb) v = MADD_F32(v, wasm_v128_load(cb + j), wasm_v128_load(rb + j));
+      wasm_v128_store(out + j, v);
+    }
+    for (; j < cols; j++) out[j] = ca[j] * (ra[j] - cm[j]) + (rb ? cb[j] * rb[j] : 0.0f) + cc[j];
+  }
+}
+
+// ---- Seeded dropout: y = x * keep / (1 − rate), keep = (u ≥ rate), u uniform in [0, 1) ----
+// u of element i is a hash of (seed, i) (SplitMix32-style mixing), so the mask is the same
+// whichever thread computes which range, and the backward pass redraws it instead of storing it.
+static inline unsigned mix32(unsigned z) {
+  z ^= z >> 16; z *= 0x85ebca6bu;
+  z ^= z >> 13; z *= 0xc2b2ae35u;
+  z ^= z >> 16;
+  return z;
+}
+
+// y[i] for i in [n0, n1) of x scaled by the dropout mask of `seed`; `threshold` is rate · 2^32
+// (clamped), scale = 1 / (1 − rate) as float bits. Four elements at a time with the same hash.
+static inline v128_t mix32x4(v128_t z) {
+  z = wasm_v128_xor(z, wasm_u32x4_shr(z, 16)); z = wasm_i32x4_mul(z, wasm_i32x4_splat((int)0x85ebca6bu));
+  z = wasm_v128_xor(z, wasm_u32x4_shr(z, 13)); z = wasm_i32x4_mul(z, wasm_i32x4_splat((int)0xc2b2ae35u));
+  return wasm_v128_xor(z, wasm_u32x4_shr(z, 16));
+}
+
+__attribute__((export_name("dropout")))
+void dropout(const float *x, const void *b, const void *c, float *y, int n0, int n1, int seed, unsigned threshold, int scale_bits) {
+  (void)b; (void)c;
+  float scale = __builtin_bit_cast(float, scale_bits);
+  unsigned key = mix32((unsigned)seed ^ 0x9e3779b9u);
+  int i = n0;
+  v128_t vkey = wasm_i32x4_splat((int)key), golden = wasm_i32x4_splat((int)0x9e3779b9u);
+  v128_t vthreshold = wasm_i32x4_splat((int)threshold), vscale = wasm_f32x4_splat(scale);
+  for (; i + 4 <= n1; i += 4) {
+    v128_t index = wasm_i32x4_make(i, i + 1, i + 2, i + 3);
+    v128_t u = mix32x4(wasm_i32x4_add(vkey, wasm_i32x4_mul(golden, index)));
+    v128_t keep = wasm_u32x4_ge(u, vthreshold);
+    wasm_v128_store(y + i, wasm_v128_and(keep, wasm_f32x4_mul(wasm_v128_load(x + i), vscale)));
+  }
+  for (; i < n1; i++) {
+    unsigned u = mix32(key + 0x9e3779b9u * (unsigned)i);
+    y[i] = u >= threshold ? x[i] * scale : 0.0f;
   }
 }

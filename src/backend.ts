@@ -2,7 +2,9 @@ import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import { GenMnistError, InvalidArgumentError } from "./errors.js";
 import { GEN_MNIST_BACKEND, registerGenMnistBackend } from "./kernels/register.js";
+import { WasmKernels } from "./kernels/module.js";
 import { checkKernelThreads, setKernelThreads } from "./kernels/threads.js";
+import { checkKernelModule, type KernelModule, type KernelModuleRequest } from "./kernels/variant.js";
 
 /**
  * A backend request for {@link useBackend}.
@@ -27,6 +29,14 @@ export interface UseBackendOptions {
    * (the default) is every core, or `GEN_MNIST_THREADS`. Ignored by other backends.
    */
   readonly threads?: number | "auto";
+  /**
+   * Which build of the `gen-mnist` backend's kernels runs (see {@link KernelModule}): `"auto"`
+   * (the default) takes the relaxed-SIMD build where the runtime validates it (Node 22+), else
+   * the plain SIMD128 one; the `GEN_MNIST_KERNELS` environment variable (`relaxed` / `plain`)
+   * overrides `"auto"`. Asking for `"relaxed"` where it cannot run is an error. Ignored by other
+   * backends.
+   */
+  readonly kernels?: KernelModuleRequest;
 }
 
 /** One backend package `useBackend` considered and did not use. */
@@ -41,6 +51,8 @@ export interface SkippedBackend {
 export interface BackendSelection {
   /** Threads the `gen-mnist` backend's kernels use; 1 for other backends (they manage their own). */
   readonly kernelThreads: number;
+  /** Which build of the kernels the `gen-mnist` backend runs; undefined for other backends. */
+  readonly kernelModule?: KernelModule | undefined;
   /** tfjs backend name now active (`tf.getBackend()`), e.g. `"tensorflow"`, `"wasm"`, `"cpu"`. */
   readonly backend: string;
   /** npm package that provides it. */
@@ -126,7 +138,10 @@ async function tryCandidate(candidate: Candidate): Promise<string | undefined> {
 }
 
 function describe(selection: Omit<BackendSelection, "summary">): string {
-  const threads = selection.backend === GEN_MNIST_BACKEND ? `, ${selection.kernelThreads} kernel thread${selection.kernelThreads === 1 ? "" : "s"}` : "";
+  const threads =
+    selection.backend === GEN_MNIST_BACKEND
+      ? `, ${selection.kernelModule === "relaxed" ? "relaxed-SIMD" : "SIMD128"} kernels on ${selection.kernelThreads} thread${selection.kernelThreads === 1 ? "" : "s"}`
+      : "";
   const head = `gen-mnist: using tfjs backend '${selection.backend}' (${selection.packageName}${threads})`;
   if (selection.skipped.length === 0) return head;
   const why = selection.skipped.map((s) => `${s.packageName}: ${s.reason}`).join("; ");
@@ -144,15 +159,16 @@ function describe(selection: Omit<BackendSelection, "summary">): string {
  * @returns the backend now active, the package it came from and why others were skipped.
  * @throws {@link BackendUnavailableError} when no requested backend can be loaded; the message
  *   names the npm package(s) to install.
- * @throws {@link InvalidArgumentError} when `request` is not one of {@link BACKEND_REQUESTS}, or
- *   `options.threads` is not a positive integer (up to {@link MAX_KERNEL_THREADS}) or `"auto"`.
+ * @throws {@link InvalidArgumentError} when `request` is not one of {@link BACKEND_REQUESTS},
+ *   `options.threads` is not a positive integer (up to {@link MAX_KERNEL_THREADS}) or `"auto"`, or
+ *   `options.kernels` is not a {@link KernelModuleRequest} or asks for `"relaxed"` where it cannot run.
  *
  * @example
  * ```ts
  * import { useBackend } from "gen-mnist";
  * const { summary } = await useBackend("auto");
  * console.log(summary);
- * // gen-mnist: using tfjs backend 'gen-mnist' (@tensorflow/tfjs-backend-wasm, 2 kernel threads);
+ * // gen-mnist: using tfjs backend 'gen-mnist' (@tensorflow/tfjs-backend-wasm, relaxed-SIMD kernels on 2 threads);
  * // skipped @tensorflow/tfjs-node-gpu: package not installed (npm install @tensorflow/tfjs-node-gpu); ...
  * await useBackend("gen-mnist", { threads: 1 }); // one thread, e.g. beside other jobs
  * ```
@@ -167,6 +183,8 @@ export async function useBackend(request: BackendRequest = "auto", options: UseB
   // validated before anything is loaded, so a bad value fails fast whichever backend wins
   const threads = options.threads ?? "auto";
   checkKernelThreads("useBackend", threads);
+  const kernels = options.kernels ?? "auto";
+  checkKernelModule("useBackend", kernels);
   const candidates =
     request === "auto"
       ? [...CANDIDATES.tensorflow, ...CANDIDATES["gen-mnist"], ...CANDIDATES.wasm, ...CANDIDATES.cpu]
@@ -176,8 +194,10 @@ export async function useBackend(request: BackendRequest = "auto", options: UseB
     const reason = await tryCandidate(candidate);
     if (reason === undefined) {
       const backend = tf.getBackend();
-      const kernelThreads = backend === GEN_MNIST_BACKEND ? setKernelThreads(threads) : 1;
-      const base = { backend, packageName: candidate.packageName, skipped, kernelThreads };
+      const ours = backend === GEN_MNIST_BACKEND;
+      const kernelThreads = ours ? setKernelThreads(threads) : 1;
+      const kernelModule = ours ? WasmKernels.select(kernels) : undefined;
+      const base = { backend, packageName: candidate.packageName, skipped, kernelThreads, kernelModule };
       return { ...base, summary: describe(base) };
     }
     skipped.push({ packageName: candidate.packageName, reason });

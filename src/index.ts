@@ -188,6 +188,7 @@ export {
 } from "./image/plot.js";
 export { GEN_MNIST_BACKEND, GEN_MNIST_KERNELS, registerGenMnistBackend } from "./kernels/register.js";
 export { setKernelThreads, getKernelThreads, defaultKernelThreads, MAX_KERNEL_THREADS } from "./kernels/threads.js";
+export { relaxedSimdSupported, KERNEL_MODULE_REQUESTS, type KernelModule, type KernelModuleRequest } from "./kernels/variant.js";
 export { imageSet, imageSetFromTensor, imageSetBatch, takeImages, sampleImageSet, type ImageSet, type ImageSetOptions } from "./data/image-set.js";
 export { readImageSet } from "./data/read-images.js";
 export { featureMatrix, type FeatureMatrix } from "./metrics/matrix.js";

@@ -1,6 +1,22 @@
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { BackendUnavailableError, defaultKernelThreads, getKernelThreads, InvalidArgumentError, useBackend, type BackendRequest } from "../src/index.js";
+import {
+  BackendUnavailableError, defaultKernelThreads, getKernelThreads, InvalidArgumentError, relaxedSimdSupported, useBackend,
+  type BackendRequest, type KernelModuleRequest,
+} from "../src/index.js";
+import { WasmKernels } from "../src/kernels/module.js";
+
+const ROOT = resolve(__dirname, "..");
+/** Prints which kernel module a fresh process runs, and the error asking for the relaxed one gives there. */
+const PROBE = `
+const { relaxedSimdSupported, useBackend } = await import("./src/index.ts");
+const selection = await useBackend("gen-mnist");
+let error;
+try { await useBackend("gen-mnist", { kernels: "relaxed" }); } catch (err) { error = err.message; }
+console.log(JSON.stringify({ supported: relaxedSimdSupported(), variant: selection.kernelModule, ...(error === undefined ? {} : { error }) }));
+`;
 
 describe("useBackend", () => {
   it("selects the pure-JS cpu backend", async () => {
@@ -47,12 +63,41 @@ describe("useBackend", () => {
     const one = await useBackend("gen-mnist", { threads: 1 });
     expect(one.kernelThreads).toBe(1);
     expect(getKernelThreads()).toBe(1);
-    expect(one.summary).toContain("(@tensorflow/tfjs-backend-wasm, 1 kernel thread)");
+    expect(one.summary).toMatch(/\(@tensorflow\/tfjs-backend-wasm, (relaxed-SIMD|SIMD128) kernels on 1 thread\)/);
     const auto = await useBackend("gen-mnist");
     expect(auto.kernelThreads).toBe(defaultKernelThreads());
     expect(getKernelThreads()).toBe(defaultKernelThreads());
     expect((await useBackend("cpu", { threads: 3 })).kernelThreads).toBe(1);
     await expect(useBackend("gen-mnist", { threads: 0 })).rejects.toThrow(/threads must be an integer from 1 to 64 or "auto", got 0/);
+  });
+
+  it("runs the relaxed-SIMD kernel module where the runtime validates it, else the plain one, and says which", async () => {
+    // the test runner starts Node 20 with --experimental-wasm-relaxed-simd (vitest.config.ts), so both run here
+    expect(relaxedSimdSupported()).toBe(true);
+    const auto = await useBackend("gen-mnist");
+    expect(auto.kernelModule).toBe("relaxed");
+    expect(auto.summary).toContain("relaxed-SIMD kernels on");
+    expect(WasmKernels.get().variant).toBe("relaxed");
+    const plain = await useBackend("gen-mnist", { kernels: "plain" });
+    expect(plain.kernelModule).toBe("plain");
+    expect(plain.summary).toContain("SIMD128 kernels on");
+    expect(WasmKernels.get().variant).toBe("plain");
+    expect((await useBackend("cpu", { kernels: "plain" })).kernelModule).toBeUndefined();
+    await expect(useBackend("gen-mnist", { kernels: "fma" as KernelModuleRequest })).rejects.toThrow(
+      'useBackend: kernel module must be one of "auto", "relaxed", "plain", got "fma"',
+    );
+    expect((await useBackend("gen-mnist")).kernelModule).toBe("relaxed");
+  });
+
+  it("falls back to the plain module where relaxed SIMD does not validate (Node 20 without its flag)", () => {
+    // Node 22+ always validate relaxed SIMD (and reject the flag); Node 20 only with the flag
+    const major = Number(process.versions.node.split(".")[0]);
+    const flags = major < 22 ? ["--no-experimental-wasm-relaxed-simd"] : [];
+    const node20 = spawnSync(process.execPath, [...flags, "--import", "tsx", "--input-type=module", "-e", PROBE], { encoding: "utf8", cwd: ROOT });
+    expect(node20.stderr).toBe("");
+    expect(JSON.parse(node20.stdout)).toEqual(
+      major >= 22 ? { supported: true, variant: "relaxed" } : { supported: false, variant: "plain", error: expect.stringContaining("--experimental-wasm-relaxed-simd") },
+    );
   });
 
   it("names the package to install when the native backend is missing", async () => {

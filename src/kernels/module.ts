@@ -1,7 +1,8 @@
-import { KERNELS_MAX_PAGES, KERNELS_WASM_BASE64 } from "./_wasm.js";
+import { KERNELS_MAX_PAGES } from "./_wasm.js";
 import { splitRange, threadsFor } from "./partition.js";
 import { KernelThreadPool, type KernelCall } from "./pool.js";
 import { getKernelThreads } from "./threads.js";
+import { kernelModuleBytes, resolveKernelModule, type KernelModule, type KernelModuleRequest } from "./variant.js";
 
 /** The geometry of a 2-D convolution, NHWC, as the kernels take it. */
 export interface ConvGeometry {
@@ -51,6 +52,11 @@ interface Exports {
   greater: KernelFn;
   select_f32: KernelFn;
   column_sums: KernelFn;
+  leaky_relu_grad: KernelFn;
+  bn_stats: KernelFn;
+  bn_backward_sums: KernelFn;
+  channel_affine: KernelFn;
+  dropout: KernelFn;
   dgemm_work_floats(): number;
   dgemm_nt: KernelFn;
   __heap_base: WebAssembly.Global;
@@ -59,6 +65,7 @@ interface Exports {
 /** The functions threads run, in the order {@link KernelCall.fn} indexes them. */
 const THREADED = [
   "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
+  "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
@@ -68,12 +75,18 @@ const PAGE = 65536;
 const WORKER_STACK_BYTES = 64 * 1024;
 const align16 = (n: number): number => (n + 15) & ~15;
 
+/** The module request {@link WasmKernels.get} builds from ({@link WasmKernels.select}). */
+let requested: KernelModuleRequest = "auto";
+
 /**
  * gen-mnist's WebAssembly SIMD kernels (built from `kernels/kernels.c`): inputs are copied into
  * the module's shared memory, computed by up to {@link getKernelThreads} threads (the calling
- * thread and a {@link KernelThreadPool}), and the result copied out.
+ * thread and a {@link KernelThreadPool}), and the result copied out. One of two builds runs
+ * (see {@link KernelModule}): the relaxed-SIMD one where the runtime validates it, else plain SIMD128.
  */
 export class WasmKernels {
+  /** Which build of the kernels this instance runs. */
+  readonly variant: KernelModule;
   private readonly module: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
   private readonly exports: Exports;
@@ -84,22 +97,47 @@ export class WasmKernels {
   /** First byte after the worker stacks: where {@link WasmKernels.layout} starts. */
   private dataStart: number;
 
-  private constructor() {
+  private constructor(variant: KernelModule) {
+    this.variant = variant;
     this.memory = new WebAssembly.Memory({ initial: 64, maximum: KERNELS_MAX_PAGES, shared: true });
-    const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
-    this.module = new WebAssembly.Module(bytes);
+    this.module = new WebAssembly.Module(kernelModuleBytes(variant));
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as Exports;
     this.heapBase = Number(this.exports.__heap_base.value);
     this.dataStart = align16(this.heapBase);
   }
 
+  /** The instance {@link WasmKernels.get} returns. */
   private static shared: WasmKernels | undefined;
+  /** One instance per build, kept once made: switching back and forth starts no new threads. */
+  private static readonly instances = new Map<KernelModule, WasmKernels>();
 
   /** The process-wide instance. */
   static get(): WasmKernels {
-    WasmKernels.shared ??= new WasmKernels();
-    return WasmKernels.shared;
+    return (WasmKernels.shared ??= WasmKernels.instance(resolveKernelModule(requested)));
+  }
+
+  private static instance(variant: KernelModule): WasmKernels {
+    let kernels = WasmKernels.instances.get(variant);
+    if (kernels === undefined) {
+      kernels = new WasmKernels(variant);
+      WasmKernels.instances.set(variant, kernels);
+    }
+    return kernels;
+  }
+
+  /**
+   * Chooses the kernel build the process-wide instance runs from the next kernel call on (the
+   * request is checked by the caller, see `checkKernelModule`). Each build keeps its own memory
+   * and worker threads (idle workers sleep), so switching back costs nothing; nothing else holds
+   * kernel memory between calls.
+   * @returns the build now in effect.
+   */
+  static select(request: KernelModuleRequest): KernelModule {
+    requested = request;
+    const variant = resolveKernelModule(request);
+    WasmKernels.shared = WasmKernels.instance(variant);
+    return variant;
   }
 
   /**
@@ -370,6 +408,15 @@ export class WasmKernels {
   }
 
   /**
+   * LeakyRelu's gradient: `x > 0 ? dy : alpha * dy`, elementwise.
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  leakyReluGrad(dy: Float32Array, x: Float32Array, alpha: number): Float32Array {
+    const out = this.elementwise("leaky_relu_grad", dy.length, [dy, x], dy.byteLength, floatBits(alpha));
+    return this.f32(out, dy.length);
+  }
+
+  /**
    * `a > b` elementwise as bytes (1 or 0), `b` one value or one per element of `a`.
    * @returns a view of the kernels' memory, valid until the next call.
    */
@@ -399,6 +446,107 @@ export class WasmKernels {
     this.run(ranges.map(([s, e]) => ({ fn: fnIndex("column_sums"), args: [pa, rows, cols, py, s, e] })));
     return this.f32(py, cols);
   }
+  /** Column ranges for a per-column reduction of a `[rows, cols]` matrix (one thread below 32 columns). */
+  private columnRanges(rows: number, cols: number): Array<[number, number]> {
+    return splitRange(cols, cols >= 32 ? threadsFor(rows * cols * 4, this.threadCount()) : 1, 16);
+  }
+
+  /** Row ranges for an elementwise pass over a `[rows, cols]` matrix. */
+  private rowRanges(rows: number, cols: number): Array<[number, number]> {
+    return splitRange(rows, threadsFor(rows * cols * 4, this.threadCount()));
+  }
+
+  /**
+   * Batch normalisation in training mode over every axis but the last: the per-column mean and
+   * biased variance of `x [rows, cols]`, then `y = γ (x − mean) / √(variance + ε) + β`.
+   * The input is copied into the kernels' memory once for both passes.
+   */
+  batchNormForward(x: Float32Array, rows: number, cols: number, gamma: Float32Array | undefined, beta: Float32Array | undefined, epsilon: number): BatchNormForward {
+    const [px = 0, py = 0, pm = 0, pv = 0, pc = 0] = this.layout([x.length, x.length, cols, cols, 4 * cols]);
+    this.f32(px, x.length).set(x);
+    this.run(this.columnRanges(rows, cols).map(([s, e]) => ({ fn: fnIndex("bn_stats"), args: [px, rows, cols, pm, pv, s, e] })));
+    const mean = this.f32(pm, cols);
+    const variance = this.f32(pv, cols);
+    // y = γ r (x − mean) + β, r = 1 / √(variance + ε)
+    const coef = this.f32(pc, 4 * cols);
+    for (let j = 0; j < cols; j++) {
+      coef[j] = (gamma?.[j] ?? 1) / Math.sqrt((variance[j] ?? 0) + epsilon);
+      coef[cols + j] = mean[j] ?? 0;
+      coef[2 * cols + j] = 0;
+      coef[3 * cols + j] = beta?.[j] ?? 0;
+    }
+    this.run(this.rowRanges(rows, cols).map(([s, e]) => ({ fn: fnIndex("channel_affine"), args: [px, 0, pc, py, rows, cols, s, e] })));
+    return { y: this.f32(py, x.length), mean, variance };
+  }
+
+  /**
+   * The gradients of {@link WasmKernels.batchNormForward} (the batch statistics' dependence on
+   * `x` included): with `r = 1 / √(variance + ε)`, `dβ = Σ dy`, `dγ = r Σ dy (x − mean)` and
+   * `dx = γ r (dy − dβ / rows − (x − mean) r dγ / rows)`.
+   */
+  batchNormBackward(
+    dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array | undefined,
+    rows: number, cols: number, epsilon: number,
+  ): BatchNormBackward {
+    const [pdy = 0, px = 0, pdx = 0, pm = 0, pb = 0, pg = 0, pc = 0] = this.layout([dy.length, x.length, x.length, cols, cols, cols, 4 * cols]);
+    this.f32(pdy, dy.length).set(dy);
+    this.f32(px, x.length).set(x);
+    this.f32(pm, cols).set(mean);
+    this.run(this.columnRanges(rows, cols).map(([s, e]) => ({ fn: fnIndex("bn_backward_sums"), args: [pdy, px, pm, rows, cols, pb, pg, s, e] })));
+    const dbeta = this.f32(pb, cols);
+    const dgamma = this.f32(pg, cols);
+    const coef = this.f32(pc, 4 * cols);
+    const n = Math.max(1, rows);
+    for (let j = 0; j < cols; j++) {
+      const r = 1 / Math.sqrt((variance[j] ?? 0) + epsilon);
+      const dg = (dgamma[j] ?? 0) * r;
+      dgamma[j] = dg;
+      const gr = (gamma?.[j] ?? 1) * r;
+      // dx = (−γ r² dγ / n)(x − mean) + γ r dy − γ r dβ / n
+      coef[j] = (-gr * r * dg) / n;
+      coef[cols + j] = mean[j] ?? 0;
+      coef[2 * cols + j] = gr;
+      coef[3 * cols + j] = (-gr * (dbeta[j] ?? 0)) / n;
+    }
+    this.run(this.rowRanges(rows, cols).map(([s, e]) => ({ fn: fnIndex("channel_affine"), args: [px, pdy, pc, pdx, rows, cols, s, e] })));
+    return { dx: this.f32(pdx, x.length), dgamma, dbeta };
+  }
+
+  /**
+   * Dropout with a mask drawn from `seed`: `x · keep / (1 − rate)`, where element `i` is kept when
+   * a hash of `(seed, i)` is at least `rate · 2³²`. The same seed gives the same mask on any
+   * thread count, so the backward pass (`dropout(dy, rate, seed)`) redraws it.
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  dropout(x: Float32Array, rate: number, seed: number): Float32Array {
+    const [px = 0, py = 0] = this.layout([x.length, x.length]);
+    this.f32(px, x.length).set(x);
+    const threshold = Math.min(2 ** 32 - 1, Math.round(rate * 2 ** 32)) | 0;
+    const scale = floatBits(rate < 1 ? 1 / (1 - rate) : 0);
+    const ranges = splitRange(x.length, threadsFor(x.length * 8, this.threadCount()), 16);
+    this.run(ranges.map(([s, e]) => ({ fn: fnIndex("dropout"), args: [px, 0, 0, py, s, e, seed | 0, threshold, scale] })));
+    return this.f32(py, x.length);
+  }
+}
+
+/** What {@link WasmKernels.batchNormForward} returns: views of the kernels' memory, valid until the next call. */
+export interface BatchNormForward {
+  /** The normalised, scaled and shifted input, `[rows, cols]`. */
+  readonly y: Float32Array;
+  /** Per-column mean. */
+  readonly mean: Float32Array;
+  /** Per-column (biased) variance. */
+  readonly variance: Float32Array;
+}
+
+/** What {@link WasmKernels.batchNormBackward} returns: views of the kernels' memory, valid until the next call. */
+export interface BatchNormBackward {
+  /** Gradient of the input, `[rows, cols]`. */
+  readonly dx: Float32Array;
+  /** Gradient of the scale γ, per column. */
+  readonly dgamma: Float32Array;
+  /** Gradient of the offset β, per column. */
+  readonly dbeta: Float32Array;
 }
 
 /** The bits of `value` as a float32, as an int32 (how the kernels take float arguments). */

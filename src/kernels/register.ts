@@ -1,14 +1,17 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { WasmKernels, type ConvGeometry, type KernelActivation, type KernelEpilogue } from "./module.js";
+import { GEN_MNIST_BACKEND } from "./names.js";
+import { BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD, LEAKY_RELU_GRAD, SEEDED_DROPOUT, leakyReluGradient } from "./ops.js";
 
-/** Name of the tfjs backend gen-mnist registers: tfjs's wasm backend with gen-mnist's GEMM and convolution kernels. */
-export const GEN_MNIST_BACKEND = "gen-mnist";
+export { GEN_MNIST_BACKEND };
 
 /**
  * The kernels gen-mnist replaces; every other kernel is tfjs's wasm one. Besides GEMM and
  * convolutions: LeakyRelu and the Greater / Select of its gradient, which tfjs's wasm backend runs
  * several times slower than a plain loop (they were a tenth of a DCGAN step), and Sum over every
- * axis but the last (bias gradients), which it computes by transposing first.
+ * axis but the last (bias gradients), which it computes by transposing first. `Identity` shares
+ * its input's memory (as `Reshape` does) instead of copying it: the engine clones every tensor a
+ * gradient saves, hundreds per training step.
  */
 export const GEN_MNIST_KERNELS = [
   "BatchMatMul",
@@ -21,10 +24,18 @@ export const GEN_MNIST_KERNELS = [
   "Greater",
   "Select",
   "Sum",
+  "Identity",
 ] as const;
+
+/**
+ * Kernels only gen-mnist's backend has, behind the batch-norm and dropout layers gen-mnist builds
+ * (see `src/kernels/ops.ts`).
+ */
+const OWN_KERNELS = [BATCH_NORM_FORWARD, BATCH_NORM_BACKWARD, SEEDED_DROPOUT, LEAKY_RELU_GRAD] as const;
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: tf.DataId): void;
   typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
 }
 
@@ -230,11 +241,48 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     const sums = WasmKernels.get().columnSums(read(backend, x), size(x) / Math.max(1, cols), cols);
     return output(backend, attrs.keepDims === true ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols], sums);
   },
+  Identity: ({ inputs, backend }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (x.dtype === "string") return undefined;
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  },
   Select: ({ inputs, backend }) => {
     const { condition, t, e } = inputs as { condition: tf.TensorInfo; t: tf.TensorInfo; e: tf.TensorInfo };
     if (condition.dtype !== "bool" || !isFloat(t, e) || !sameShape(condition.shape, t.shape) || !sameShape(t.shape, e.shape)) return undefined;
     const values = WasmKernels.get().select(backend.typedArrayFromHeap(condition) as Uint8Array, read(backend, t), read(backend, e));
     return output(backend, t.shape, values);
+  },
+};
+
+/** `[rows, channels]` of a tensor normalised over every axis but the last. */
+const rowsAndChannels = (t: tf.TensorInfo): [number, number] => {
+  const channels = t.shape[t.shape.length - 1] ?? 1;
+  return [size(t) / Math.max(1, channels), channels];
+};
+
+const OWN_IMPLEMENTATIONS: Record<(typeof OWN_KERNELS)[number], KernelFn | ((args: Parameters<KernelFn>[0]) => tf.TensorInfo[])> = {
+  [BATCH_NORM_FORWARD]: ({ inputs, backend, attrs }) => {
+    const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+    const [rows, cols] = rowsAndChannels(x);
+    const out = WasmKernels.get().batchNormForward(read(backend, x), rows, cols, read(backend, gamma), read(backend, beta), Number(attrs.epsilon));
+    return [output(backend, x.shape, out.y), output(backend, [cols], out.mean), output(backend, [cols], out.variance)];
+  },
+  [BATCH_NORM_BACKWARD]: ({ inputs, backend, attrs }) => {
+    const { dy, x, gamma, mean, variance } = inputs as Record<"dy" | "x" | "gamma" | "mean" | "variance", tf.TensorInfo>;
+    const [rows, cols] = rowsAndChannels(x);
+    const out = WasmKernels.get().batchNormBackward(
+      read(backend, dy), read(backend, x), read(backend, mean), read(backend, variance), read(backend, gamma), rows, cols, Number(attrs.epsilon),
+    );
+    return [output(backend, x.shape, out.dx), output(backend, [cols], out.dgamma), output(backend, [cols], out.dbeta)];
+  },
+  [LEAKY_RELU_GRAD]: ({ inputs, backend, attrs }) => {
+    const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+    return output(backend, x.shape, WasmKernels.get().leakyReluGrad(read(backend, dy), read(backend, x), Number(attrs.alpha)));
+  },
+  [SEEDED_DROPOUT]: ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    return output(backend, x.shape, WasmKernels.get().dropout(read(backend, x), Number(attrs.rate), Number(attrs.seed)));
   },
 };
 
@@ -266,6 +314,24 @@ export function registerGenMnistBackend(): boolean {
         if (fallback === undefined) throw new Error(`gen-mnist backend: no kernel for this case of ${name}`);
         return fallback.kernelFunc(args) as tf.TensorInfo;
       },
+    });
+  }
+  // LeakyRelu's gradient as one kernel on this backend (tfjs's composition on the others and
+  // inside higher-order gradients): the same values, a third of the passes over memory
+  tf.registerGradient({
+    kernelName: "LeakyRelu",
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as [tf.Tensor];
+      return { x: () => leakyReluGradient(dy as tf.Tensor, x, Number((attrs as { alpha?: number }).alpha ?? 0.2)) };
+    },
+  });
+  for (const name of OWN_KERNELS) {
+    const impl = OWN_IMPLEMENTATIONS[name];
+    tf.registerKernel({
+      kernelName: name,
+      backendName: GEN_MNIST_BACKEND,
+      kernelFunc: (args) => impl({ inputs: args.inputs, backend: args.backend as unknown as WasmBackendLike, attrs: args.attrs as Attrs }),
     });
   }
   return true;

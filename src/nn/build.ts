@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { FastBatchNormalization } from "./batch-norm.js";
 import { SeededDropout } from "./seeded-dropout.js";
 import { GenMnistError } from "../errors.js";
 import type { LayerSpec, NetworkSpec } from "./spec.js";
@@ -71,7 +72,7 @@ function makeLayer(spec: LayerSpec, name: string, seed: number | undefined): tfl
     case "maxPool2d":
       return tfl.layers.maxPooling2d({ poolSize: spec.poolSize, strides: spec.strides ?? spec.poolSize, padding: spec.padding ?? "valid", name });
     case "batchNorm":
-      return tfl.layers.batchNormalization({ momentum: spec.momentum ?? 0.99, epsilon: spec.epsilon ?? 1e-3, name });
+      return new FastBatchNormalization({ momentum: spec.momentum ?? 0.99, epsilon: spec.epsilon ?? 1e-3, name });
     case "dropout":
       return new SeededDropout({ rate: spec.rate, name });
     case "activation":

@@ -1,5 +1,7 @@
+import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { randomSeed, type Rng } from "../_internals/random.js";
+import { onGenMnistBackend, seededDropout } from "../kernels/ops.js";
 
 interface DropoutArgs {
   rate: number;
@@ -7,7 +9,7 @@ interface DropoutArgs {
   seed?: number;
 }
 
-type DropoutLayer = tfl.layers.Layer & { seed?: number };
+type DropoutLayer = tfl.layers.Layer & { seed?: number; rate: number; noiseShape?: number[] | null };
 
 // tfjs-layers does not export its Dropout class; its constructor is that of any dropout layer
 const DropoutBase = Object.getPrototypeOf(tfl.layers.dropout({ rate: 0.5 })).constructor as new (args: DropoutArgs) => DropoutLayer;
@@ -23,8 +25,10 @@ function mix(seed: number, salt: string): number {
  * tfjs-layers' `Dropout`, with masks drawn from seeds rather than from `Math.random`: every call
  * gets its own seed, mixed from the step seed the model sets with {@link reseedDropout} and the
  * call's index. A model's runs therefore repeat exactly, and a resumed run continues exactly,
- * since the step seeds come from the model's own (checkpointed) random generator. It serializes
- * as a plain `Dropout`, so `tf.loadLayersModel` reads a saved network as before.
+ * since the step seeds come from the model's own (checkpointed) random generator. On the
+ * `gen-mnist` backend the mask comes from gen-mnist's dropout kernel (one pass, where tfjs draws
+ * its uniform numbers in JavaScript and runs four more ops). It serializes as a plain `Dropout`,
+ * so `tf.loadLayersModel` reads a saved network as before.
  * @internal
  */
 export class SeededDropout extends DropoutBase {
@@ -40,6 +44,12 @@ export class SeededDropout extends DropoutBase {
   /** Draws this call's mask from its own seed. */
   override call(inputs: Parameters<tfl.layers.Layer["call"]>[0], kwargs: Parameters<tfl.layers.Layer["call"]>[1]): ReturnType<tfl.layers.Layer["call"]> {
     this.seed = mix(this.stepSeed, `${this.name}:${this.calls++}`);
+    const input = Array.isArray(inputs) ? inputs[0] : inputs;
+    const fullMask = this.noiseShape === undefined || this.noiseShape === null;
+    if (kwargs.training === true && onGenMnistBackend() && input !== undefined && input.dtype === "float32" && fullMask && this.rate > 0 && this.rate < 1) {
+      const { rate, seed } = this;
+      return tf.tidy(() => seededDropout(input, rate, seed));
+    }
     return super.call(inputs, kwargs);
   }
 }

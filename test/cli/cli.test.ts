@@ -9,8 +9,8 @@ import { cli } from "./run-cli.js";
 const lines = async (path: string): Promise<string[]> => (await readFile(path, "utf8")).split("\n").filter((l) => l !== "");
 
 describe.each([
-  ["mlp-gan", ["generator", "discriminator"], ["dLoss", "gLoss"], [], " kernel thread"],
-  ["vae", ["encoder", "decoder"], ["loss", "reconLoss", "klLoss"], ["--threads", "1"], "1 kernel thread)"],
+  ["mlp-gan", ["generator", "discriminator"], ["dLoss", "gLoss"], [], "kernels on "],
+  ["vae", ["encoder", "decoder"], ["loss", "reconLoss", "klLoss"], ["--threads", "1"], "kernels on 1 thread)"],
 ] as const)("gen-mnist train %s --steps 20", (model, networks, lossNames, extra, threads) => {
   it("writes every promised file, and sample reads the run", async () => {
     const out = await mkdtemp(join(tmpdir(), `gen-mnist-cli-${model}-`));

@@ -1,20 +1,26 @@
 import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GEN_MNIST_BACKEND, setKernelThreads, useBackend } from "../../src/index.js";
+import { GEN_MNIST_BACKEND, setKernelThreads, useBackend, type KernelModule } from "../../src/index.js";
 import { WasmKernels } from "../../src/kernels/module.js";
+import { batchNormTraining, seededDropout } from "../../src/kernels/ops.js";
+import { FastBatchNormalization } from "../../src/nn/batch-norm.js";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { setMinFlopsPerThread } from "../../src/kernels/partition.js";
 
 // Every gen-mnist kernel against tfjs's cpu kernels, on the same inputs.
 
 type Op = () => tf.Tensor | tf.Tensor[];
 
+/** The kernel module and thread count the current describe block runs gen-mnist's kernels with. */
+const setting: { kernels: KernelModule; threads: number } = { kernels: "relaxed", threads: 1 };
+
 /** Runs `op` on the cpu backend and on gen-mnist's; checks the outputs' shapes and dtypes agree and returns their values. */
 async function onBoth(op: Op): Promise<[Float32Array[], Float32Array[]]> {
   const results: Float32Array[][] = [];
   const kinds: string[][] = [];
   for (const backend of ["cpu", GEN_MNIST_BACKEND] as const) {
-    await useBackend(backend === "cpu" ? "cpu" : "gen-mnist");
+    await useBackend(backend === "cpu" ? "cpu" : "gen-mnist", setting);
     const out = tf.tidy(op);
     const list = Array.isArray(out) ? out : [out];
     results.push(list.map((t) => Float32Array.from(t.dataSync())));
@@ -49,20 +55,26 @@ const DEFAULT_COLS_LIMIT = 1 << 20;
 
 const values = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 2);
 
-// Once on one thread, once on three with every kernel split however small (so every split path
-// runs: rows, columns, uneven image ranges, more threads than images) and convolutions done one
-// image at a time (the chunking that bounds their memory on large batches).
-describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
+// Both kernel modules (relaxed SIMD and plain SIMD128; the test runner enables relaxed SIMD on
+// Node 20), each once on one thread and once on three with every kernel split however small (so
+// every split path runs: rows, columns, uneven image ranges, more threads than images) and
+// convolutions done one image at a time (the chunking that bounds their memory on large batches).
+describe.each([
+  ["relaxed", 1], ["relaxed", 3], ["plain", 1], ["plain", 3],
+] as const)("%s kernel module on %i kernel thread(s)", (kernels, threads) => {
   let previousMinFlops = 0;
   let workerCallsBefore = 0;
   beforeAll(async () => {
-    setKernelThreads(threads);
+    Object.assign(setting, { kernels, threads });
+    await useBackend("gen-mnist", setting);
+    expect(WasmKernels.get().variant).toBe(kernels);
     previousMinFlops = setMinFlopsPerThread(threads > 1 ? 0 : Number.POSITIVE_INFINITY);
     expect(await WasmKernels.get().startThreads()).toBe(threads);
     workerCallsBefore = WasmKernels.get().workerCalls;
     if (threads > 1) WasmKernels.get().setColsLimit(1);
   });
   afterAll(() => {
+    expect(WasmKernels.get().variant).toBe(kernels);
     setKernelThreads("auto");
     setMinFlopsPerThread(previousMinFlops);
     WasmKernels.get().setColsLimit(DEFAULT_COLS_LIMIT);
@@ -234,6 +246,119 @@ describe.each([1, 3])("on %i kernel thread(s)", (threads) => {
       const [want, got] = await onBoth(() => tf.leakyRelu(tf.tensor1d([Number.NaN, -0, 0, -3, 3]), 0.1));
       expect(Array.from(got[0] ?? [])).toEqual(Array.from(want[0] ?? []));
       expect(Object.is(got[0]?.[1], -0)).toBe(true);
+    });
+  });
+
+  describe("gen-mnist batch-norm and dropout kernels", () => {
+    it("batch norm in training mode: values, batch statistics and every gradient match tfjs's moments + batchNorm (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          // two or more rows: one example per channel has zero variance, and its input gradient
+          // (0 in exact arithmetic) is rounding noise whoever computes it
+          fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }).filter((lead) => lead.reduce((a, b) => a * b, 1) >= 2),
+          fc.integer({ min: 1, max: 70 }), fc.integer(),
+          async (lead, channels, seed) => {
+            const shape = [...lead, channels];
+            const n = shape.reduce((a, b) => a * b, 1);
+            const axes = lead.map((_, i) => i);
+            const eps = 1e-3;
+            const inputs = (): [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor] => [
+              tf.tensor(values(n, seed).map((v, i) => v + (i % channels)), shape), // per-channel offsets
+              tf.tensor1d(values(channels, seed + 1)),
+              tf.tensor1d(values(channels, seed + 2)),
+              tf.tensor(values(n, seed + 3), shape),
+            ];
+            const grads = (norm: (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor, w: tf.Tensor) =>
+              tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.square(norm(x, g as tf.Tensor1D, b as tf.Tensor1D)), w)));
+            const reference = (): tf.Tensor[] => {
+              const [x, g, b, w] = inputs();
+              const norm = (v: tf.Tensor, gg: tf.Tensor1D, bb: tf.Tensor1D): tf.Tensor => {
+                const { mean, variance } = tf.moments(v, axes);
+                return tf.batchNorm(v, mean, variance, bb, gg, eps);
+              };
+              const { mean, variance } = tf.moments(x, axes);
+              return [norm(x, g, b), mean, variance, ...grads(norm, w)([x, g, b])];
+            };
+            const [want] = await onBoth(reference);
+            const [, got] = await onBoth(() => {
+              if (tf.getBackend() !== GEN_MNIST_BACKEND) return reference();
+              const [x, g, b, w] = inputs();
+              const { y, mean, variance } = batchNormTraining(x, g, b, eps);
+              return [y, mean, variance, ...grads((v, gg, bb) => batchNormTraining(v, gg, bb, eps).y, w)([x, g, b])];
+            });
+            // dx = γ r (dy − mean(dy) − x̂ mean(dy x̂)) cancels: its error scales with the terms,
+            // |γ| r · 3 max|dy| with dy = 2 y w, not with the (possibly tiny) result
+            const [y = new Float32Array(), , variance = new Float32Array()] = want;
+            const gamma = values(channels, seed + 1);
+            const w = values(n, seed + 3);
+            const maxDy = Math.max(...Array.from(y, (v, i) => Math.abs(2 * v * (w[i] ?? 0))));
+            const terms = Math.max(...gamma.map((g, j) => Math.abs(g) / Math.sqrt((variance[j] ?? 0) + eps))) * 3 * maxDy;
+            expectClose(want, got, [undefined, undefined, undefined, new Float32Array(n).fill(terms)]);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
+    it("the batch-norm layer updates tfjs-layers' moving averages the same way and serializes as BatchNormalization", async () => {
+      const run = (layer: tfl.layers.Layer): tf.Tensor[] => {
+        const x = tf.tensor4d(values(4 * 3 * 3 * 8, 9), [4, 3, 3, 8]);
+        const y = layer.apply(x, { training: true }) as tf.Tensor;
+        return [y, ...layer.getWeights()];
+      };
+      const [want, got] = await onBoth(() =>
+        tf.getBackend() === GEN_MNIST_BACKEND
+          ? run(new FastBatchNormalization({ momentum: 0.9, epsilon: 1e-5, name: "bn" }))
+          : run(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: "bn" })),
+      );
+      expect(want).toHaveLength(5); // output, gamma, beta, moving mean, moving variance
+      expectClose(want, got);
+      expect(new FastBatchNormalization({}).getClassName()).toBe("BatchNormalization");
+    });
+
+    it("dropout keeps x / (1 − rate) where a hash of (seed, index) passes, the same mask on any thread count (property)", async () => {
+      await useBackend("gen-mnist", setting);
+      // the kernel's mask, written out in JavaScript: element i is kept when mix(key + φ·i) ≥ rate·2³²
+      const mix = (z: number): number => {
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+        return (z ^ (z >>> 16)) >>> 0;
+      };
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 5000 }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.integer({ min: 0, max: 0x7fffffff }), (n, rate, seed) => {
+          const x = values(n, seed).map((v) => v + 3); // never 0
+          const got = tf.tidy(() => seededDropout(tf.tensor1d(x), rate, seed).dataSync());
+          const key = mix((seed ^ 0x9e3779b9) >>> 0);
+          const threshold = Math.min(2 ** 32 - 1, Math.round(rate * 2 ** 32));
+          for (let i = 0; i < n; i++) {
+            const kept = mix((key + Math.imul(0x9e3779b9, i)) >>> 0) >= threshold;
+            const want = kept ? Math.fround((x[i] ?? 0) * Math.fround(1 / (1 - rate))) : 0;
+            if (Math.abs((got[i] ?? Number.NaN) - want) > 1e-6 * Math.abs(want)) expect.fail(`element ${i}: ${got[i]}, expected ${want}`);
+          }
+        }),
+        { numRuns: 30 },
+      );
+      // about (1 − rate) of a large tensor is kept
+      const kept = tf.tidy(() => tf.sum(tf.notEqual(seededDropout(tf.ones([200_000]), 0.25, 11), 0)).dataSync()[0] ?? 0);
+      expect(kept / 200_000).toBeCloseTo(0.75, 2);
+    });
+
+    it("dropout's gradient is its mask, to any order", async () => {
+      await useBackend("gen-mnist", setting);
+      const rate = 0.4;
+      const scale = Math.fround(1 / (1 - rate));
+      const [y, dx, d2x] = tf.tidy(() => {
+        const x = tf.tensor1d(values(300, 3).map((v) => v + 3));
+        const f = (v: tf.Tensor): tf.Tensor => tf.sum(tf.square(seededDropout(v, rate, 5)));
+        const g = (v: tf.Tensor): tf.Tensor => tf.grad(f)(v);
+        return [seededDropout(x, rate, 5).dataSync(), g(x).dataSync(), tf.grad((v: tf.Tensor) => tf.sum(g(v)))(x).dataSync()];
+      });
+      for (let i = 0; i < y.length; i++) {
+        const kept = (y[i] ?? 0) !== 0;
+        // f = Σ (m s x)², f' = 2 m² s² x = 2 m s y, f'' = 2 m s²
+        expect(dx[i]).toBeCloseTo(kept ? 2 * scale * (y[i] ?? 0) : 0, 3);
+        expect(d2x[i]).toBeCloseTo(kept ? 2 * scale * scale : 0, 4);
+      }
     });
   });
 

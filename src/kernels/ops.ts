@@ -1,0 +1,102 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { GEN_MNIST_BACKEND } from "./names.js";
+
+/**
+ * Differentiable ops on gen-mnist's own kernels, for the layers whose tfjs composition is slow
+ * on the wasm backend (batch norm's `Tile`s and transposed reductions, dropout's JavaScript
+ * random numbers). Each runs only on the `gen-mnist` backend; {@link onGenMnistBackend} says
+ * whether to call them.
+ * @internal
+ */
+
+/** Kernel names gen-mnist registers for these ops (its backend only). */
+export const BATCH_NORM_FORWARD = "GenMnistBatchNormForward";
+export const BATCH_NORM_BACKWARD = "GenMnistBatchNormBackward";
+export const SEEDED_DROPOUT = "GenMnistDropout";
+export const LEAKY_RELU_GRAD = "GenMnistLeakyReluGrad";
+
+/** Whether the active backend is gen-mnist's (the ops below need its kernels). @internal */
+export const onGenMnistBackend = (): boolean => tf.getBackend() === GEN_MNIST_BACKEND;
+
+/** Whether the engine records ops for a gradient now (a backward pass inside another gradient). */
+const recording = (): boolean => (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+
+/**
+ * The gradient of tfjs's `LeakyRelu` kernel, for every backend: `x > 0 ? dy : alpha · dy`. On the
+ * gen-mnist backend (outside a higher-order gradient) one kernel; elsewhere tfjs's own
+ * composition (`where(greater(x, 0), dy, mul(dy, alpha))`).
+ * @internal
+ */
+export function leakyReluGradient(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
+  if (onGenMnistBackend() && !recording() && dy.dtype === "float32" && x.dtype === "float32") {
+    return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha }) as tf.Tensor;
+  }
+  return tf.where(tf.greater(x, 0), dy, tf.mul(dy, alpha));
+}
+
+/** What {@link batchNormTraining} returns. @internal */
+export interface BatchNormTrainingResult {
+  /** The normalised input, scaled by γ and shifted by β. */
+  readonly y: tf.Tensor;
+  /** Per-channel batch mean `[C]` (not differentiable; for the moving averages). */
+  readonly mean: tf.Tensor1D;
+  /** Per-channel biased batch variance `[C]` (not differentiable; for the moving averages). */
+  readonly variance: tf.Tensor1D;
+}
+
+/**
+ * Batch normalisation in training mode over every axis but the last, on gen-mnist's kernels:
+ * the same values and gradients as tfjs-layers' `moments` + `batchNormalization`, in one pass
+ * for the statistics and one for the output (and two for the backward pass, where tfjs tiles
+ * every per-channel factor to the input's shape). Differentiable to any order: inside another
+ * gradient (a gradient penalty through a normalised critic) the backward pass is composed of
+ * tfjs ops.
+ * @internal
+ */
+export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+  let mean: tf.Tensor1D | undefined;
+  let variance: tf.Tensor1D | undefined;
+  const op = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, m, v] = tf.engine().runKernel(BATCH_NORM_FORWARD, { x: xIn, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
+    save([xIn, g, m as tf.Tensor, v as tf.Tensor]);
+    mean = tf.keep(m as tf.Tensor1D);
+    variance = tf.keep(v as tf.Tensor1D);
+    return {
+      value: y as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sg, sm, sv] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        if (recording()) return batchNormGradComposed(dy, sx, sg, sm, sv, epsilon);
+        return tf.engine().runKernel(BATCH_NORM_BACKWARD, { dy, x: sx, gamma: sg, mean: sm, variance: sv }, { epsilon }) as tf.Tensor[];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const y = op(x, gamma, beta);
+  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+/** Batch norm's gradients composed of tfjs ops, so that they can be differentiated again. */
+function batchNormGradComposed(dy: tf.Tensor, x: tf.Tensor, gamma: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number): tf.Tensor[] {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const r = tf.rsqrt(tf.add(variance, epsilon));
+  const xhat = tf.mul(tf.sub(x, mean), r);
+  const dbeta = tf.sum(dy, axes);
+  const dgamma = tf.sum(tf.mul(dy, xhat), axes);
+  const n = x.size / (x.shape[x.rank - 1] ?? 1);
+  const inner = tf.sub(tf.sub(tf.mul(dy, n), dbeta), tf.mul(xhat, dgamma));
+  const dx = tf.mul(inner, tf.div(tf.mul(gamma, r), n));
+  return [dx, dgamma, dbeta];
+}
+
+/**
+ * Dropout with a mask drawn from `seed` by gen-mnist's kernel (`x · keep / (1 − rate)`): the
+ * same seed gives the same mask on any thread count. Its gradient is the same op on `dy`
+ * (dropout is linear in its input), so it is differentiable to any order.
+ * @internal
+ */
+export function seededDropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
+  const op = tf.customGrad(((xIn: tf.Tensor) => ({
+    value: tf.engine().runKernel(SEEDED_DROPOUT, { x: xIn }, { rate, seed }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor) => seededDropout(dy, rate, seed),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x);
+}
