@@ -17,8 +17,13 @@ export function splitRange(total: number, parts: number, align = 1): Array<[numb
   return ranges;
 }
 
-/** Floating-point operations below which one more thread costs more (waking it, sharing caches) than it saves. */
-export const MIN_FLOPS_PER_THREAD = 4e6;
+/**
+ * Floating-point operations below which one more thread costs more (waking it, sharing caches)
+ * than it saves. Measured on the MLP presets' steps (bench: 1e7 and 2e7 fastest; the earlier 4e6
+ * made the MLP VAE slower on 2 threads than on 1, since its small products and elementwise ops
+ * were split too).
+ */
+export const MIN_FLOPS_PER_THREAD = 1e7;
 
 let minFlopsPerThread = MIN_FLOPS_PER_THREAD;
 
