@@ -23,7 +23,7 @@ trap 'rm -rf "$out"' EXIT
 build() { # build <output> <flags...>
   local target=$1
   shift
-  "$CC" --target=wasm32 -O3 -msimd128 -matomics -mbulk-memory -mmutable-globals -ffreestanding -nostdlib -fno-builtin -Wall -Wextra -Werror \
+  "$CC" --target=wasm32 -O3 -ffp-contract=off -msimd128 -matomics -mbulk-memory -mmutable-globals -ffreestanding -nostdlib -fno-builtin -Wall -Wextra -Werror \
     -Wl,--no-entry -Wl,--import-memory -Wl,--shared-memory -Wl,--max-memory=$((MAX_PAGES * 65536)) \
     -Wl,--export-dynamic -Wl,--export=__heap_base -Wl,--export=__stack_pointer -Wl,--strip-all \
     "$@" -o "$out/$target" kernels/kernels.c

@@ -610,3 +610,32 @@ void dropout(const float *x, const void *b, const void *c, float *y, int n0, int
     y[i] = u >= threshold ? x[i] * scale : 0.0f;
   }
 }
+
+// ---- Adam, one pass per variable ----
+// p holds the float constants: beta1, 1 − beta1, beta2, 1 − beta2, 1 − beta1^t, 1 − beta2^t,
+// epsilon, −learning rate. The operations and their order are tfjs's AdamOptimizer's (multiply
+// and add separately, never fused), so the results agree with its to float32 rounding (tfjs's
+// wasm kernels round division and square root their own way, a few ulps apart).
+__attribute__((export_name("adam")))
+void adam(const float *w, const float *m, const float *v, const float *g, float *w_out, float *m_out, float *v_out, int n0, int n1, const float *p) {
+  v128_t b1 = wasm_f32x4_splat(p[0]), c1 = wasm_f32x4_splat(p[1]), b2 = wasm_f32x4_splat(p[2]), c2 = wasm_f32x4_splat(p[3]);
+  v128_t a1 = wasm_f32x4_splat(p[4]), a2 = wasm_f32x4_splat(p[5]), eps = wasm_f32x4_splat(p[6]), nlr = wasm_f32x4_splat(p[7]);
+  int i = n0;
+  for (; i + 4 <= n1; i += 4) {
+    v128_t gi = wasm_v128_load(g + i);
+    v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), b1), wasm_f32x4_mul(gi, c1));
+    v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), b2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), c2));
+    v128_t step = wasm_f32x4_div(wasm_f32x4_div(mi, a1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, a2)), eps));
+    wasm_v128_store(m_out + i, mi);
+    wasm_v128_store(v_out + i, vi);
+    wasm_v128_store(w_out + i, wasm_f32x4_add(wasm_f32x4_mul(step, nlr), wasm_v128_load(w + i)));
+  }
+  for (; i < n1; i++) {
+    float mi = m[i] * p[0] + g[i] * p[1];
+    float vi = v[i] * p[2] + (g[i] * g[i]) * p[3];
+    float step = (mi / p[4]) / (__builtin_sqrtf(vi / p[5]) + p[6]);
+    m_out[i] = mi;
+    v_out[i] = vi;
+    w_out[i] = step * p[7] + w[i];
+  }
+}

@@ -53,6 +53,7 @@ interface Exports {
   select_f32: KernelFn;
   column_sums: KernelFn;
   leaky_relu_grad: KernelFn;
+  adam: KernelFn;
   bn_stats: KernelFn;
   bn_backward_sums: KernelFn;
   channel_affine: KernelFn;
@@ -65,7 +66,7 @@ interface Exports {
 /** The functions threads run, in the order {@link KernelCall.fn} indexes them. */
 const THREADED = [
   "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
-  "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad",
+  "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad", "adam",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
@@ -510,6 +511,30 @@ export class WasmKernels {
     }
     this.run(this.rowRanges(rows, cols).map(([s, e]) => ({ fn: fnIndex("channel_affine"), args: [px, pdy, pc, pdx, rows, cols, s, e] })));
     return { dx: this.f32(pdx, x.length), dgamma, dbeta };
+  }
+
+  /**
+   * One Adam update of a variable, tfjs's `AdamOptimizer` arithmetic in one pass: `m' = β₁m + (1 − β₁)g`,
+   * `v' = β₂v + (1 − β₂)g²`, `w' = w − lr · (m' / (1 − β₁ᵗ)) / (√(v' / (1 − β₂ᵗ)) + ε)`, each
+   * operation rounded to float32 in tfjs's order (its results agree with tfjs's to a few ulps).
+   * @returns views of the kernels' memory, valid until the next call.
+   */
+  adam(
+    w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
+    c: { beta1: number; beta2: number; oneMinusAccBeta1: number; oneMinusAccBeta2: number; epsilon: number; learningRate: number },
+  ): { w: Float32Array; m: Float32Array; v: Float32Array } {
+    const n = w.length;
+    const [pw = 0, pm = 0, pv = 0, pg = 0, ow = 0, om = 0, ov = 0, pp = 0] = this.layout([n, n, n, n, n, n, n, 8]);
+    this.f32(pw, n).set(w);
+    this.f32(pm, n).set(m);
+    this.f32(pv, n).set(v);
+    this.f32(pg, n).set(g);
+    // the constants as tfjs computes them: 1 − β in float32 arithmetic on float32 values
+    const f = Math.fround;
+    this.f32(pp, 8).set([c.beta1, f(1 - f(c.beta1)), c.beta2, f(1 - f(c.beta2)), c.oneMinusAccBeta1, c.oneMinusAccBeta2, c.epsilon, -c.learningRate]);
+    const ranges = splitRange(n, threadsFor(n * 12, this.threadCount()), 16);
+    this.run(ranges.map(([s, e]) => ({ fn: fnIndex("adam"), args: [pw, pm, pv, pg, ow, om, ov, s, e, pp] })));
+    return { w: this.f32(ow, n), m: this.f32(om, n), v: this.f32(ov, n) };
   }
 
   /**

@@ -14,6 +14,29 @@ export const BATCH_NORM_FORWARD = "GenMnistBatchNormForward";
 export const BATCH_NORM_BACKWARD = "GenMnistBatchNormBackward";
 export const SEEDED_DROPOUT = "GenMnistDropout";
 export const LEAKY_RELU_GRAD = "GenMnistLeakyReluGrad";
+export const ADAM_UPDATE = "GenMnistAdam";
+
+/** Attributes of the {@link ADAM_UPDATE} kernel. @internal */
+export interface AdamUpdateAttrs {
+  readonly beta1: number;
+  readonly beta2: number;
+  /** `1 − β₁ᵗ`, as tfjs computes it (float32). */
+  readonly oneMinusAccBeta1: number;
+  /** `1 − β₂ᵗ`, as tfjs computes it (float32). */
+  readonly oneMinusAccBeta2: number;
+  readonly epsilon: number;
+  readonly learningRate: number;
+}
+
+/**
+ * One fused Adam update on gen-mnist's kernel: the new value, first and second moments of a
+ * variable from its gradient (tfjs's arithmetic, one pass instead of a dozen ops). Not
+ * differentiable (an optimizer step is not).
+ * @internal
+ */
+export function adamUpdate(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, gradient: tf.Tensor, attrs: AdamUpdateAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(ADAM_UPDATE, { value, m, v, gradient }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
 
 /** Whether the active backend is gen-mnist's (the ops below need its kernels). @internal */
 export const onGenMnistBackend = (): boolean => tf.getBackend() === GEN_MNIST_BACKEND;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { WasmKernels, type ConvGeometry, type KernelActivation, type KernelEpilogue } from "./module.js";
 import { GEN_MNIST_BACKEND } from "./names.js";
-import { BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD, LEAKY_RELU_GRAD, SEEDED_DROPOUT, leakyReluGradient } from "./ops.js";
+import { ADAM_UPDATE, BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD, LEAKY_RELU_GRAD, SEEDED_DROPOUT, leakyReluGradient, type AdamUpdateAttrs } from "./ops.js";
 
 export { GEN_MNIST_BACKEND };
 
@@ -31,7 +31,7 @@ export const GEN_MNIST_KERNELS = [
  * Kernels only gen-mnist's backend has, behind the batch-norm and dropout layers gen-mnist builds
  * (see `src/kernels/ops.ts`).
  */
-const OWN_KERNELS = [BATCH_NORM_FORWARD, BATCH_NORM_BACKWARD, SEEDED_DROPOUT, LEAKY_RELU_GRAD] as const;
+const OWN_KERNELS = [BATCH_NORM_FORWARD, BATCH_NORM_BACKWARD, SEEDED_DROPOUT, LEAKY_RELU_GRAD, ADAM_UPDATE] as const;
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -279,6 +279,11 @@ const OWN_IMPLEMENTATIONS: Record<(typeof OWN_KERNELS)[number], KernelFn | ((arg
   [LEAKY_RELU_GRAD]: ({ inputs, backend, attrs }) => {
     const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
     return output(backend, x.shape, WasmKernels.get().leakyReluGrad(read(backend, dy), read(backend, x), Number(attrs.alpha)));
+  },
+  [ADAM_UPDATE]: ({ inputs, backend, attrs }) => {
+    const { value, m, v, gradient } = inputs as Record<"value" | "m" | "v" | "gradient", tf.TensorInfo>;
+    const out = WasmKernels.get().adam(read(backend, value), read(backend, m), read(backend, v), read(backend, gradient), attrs as unknown as AdamUpdateAttrs);
+    return [output(backend, value.shape, out.w), output(backend, value.shape, out.m), output(backend, value.shape, out.v)];
   },
   [SEEDED_DROPOUT]: ({ inputs, backend, attrs }) => {
     const { x } = inputs as { x: tf.TensorInfo };

@@ -1,5 +1,61 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidArgumentError } from "../errors.js";
+import { adamUpdate, onGenMnistBackend } from "../kernels/ops.js";
+
+/** The state of tfjs's AdamOptimizer (private in its types). */
+interface AdamState {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly accBeta1: tf.Variable;
+  readonly accBeta2: tf.Variable;
+  readonly accumulatedFirstMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  readonly accumulatedSecondMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  incrementIterations(): void;
+}
+
+/**
+ * tfjs's `AdamOptimizer` whose update runs as one gen-mnist kernel per variable on the
+ * `gen-mnist` backend (tfjs runs a dozen elementwise ops per variable, each a dispatch and a pass
+ * over memory), with tfjs's arithmetic in tfjs's order: the same values to float32 rounding. Its state, serialization
+ * (`Adam`) and every other backend are tfjs's.
+ * @internal
+ */
+export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer["applyGradients"]>[0]): void {
+    if (!onGenMnistBackend()) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    const state = this as unknown as AdamState;
+    const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    tf.tidy(() => {
+      // 1 − βᵗ in float32, as tfjs's sub(1, accBeta) gives it
+      const oneMinusAccBeta1 = Math.fround(1 - (state.accBeta1.dataSync()[0] ?? 0));
+      const oneMinusAccBeta2 = Math.fround(1 - (state.accBeta2.dataSync()[0] ?? 0));
+      const attrs = { beta1: state.beta1, beta2: state.beta2, oneMinusAccBeta1, oneMinusAccBeta2, epsilon: state.epsilon, learningRate: state.learningRate };
+      list.forEach(({ name, tensor: gradient }, i) => {
+        const value = tf.engine().registeredVariables[name] as tf.Variable;
+        state.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        state.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        if (gradient === null || gradient === undefined) return;
+        const m = state.accumulatedFirstMoment[i].variable;
+        const v = state.accumulatedSecondMoment[i].variable;
+        if (value.dtype !== "float32" || gradient.dtype !== "float32") {
+          throw new InvalidArgumentError(`FusedAdamOptimizer: variable ${name} is ${value.dtype} with a ${gradient.dtype} gradient; expected float32`);
+        }
+        const [newValue, newM, newV] = adamUpdate(value, m, v, gradient, attrs);
+        m.assign(newM);
+        v.assign(newV);
+        value.assign(newValue);
+      });
+      state.accBeta1.assign(tf.mul(state.accBeta1, state.beta1));
+      state.accBeta2.assign(tf.mul(state.accBeta2, state.beta2));
+    });
+    state.incrementIterations();
+  }
+}
 
 /** Adam (Kingma & Ba 2015). */
 export interface AdamSpec {
@@ -48,7 +104,7 @@ export function createOptimizer(spec: OptimizerSpec, owner = "createOptimizer"):
   }
   switch (spec.type) {
     case "adam":
-      return tf.train.adam(spec.learningRate, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? 1e-8);
+      return new FusedAdamOptimizer(spec.learningRate, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? 1e-8);
     case "rmsprop":
       return tf.train.rmsprop(spec.learningRate, spec.decay ?? 0.99, 0, spec.epsilon ?? 1e-8);
     case "sgd":

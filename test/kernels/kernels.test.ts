@@ -5,6 +5,7 @@ import { GEN_MNIST_BACKEND, setKernelThreads, useBackend, type KernelModule } fr
 import { WasmKernels } from "../../src/kernels/module.js";
 import { batchNormTraining, seededDropout } from "../../src/kernels/ops.js";
 import { FastBatchNormalization } from "../../src/nn/batch-norm.js";
+import { FusedAdamOptimizer } from "../../src/nn/optimizer.js";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { setMinFlopsPerThread } from "../../src/kernels/partition.js";
 
@@ -300,6 +301,27 @@ describe.each([
       );
     });
 
+    it("batch norm differentiates twice (a gradient penalty through a normalising critic) as tfjs's composition does", async () => {
+      const shape = [6, 2, 2, 5];
+      const n = 6 * 2 * 2 * 5;
+      const penaltyGrads = (norm: (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor): tf.Tensor[] => {
+        const x = tf.tensor(values(n, 3), shape);
+        const w = tf.tensor(values(n, 4), shape);
+        const critic = (v: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor => tf.sum(tf.mul(tf.tanh(norm(v, g, b)), w));
+        // ‖∇ₓ D(x)‖², differentiated with respect to γ: second order through batch norm (β only
+        // shifts D's input, so ∇ₓ D does not depend on it)
+        const beta = tf.tensor1d(values(5, 6));
+        return [tf.grad((g: tf.Tensor) => tf.sum(tf.square(tf.grad((v: tf.Tensor) => critic(v, g as tf.Tensor1D, beta))(x))))(tf.tensor1d(values(5, 5)))];
+      };
+      const composed = (v: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor => {
+        const { mean, variance } = tf.moments(v, [0, 1, 2]);
+        return tf.batchNorm(v, mean, variance, b, g, 1e-3);
+      };
+      const [want] = await onBoth(() => penaltyGrads(composed));
+      const [, got] = await onBoth(() => penaltyGrads(tf.getBackend() === GEN_MNIST_BACKEND ? (v, g, b) => batchNormTraining(v, g, b, 1e-3).y : composed));
+      expectClose(want, got);
+    });
+
     it("the batch-norm layer updates tfjs-layers' moving averages the same way and serializes as BatchNormalization", async () => {
       const run = (layer: tfl.layers.Layer): tf.Tensor[] => {
         const x = tf.tensor4d(values(4 * 3 * 3 * 8, 9), [4, 3, 3, 8]);
@@ -341,6 +363,34 @@ describe.each([
       // about (1 − rate) of a large tensor is kept
       const kept = tf.tidy(() => tf.sum(tf.notEqual(seededDropout(tf.ones([200_000]), 0.25, 11), 0)).dataSync()[0] ?? 0);
       expect(kept / 200_000).toBeCloseTo(0.75, 2);
+    });
+
+    it("the fused Adam update leaves the weights and moments tfjs's Adam leaves, step after step (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 300 }), fc.double({ min: 0, max: 0.95, noNaN: true }), fc.integer(), async (n, beta1, seed) => {
+          const train = (): tf.Tensor[] => {
+            const optimizer = tf.getBackend() === GEN_MNIST_BACKEND ? new FusedAdamOptimizer(1e-2, beta1, 0.9, 1e-8) : tf.train.adam(1e-2, beta1, 0.9, 1e-8);
+            const w = tf.variable(tf.tensor1d(values(n, seed)));
+            const b = tf.variable(tf.tensor2d(values(6, seed + 1), [2, 3]));
+            for (let step = 0; step < 4; step++) {
+              optimizer.minimize(() => tf.add(tf.sum(tf.square(tf.sub(w, 0.3))), tf.sum(tf.mul(b, tf.abs(b)))) as tf.Scalar, false, [w, b]);
+            }
+            const state = tf.tidy(() => {
+              const weights = (optimizer as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[] });
+              return [...weights.accumulatedFirstMoment, ...weights.accumulatedSecondMoment].map((e) => tf.clone(e.variable));
+            });
+            const out = [tf.clone(w), tf.clone(b), ...state];
+            optimizer.dispose();
+            w.dispose();
+            b.dispose();
+            return out;
+          };
+          const [want, got] = await onBoth(train);
+          expectClose(want, got);
+        }),
+        { numRuns: 15 },
+      );
+      expect(new FusedAdamOptimizer(1e-3, 0.9, 0.999).getClassName()).toBe("Adam");
     });
 
     it("dropout's gradient is its mask, to any order", async () => {
