@@ -191,7 +191,8 @@ async function trainingTable(): Promise<Record<string, TrainingRow>> {
   for (const name of [...COMPARED, ...OTHERS]) {
     const row: TrainingRow = { batch: MODEL_PRESETS[name].defaults.batchSize ?? 64 };
     if (relaxedSimdSupported()) row.relaxed = await trainerStepMs(name, "relaxed");
-    if (ON_PLAIN.includes(name)) row.plain = await trainerStepMs(name, "plain");
+    // (a --training-only child of --also-node times the relaxed module only)
+    if (ON_PLAIN.includes(name) && !process.argv.includes("--training-only")) row.plain = await trainerStepMs(name, "plain");
     table[name] = row;
     process.stderr.write(`train ${name} (batch ${row.batch}): relaxed ${row.relaxed?.toFixed(0) ?? "–"} ms/step, plain ${row.plain?.toFixed(0) ?? "–"}\n`);
   }
