@@ -106,7 +106,7 @@ async function alternated(c: KernelCase, columns: readonly Column[], rounds: num
   return samples.map(median);
 }
 
-async function kernelTable(): Promise<Record<string, Partial<Record<Column, string>>>> {
+async function kernelTable(ourOnly = false): Promise<Record<string, Partial<Record<Column, string>>>> {
   const table: Record<string, Partial<Record<Column, string>>> = {};
   const gflops = (c: KernelCase, ms: number | undefined): string => (ms === undefined ? "> 20 s" : (c.flops / ms / 1e6).toFixed(1));
   const ours = GEN_MNIST_COLUMNS.filter((column) => relaxedSimdSupported() || !column.startsWith("relaxed"));
@@ -117,7 +117,7 @@ async function kernelTable(): Promise<Record<string, Partial<Record<Column, stri
     ours.forEach((column, i) => (row[column] = gflops(c, times[i])));
     process.stderr.write(`kernel ${c.name}: ${ours.map((column) => `${column} ${row[column]}`).join(", ")} GFLOP/s\n`);
   }
-  for (const backend of ["wasm", "cpu"] as const) {
+  for (const backend of ourOnly ? [] : (["wasm", "cpu"] as const)) {
     await select(backend);
     for (const c of kernelCases()) {
       const row = (table[c.name] ??= {});
@@ -199,18 +199,26 @@ async function trainingTable(): Promise<Record<string, TrainingRow>> {
   return table;
 }
 
+/** What a `--training-only` child reports: its Node, gen-mnist's kernel columns and the training table. */
+interface OtherNode {
+  version: string;
+  kernels: Record<string, Partial<Record<Column, string>>>;
+  table: Record<string, TrainingRow>;
+}
+
 /**
- * The training table on another Node (`--also-node <path>`, e.g. Node 24 beside Node 20): this
- * script again in that Node with `--training-only`, which prints the table as JSON.
+ * gen-mnist's kernel columns and the training table on another Node (`--also-node <path>`, e.g.
+ * Node 24 beside Node 20): this script again in that Node with `--training-only`, which prints
+ * them as JSON.
  */
-function trainingOnNode(node: string): { version: string; table: Record<string, TrainingRow> } | string {
+function trainingOnNode(node: string): OtherNode | string {
   const run = spawnSync(node, ["--import", "tsx", "bench/bench.ts", "--training-only", ...(quick ? ["--quick"] : [])], {
     encoding: "utf8",
     maxBuffer: 1 << 26,
     stdio: ["ignore", "pipe", "inherit"],
   });
   if (run.status !== 0) return `${node} failed (exit ${run.status})`;
-  return JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as { version: string; table: Record<string, TrainingRow> };
+  return JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as OtherNode;
 }
 
 async function samplingTable(): Promise<Record<string, number>> {
@@ -271,15 +279,18 @@ function pytorch(threads: number, tuned: boolean): TorchResult | string {
   const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
   if (python === undefined) return "PyTorch not found; install it with `apt-get install python3-torch libopenblas0-pthread` (Debian) to compare";
   const env = tuned ? { ...process.env, OPENBLAS_NUM_THREADS: "1" } : process.env;
-  const run = spawnSync(python, ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "5" : "10"], { encoding: "utf8", env });
+  // the batch size of every preset compared, so that the reference refuses to time another one
+  const batches = COMPARED.map((name) => `${name}=${MODEL_PRESETS[name].defaults.batchSize ?? 64}`).join(",");
+  const run = spawnSync(python, ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "5" : "10", "--batches", batches], { encoding: "utf8", env });
   if (run.status !== 0) return `bench/reference.py failed: ${run.stderr.slice(-300)}`;
   return JSON.parse(run.stdout) as TorchResult;
 }
 
 if (process.argv.includes("--training-only")) {
-  // a child of `--also-node`: the training table only, as one JSON line
+  // a child of `--also-node`: gen-mnist's kernel columns and the training table, as one JSON line
+  const ours = await kernelTable(true);
   const table = await trainingTable();
-  console.log(JSON.stringify({ version: process.version, table }));
+  console.log(JSON.stringify({ version: process.version, kernels: ours, table }));
   process.exit(0);
 }
 
@@ -321,6 +332,19 @@ for (const [name, row] of Object.entries(kernels)) {
     `| ${name} | ${row.relaxed ?? "–"} | ${row["relaxed-1"] ?? "–"} | ${row.plain ?? "–"} | ${row["plain-1"] ?? "–"} | ${ratio(row["relaxed-1"], row["plain-1"])} | ` +
       `${ratio(row.relaxed, row["relaxed-1"])} | ${row.wasm ?? "–"} | ${row.cpu ?? "–"} | ${ratio(row.relaxed, row.wasm)} |`,
   );
+}
+if (other !== undefined && typeof other !== "string") {
+  lines.push("", `On Node ${other.version} (\`--also-node\`), measured the same way in the same run:`, "");
+  lines.push(
+    `| kernel | relaxed (${THREADS} threads) | relaxed (1 thread) | plain (${THREADS} threads) | plain (1 thread) | relaxed / plain, 1 thread | relaxed / plain, ${THREADS} threads |`,
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  );
+  for (const [name, row] of Object.entries(other.kernels)) {
+    lines.push(
+      `| ${name} | ${row.relaxed ?? "–"} | ${row["relaxed-1"] ?? "–"} | ${row.plain ?? "–"} | ${row["plain-1"] ?? "–"} | ` +
+        `${ratio(row["relaxed-1"], row["plain-1"])} | ${ratio(row.relaxed, row.plain)} |`,
+    );
+  }
 }
 lines.push("", "## Training as users run it (ms per step; images/s in brackets)", "");
 lines.push(

@@ -125,8 +125,8 @@ def models():
     published = dict(lr=2e-4, betas=(0.5, 0.999))
     return {
         "mlp-gan": (128, -1, lambda: Gan(mlp_generator(True), mlp_discriminator(), smoothing=0.1, **published)),
-        "dcgan": (128, -1, lambda: Gan(dcgan_generator(LATENT, True, nn.Tanh()), nn.Sequential(*dcgan_trunk(), nn.Linear(12544, 1)),
-                                       smoothing=0.1, **published)),
+        "dcgan": (64, -1, lambda: Gan(dcgan_generator(LATENT, False, nn.Tanh()), nn.Sequential(*dcgan_trunk(), nn.Linear(12544, 1)),
+                                      smoothing=0.1, **published)),
         "conv-vae": (64, 0, ConvVae),
         "wgan-gp": (64, -1, lambda: Gan(dcgan_generator(LATENT, True, nn.Tanh()), nn.Sequential(*dcgan_trunk(), nn.Linear(12544, 1)),
                                         lr=1e-4, betas=(0.0, 0.9), wasserstein=True, penalty=10.0, n_critic=5)),
@@ -164,13 +164,17 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--models", default=",".join(models()))
+    parser.add_argument("--batches", default="", help="name=size,...: the batch size each preset must run (the bench passes gen-mnist's)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     results = {"torch": torch.__version__, "threads": torch.get_num_threads()}
     table = models()
+    expected = dict(item.split("=") for item in args.batches.split(",") if item)
     for name in args.models.split(","):
         batch, low, make = table[name]
+        if name in expected and int(expected[name]) != batch:
+            raise SystemExit(f"bench/reference.py: {name} runs batch {batch} here but gen-mnist's preset runs {expected[name]}; update models()")
         model = make()
         cycle = getattr(model, "n_critic", 1)
         results[name] = {"batch": batch, "ms": time_steps(model, batch, low, args.steps, cycle)}
