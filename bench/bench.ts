@@ -150,6 +150,9 @@ async function mnist(range: "[-1,1]" | "[0,1]"): Promise<Dataset> {
   return data;
 }
 
+/** The batch size of preset `name`'s default config (what the Trainer uses when given none). */
+const presetBatch = (name: ModelName): number => MODEL_PRESETS[name].defaults.batchSize ?? 64;
+
 /** Steps per update cycle: WGAN-GP's five critic updates per generator update, else one. */
 const cycleOf = (name: ModelName): number => {
   const defaults = MODEL_PRESETS[name].defaults as { nCritic?: number };
@@ -189,7 +192,7 @@ interface TrainingRow {
 async function trainingTable(): Promise<Record<string, TrainingRow>> {
   const table: Record<string, TrainingRow> = {};
   for (const name of [...COMPARED, ...OTHERS]) {
-    const row: TrainingRow = { batch: MODEL_PRESETS[name].defaults.batchSize ?? 64 };
+    const row: TrainingRow = { batch: presetBatch(name) };
     if (relaxedSimdSupported()) row.relaxed = await trainerStepMs(name, "relaxed");
     // (a --training-only child of --also-node times the relaxed module only)
     if (ON_PLAIN.includes(name) && !process.argv.includes("--training-only")) row.plain = await trainerStepMs(name, "plain");
@@ -269,18 +272,18 @@ async function evalTiming(): Promise<EvalTiming | string> {
 type TorchResult = { torch: string; threads: number } & Partial<Record<string, { batch: number; ms: number }>>;
 
 /**
- * Runs bench/reference.py on `threads` PyTorch threads. `tuned`: OpenBLAS single-threaded
+ * Runs bench/reference.py on `threads` PyTorch threads, tuned: OpenBLAS single-threaded
  * (OPENBLAS_NUM_THREADS=1), so that PyTorch's own threads are the only ones — its fastest
- * setting here. Untuned: Debian's default, where OpenBLAS starts a thread per core on top of
- * PyTorch's (what a user gets out of the box; it oversubscribes the cores).
+ * setting here (Debian's default starts an OpenBLAS thread per core on top of PyTorch's and
+ * oversubscribes the cores).
  */
-function pytorch(threads: number, tuned: boolean): TorchResult | string {
+function pytorch(threads: number): TorchResult | string {
   // the first interpreter that has torch (Debian's python3-torch installs for /usr/bin/python3)
   const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
   if (python === undefined) return "PyTorch not found; install it with `apt-get install python3-torch libopenblas0-pthread` (Debian) to compare";
-  const env = tuned ? { ...process.env, OPENBLAS_NUM_THREADS: "1" } : process.env;
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
   // the batch size of every preset compared, so that the reference refuses to time another one
-  const batches = COMPARED.map((name) => `${name}=${MODEL_PRESETS[name].defaults.batchSize ?? 64}`).join(",");
+  const batches = COMPARED.map((name) => `${name}=${presetBatch(name)}`).join(",");
   const run = spawnSync(python, ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "5" : "10", "--batches", batches], { encoding: "utf8", env });
   if (run.status !== 0) return `bench/reference.py failed: ${run.stderr.slice(-300)}`;
   return JSON.parse(run.stdout) as TorchResult;
@@ -297,7 +300,7 @@ if (process.argv.includes("--training-only")) {
 const alsoNode = process.argv.includes("--also-node") ? process.argv[process.argv.indexOf("--also-node") + 1] : undefined;
 const kernels = await kernelTable();
 const training = await trainingTable();
-const torch = pytorch(THREADS, true);
+const torch = pytorch(THREADS);
 const other = alsoNode === undefined ? undefined : trainingOnNode(alsoNode);
 const sampling = await samplingTable();
 const evaluation = await evalTiming();

@@ -76,9 +76,6 @@ const PAGE = 65536;
 const WORKER_STACK_BYTES = 64 * 1024;
 const align16 = (n: number): number => (n + 15) & ~15;
 
-/** The module request {@link WasmKernels.get} builds from ({@link WasmKernels.select}). */
-let requested: KernelModuleRequest = "auto";
-
 /**
  * gen-mnist's WebAssembly SIMD kernels (built from `kernels/kernels.c`): inputs are copied into
  * the module's shared memory, computed by up to {@link getKernelThreads} threads (the calling
@@ -113,9 +110,9 @@ export class WasmKernels {
   /** One instance per build, kept once made: switching back and forth starts no new threads. */
   private static readonly instances = new Map<KernelModule, WasmKernels>();
 
-  /** The process-wide instance. */
+  /** The process-wide instance: the build {@link WasmKernels.select} chose, else the `"auto"` one. */
   static get(): WasmKernels {
-    return (WasmKernels.shared ??= WasmKernels.instance(resolveKernelModule(requested)));
+    return (WasmKernels.shared ??= WasmKernels.instance(resolveKernelModule("auto")));
   }
 
   private static instance(variant: KernelModule): WasmKernels {
@@ -135,7 +132,6 @@ export class WasmKernels {
    * @returns the build now in effect.
    */
   static select(request: KernelModuleRequest): KernelModule {
-    requested = request;
     const variant = resolveKernelModule(request);
     WasmKernels.shared = WasmKernels.instance(variant);
     return variant;
@@ -441,12 +437,12 @@ export class WasmKernels {
    * @returns `cols` sums: a view of the kernels' memory, valid until the next call.
    */
   columnSums(a: Float32Array, rows: number, cols: number): Float32Array {
-    const ranges = splitRange(cols, cols >= 32 ? threadsFor(a.length * 4, this.threadCount()) : 1, 16);
     const [pa = 0, py = 0] = this.layout([a.length, cols]);
     this.f32(pa, a.length).set(a);
-    this.run(ranges.map(([s, e]) => ({ fn: fnIndex("column_sums"), args: [pa, rows, cols, py, s, e] })));
+    this.run(this.columnRanges(rows, cols).map(([s, e]) => ({ fn: fnIndex("column_sums"), args: [pa, rows, cols, py, s, e] })));
     return this.f32(py, cols);
   }
+
   /** Column ranges for a per-column reduction of a `[rows, cols]` matrix (one thread below 32 columns). */
   private columnRanges(rows: number, cols: number): Array<[number, number]> {
     return splitRange(cols, cols >= 32 ? threadsFor(rows * cols * 4, this.threadCount()) : 1, 16);
