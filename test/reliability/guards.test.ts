@@ -23,6 +23,7 @@ import {
   saveCheckpoint,
   useBackend,
   type Callback,
+  type History,
   type TrainContext,
 } from "../../src/index.js";
 import { recoverDirAtomic } from "../../src/nn/persist.js";
@@ -49,16 +50,25 @@ const poisonOptimizerAt = (step: number): Callback => ({
   },
 });
 
+/**
+ * Trains a tiny GAN on `examples` synthetic images, batch 32, 3 epochs, its optimizer state
+ * poisoned after `poisonAt`, with a checkpoint into `dir` every epoch.
+ */
+async function trainPoisoned(dir: string, examples: number, poisonAt: number, nanGuardEvery?: number): Promise<{ model: GAN; history: History }> {
+  const model = new GAN(tinyGanConfig);
+  const history = await new Trainer(model, synthetic(examples), {
+    epochs: 3,
+    batchSize: 32,
+    ...(nanGuardEvery === undefined ? {} : { nanGuardEvery }),
+    callbacks: [poisonOptimizerAt(poisonAt), new Checkpoint({ dir, every: 1, warn: () => undefined })],
+  }).fit();
+  return { model, history };
+}
+
 describe("reliability: the NaN guard and saving", () => {
   it("finds non-finite optimizer state with finite losses at the next periodic check, and keeps the last good checkpoint", async () => {
     const dir = await tmp();
-    const model = new GAN(tinyGanConfig);
-    const history = await new Trainer(model, synthetic(192), {
-      epochs: 3,
-      batchSize: 32,
-      nanGuardEvery: 2,
-      callbacks: [poisonOptimizerAt(7), new Checkpoint({ dir, every: 1, warn: () => undefined })],
-    }).fit();
+    const { model, history } = await trainPoisoned(dir, 192, 7, 2);
     // 6 steps an epoch: poisoned after step 7, found by the every-2-steps check after step 8 (mid-epoch 2)
     // (by then the Infinity moment has also made the generator's weights non-finite; weights are named first)
     expect(history.diverged).toMatchObject({ step: 8, epoch: 1 });
@@ -76,12 +86,7 @@ describe("reliability: the NaN guard and saving", () => {
 
   it("the epoch-end check finds what the periodic one has not reached yet, before the epoch's checkpoint", async () => {
     const dir = await tmp();
-    const model = new GAN(tinyGanConfig);
-    const history = await new Trainer(model, synthetic(96), {
-      epochs: 3,
-      batchSize: 32,
-      callbacks: [poisonOptimizerAt(3), new Checkpoint({ dir, every: 1, warn: () => undefined })],
-    }).fit();
+    const { model, history } = await trainPoisoned(dir, 96, 3);
     expect(history.diverged).toEqual({ step: 3, epoch: 0, where: "the optimizer state of 'generator'" });
     expect(await readdir(dir)).toEqual(["last"]);
     model.dispose();
