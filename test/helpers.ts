@@ -116,3 +116,97 @@ export function value(t: tf.Tensor): number {
   t.dispose();
   return v;
 }
+
+// ---- synthetic images of any shape (appended; imports kept here so the lines above stay untouched)
+import { Dataset, type PixelRange } from "../src/data/dataset.js";
+import { createRng, randomInt } from "../src/_internals/random.js";
+
+/** Options of {@link syntheticImages}. */
+export interface SyntheticImagesOptions {
+  /** @defaultValue 32 */
+  readonly height?: number;
+  /** @defaultValue 32 */
+  readonly width?: number;
+  /** Channels per pixel (1 grey, 3 RGB, or any other positive count). @defaultValue 3 */
+  readonly channels?: number;
+  /** @defaultValue 10 */
+  readonly numClasses?: number;
+  /** Seed of the noise: the same seed always gives the same bytes. @defaultValue 0 */
+  readonly seed?: number;
+  /**
+   * Largest noise added to (or taken from) each byte, clipped to 0..255.
+   * @defaultValue 24
+   */
+  readonly noise?: number;
+  /** @defaultValue "[-1,1]" */
+  readonly range?: PixelRange;
+  /** @defaultValue "synthetic" */
+  readonly name?: string;
+}
+
+/**
+ * The colour of class `label` in channel `c`: distinct hues for RGB (a hue wheel, one step per
+ * class), distinct bright levels for grey, and a class-dependent level per channel otherwise.
+ */
+export function syntheticClassColour(label: number, numClasses: number, channels: number, c: number): number {
+  if (channels === 3) {
+    // HSV with full saturation and value: hue = label / numClasses
+    const h = (label / numClasses) * 6;
+    const k = (((c === 0 ? 5 : c === 1 ? 3 : 1) + h) % 6);
+    return Math.round(255 * (1 - Math.max(0, Math.min(k, 4 - k, 1))));
+  }
+  if (channels === 1) return 255 - Math.round((label * 95) / Math.max(1, numClasses - 1));
+  return 160 + ((label * 37 + c * 53) % 96);
+}
+
+/**
+ * Where the square of class `label` sits: classes are spread over a grid of positions, so each
+ * class has its own place. Returns `[top, left, side]` in pixels.
+ */
+export function syntheticSquare(label: number, numClasses: number, height: number, width: number): [top: number, left: number, side: number] {
+  const side = Math.max(1, Math.floor(Math.min(height, width) / 4));
+  const cols = Math.ceil(Math.sqrt(numClasses));
+  const rows = Math.ceil(numClasses / cols);
+  const at = (cell: number, cells: number, extent: number): number =>
+    cells <= 1 ? Math.floor((extent - side) / 2) : Math.round((cell * (extent - side)) / (cells - 1));
+  return [at(Math.floor(label / cols), rows, height), at(label % cols, cols, width), side];
+}
+
+/**
+ * A {@link Dataset} of `n` simple images of any shape whose content depends on the class: a dark
+ * background with one filled square whose position ({@link syntheticSquare}) and colour
+ * ({@link syntheticClassColour}) are the class's, plus seeded uniform noise on every byte. Labels
+ * cycle `0, 1, …, numClasses - 1, 0, …` so every class is (nearly) equally frequent. Deterministic
+ * given the options.
+ *
+ * @example
+ * ```ts
+ * const rgb = syntheticImages(256, { height: 32, width: 32, channels: 3, seed: 1 });
+ * const [batch] = rgb.batches(64); // batch.images: [64, 32, 32, 3]
+ * ```
+ */
+export function syntheticImages(n: number, options: SyntheticImagesOptions = {}): Dataset {
+  const { height = 32, width = 32, channels = 3, numClasses = 10, seed = 0, noise = 24, range = "[-1,1]", name = "synthetic" } = options;
+  const rng = createRng(seed);
+  const perImage = height * width * channels;
+  const pixels = new Uint8Array(n * perImage);
+  const labels = new Uint8Array(n);
+  const background = 16;
+  for (let i = 0; i < n; i++) {
+    const label = i % numClasses;
+    labels[i] = label;
+    const [top, left, side] = syntheticSquare(label, numClasses, height, width);
+    const colour = Array.from({ length: channels }, (_, c) => syntheticClassColour(label, numClasses, channels, c));
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const inside = y >= top && y < top + side && x >= left && x < left + side;
+        for (let c = 0; c < channels; c++) {
+          const base = inside ? (colour[c] ?? 0) : background;
+          const jitter = noise > 0 ? randomInt(rng, -noise, noise) : 0;
+          pixels[i * perImage + (y * width + x) * channels + c] = Math.min(255, Math.max(0, base + jitter));
+        }
+      }
+    }
+  }
+  return new Dataset(pixels, labels, { height, width, channels, numClasses, range, name });
+}

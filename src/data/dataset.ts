@@ -13,7 +13,10 @@ export const PIXEL_RANGES: readonly PixelRange[] = ["[-1,1]", "[0,1]"];
 
 /** One mini-batch. The caller owns its tensors: call {@link Batch.dispose} when done. */
 export interface Batch {
-  /** Images `[B, H, W, 1]`, float32, scaled to the dataset's {@link PixelRange}. */
+  /**
+   * Images `[B, H, W, C]` (`C` = {@link Dataset.channels}: 1 for grey, 3 for RGB), float32,
+   * scaled to the dataset's {@link PixelRange}.
+   */
   readonly images: tf.Tensor4D;
   /** Integer class labels `[B]`, int32. */
   readonly labels: tf.Tensor1D;
@@ -66,6 +69,11 @@ export interface DatasetOptions {
   /** @defaultValue 28 */
   readonly width?: number;
   /**
+   * Channels per pixel, stored interleaved (row-major HWC): 1 for grey, 3 for RGB.
+   * @defaultValue 1
+   */
+  readonly channels?: number;
+  /**
    * A name shown in messages, e.g. `"mnist/train"`.
    * @defaultValue "dataset"
    */
@@ -73,8 +81,8 @@ export interface DatasetOptions {
 }
 
 /**
- * Grey-scale images with integer class labels, held as bytes (60,000 MNIST images take 47 MB);
- * float tensors are made one batch at a time.
+ * Images (grey or colour, any height × width × channels) with integer class labels, held as
+ * bytes (60,000 MNIST images take 47 MB); float tensors are made one batch at a time.
  *
  * @example
  * ```ts
@@ -83,10 +91,16 @@ export interface DatasetOptions {
  *   // batch.images: [128, 28, 28, 1] in [-1, 1]
  *   batch.dispose();
  * }
+ * // colour: 32x32 RGB, pixels row-major HWC (r, g, b of pixel 0, then pixel 1, ...)
+ * const rgb = new Dataset(pixels, labels, { height: 32, width: 32, channels: 3 });
+ * rgb.imageShape; // [32, 32, 3]; its batches' images are [B, 32, 32, 3]
  * ```
  */
 export class Dataset {
-  /** Pixel bytes, `size * height * width` of them, row-major. */
+  /**
+   * Pixel bytes, `size * height * width * channels` of them, row-major HWC: image after image,
+   * row after row, and the channels of one pixel side by side.
+   */
   readonly pixels: Uint8Array;
   /** Class labels, one byte each. */
   readonly labels: Uint8Array;
@@ -98,26 +112,34 @@ export class Dataset {
   readonly height: number;
   /** Image width in pixels. */
   readonly width: number;
+  /** Channels per pixel: 1 for grey, 3 for RGB. */
+  readonly channels: number;
   /** Name used in messages. */
   readonly name: string;
 
   /**
-   * @param pixels - `n * height * width` bytes, 0 = black.
+   * @param pixels - `n * height * width * channels` bytes, row-major HWC, 0 = black.
    * @param labels - `n` class labels in `[0, numClasses)`.
-   * @throws {@link InvalidArgumentError} when the lengths disagree or a label is out of range.
+   * @throws {@link InvalidArgumentError} when `height`, `width` or `channels` is not a positive
+   *   integer, the lengths disagree or a label is out of range.
    */
   constructor(pixels: Uint8Array, labels: Uint8Array, options: DatasetOptions = {}) {
-    const { range = "[-1,1]", numClasses = 10, height = 28, width = 28, name = "dataset" } = options;
+    const { range = "[-1,1]", numClasses = 10, height = 28, width = 28, channels = 1, name = "dataset" } = options;
     if (!PIXEL_RANGES.includes(range)) {
       throw new InvalidArgumentError(
         `Dataset: options.range must be one of ${PIXEL_RANGES.map((r) => `"${r}"`).join(", ")}, found ${JSON.stringify(range)}`,
       );
     }
-    const perImage = height * width;
+    for (const [key, v] of [["height", height], ["width", width], ["channels", channels]] as const) {
+      if (!Number.isInteger(v) || v <= 0) {
+        throw new InvalidArgumentError(`Dataset ${name}: options.${key} must be a positive integer, found ${v}`);
+      }
+    }
+    const perImage = height * width * channels;
     if (pixels.length !== labels.length * perImage) {
       throw new InvalidArgumentError(
         `Dataset ${name}: ${labels.length} labels need ${labels.length * perImage} pixel bytes ` +
-          `(${height}x${width} each), found ${pixels.length}`,
+          `(${shapeText(height, width, channels)} each), found ${pixels.length}`,
       );
     }
     const bad = labels.findIndex((l) => l >= numClasses);
@@ -132,12 +154,23 @@ export class Dataset {
     this.numClasses = numClasses;
     this.height = height;
     this.width = width;
+    this.channels = channels;
     this.name = name;
   }
 
   /** Number of examples. */
   get size(): number {
     return this.labels.length;
+  }
+
+  /** The shape of one image, `[height, width, channels]`: its batches' images are `[B, ...imageShape]`. */
+  get imageShape(): readonly [height: number, width: number, channels: number] {
+    return [this.height, this.width, this.channels];
+  }
+
+  /** Bytes per image, `height * width * channels`. */
+  private get imageBytes(): number {
+    return this.height * this.width * this.channels;
   }
 
   /** How many examples of each class, indexed by class. */
@@ -147,15 +180,15 @@ export class Dataset {
     return counts;
   }
 
-  /** A dataset of the first `n` examples (shares no memory with this one). */
+  /** A dataset of the first `n` examples, of the same shape (shares no memory with this one). */
   take(n: number): Dataset {
     const count = Math.max(0, Math.min(Math.floor(n), this.size));
     return this.select(Array.from({ length: count }, (_, i) => i));
   }
 
-  /** A dataset of the examples at `indices`, in that order. */
+  /** A dataset of the examples at `indices`, in that order (same shape, range and classes). */
   select(indices: readonly number[]): Dataset {
-    const perImage = this.height * this.width;
+    const perImage = this.imageBytes;
     const pixels = new Uint8Array(indices.length * perImage);
     const labels = new Uint8Array(indices.length);
     indices.forEach((index, i) => {
@@ -205,7 +238,7 @@ export class Dataset {
 
   /** The examples at `indices` as one {@link Batch}. */
   batch(indices: readonly number[]): Batch {
-    const perImage = this.height * this.width;
+    const perImage = this.imageBytes;
     const n = indices.length;
     const images = new Float32Array(n * perImage);
     const labels = new Int32Array(n);
@@ -222,7 +255,7 @@ export class Dataset {
       oneHot[i * this.numClasses + label] = 1;
     });
     const batch = {
-      images: tf.tensor4d(images, [n, this.height, this.width, 1]),
+      images: tf.tensor4d(images, [n, this.height, this.width, this.channels]),
       labels: tf.tensor1d(labels, "int32"),
       oneHot: tf.tensor2d(oneHot, [n, this.numClasses]),
       size: n,
@@ -241,7 +274,11 @@ export class Dataset {
   }
 
   private options(): DatasetOptions {
-    const { range, numClasses, height, width, name } = this;
-    return { range, numClasses, height, width, name };
+    const { range, numClasses, height, width, channels, name } = this;
+    return { range, numClasses, height, width, channels, name };
   }
 }
+
+/** `"28x28"` for grey images, `"32x32x3"` for colour ones. */
+const shapeText = (height: number, width: number, channels: number): string =>
+  channels === 1 ? `${height}x${width}` : `${height}x${width}x${channels}`;

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { GenMnistError, InvalidArgumentError } from "../errors.js";
 import { Dataset, type PixelRange } from "./dataset.js";
-import { readIdx } from "./idx.js";
+import { IdxFormatError, readIdx } from "./idx.js";
 
 /** Which half of an MNIST-like dataset to load. */
 export type Split = "train" | "test";
@@ -37,8 +37,8 @@ export const FASHION_MNIST_DEBIAN_DIR = "/usr/share/datasets/fashion-mnist";
 
 const PREFIX: Record<Split, string> = { train: "train", test: "t10k" };
 
-function findIdxFile(dir: string, stem: string, kind: "idx1" | "idx3"): string {
-  const names = [`${stem}-${kind}-ubyte`, `${stem}.${kind}-ubyte`];
+function findIdxFile(dir: string, stem: string, kinds: readonly string[]): string {
+  const names = kinds.flatMap((kind) => [`${stem}-${kind}-ubyte`, `${stem}.${kind}-ubyte`]);
   const tried = names.flatMap((n) => [n, `${n}.gz`]);
   if (!existsSync(dir)) throw new DataNotFoundError(`data folder ${dir} does not exist (expected a folder holding ${tried[0]} and the other IDX files)`);
   if (!statSync(dir).isDirectory()) throw new DataNotFoundError(`data folder ${dir} is a file; expected a folder holding ${tried[0]} and the other IDX files`);
@@ -69,11 +69,21 @@ export function mnistDataDir(): string {
 
 /**
  * Loads an MNIST-like dataset from a folder of IDX files named as MNIST names them
- * (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-…`; `.gz` or raw, `-idx` or `.idx`).
- * Images must be `[n, 28, 28]` bytes and labels `[n]` bytes.
+ * (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-…`; `.gz` or raw, `-idx` or `.idx`;
+ * an image file may also be named `…-images-idx4-ubyte`). Images are uint8, either rank 3
+ * `[n, height, width]` (grey, 1 channel) or rank 4 `[n, height, width, channels]` (e.g. RGB,
+ * channels last); the {@link Dataset} takes its shape from the file. Labels are `[n]` bytes.
  *
  * @param name - shown in messages, e.g. `"mnist"`.
- * @throws {@link DataNotFoundError} when a file is missing; {@link IdxFormatError} when one is corrupt.
+ * @throws {@link DataNotFoundError} when a file is missing; {@link IdxFormatError} when one is
+ *   corrupt, not uint8, or an image file is not of rank 3 or 4.
+ *
+ * @example
+ * ```ts
+ * // a folder holding train-images-idx4-ubyte ([n, 32, 32, 3]) and train-labels-idx1-ubyte ([n])
+ * const train = await loadIdxDataset("data/my-rgb", "my-rgb");
+ * train.imageShape; // [32, 32, 3]
+ * ```
  */
 export async function loadIdxDataset(dir: string, name: string, options: Omit<LoadOptions, "dir"> = {}): Promise<Dataset> {
   const { split = "train", range = "[-1,1]", limit } = options;
@@ -85,18 +95,35 @@ export async function loadIdxDataset(dir: string, name: string, options: Omit<Lo
   }
   if (!existsSync(dir)) throw new DataNotFoundError(`load ${name}: folder ${dir} does not exist`);
   const stem = PREFIX[split];
+  const imagesPath = findIdxFile(dir, `${stem}-images`, ["idx3", "idx4"]);
   const [images, labels] = await Promise.all([
-    readIdx(findIdxFile(dir, `${stem}-images`, "idx3"), { dtype: "uint8", dims: [null, 28, 28] }),
-    readIdx(findIdxFile(dir, `${stem}-labels`, "idx1"), { dtype: "uint8", rank: 1 }),
+    readIdx(imagesPath, { dtype: "uint8" }),
+    readIdx(findIdxFile(dir, `${stem}-labels`, ["idx1"]), { dtype: "uint8", rank: 1 }),
   ]);
+  const dims = images.dims;
+  if (dims.length !== 3 && dims.length !== 4) {
+    throw new IdxFormatError(
+      imagesPath,
+      "rank",
+      "3 (grey images [n, height, width]) or 4 (images [n, height, width, channels])",
+      `${dims.length} (dims [${dims.join(", ")}])`,
+    );
+  }
+  const [, height = 0, width = 0, channels = 1] = dims;
+  if (height <= 0 || width <= 0 || channels <= 0) {
+    throw new IdxFormatError(imagesPath, "dimensions", "positive height, width and channels", `dims [${dims.join(", ")}]`);
+  }
   const count = labels.dims[0] ?? 0;
-  if (images.dims[0] !== count) {
+  if (dims[0] !== count) {
     throw new InvalidArgumentError(
-      `load ${name}: ${split} images hold ${images.dims[0]} examples but labels hold ${count}`,
+      `load ${name}: ${split} images hold ${dims[0]} examples but labels hold ${count}`,
     );
   }
   const dataset = new Dataset(images.data as Uint8Array, labels.data as Uint8Array, {
     range,
+    height,
+    width,
+    channels,
     name: `${name}/${split}`,
   });
   return limit === undefined || limit >= dataset.size ? dataset : dataset.take(limit);

@@ -62,7 +62,7 @@ async function readPngFolder(dir: string): Promise<ImageSet> {
     const path = join(dir, name);
     let image: ReturnType<typeof decodePng>;
     try {
-      image = decodePng(await readFile(path));
+      image = decodePng(await readFile(path), { channels: 1 });
     } catch (err) {
       // pngjs throws plain Errors (and RangeErrors for absurd sizes): name the file
       throw new GenMnistError(`readImageSet: ${path} is not a readable PNG (${err instanceof Error ? err.message : String(err)})`);

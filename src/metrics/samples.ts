@@ -44,6 +44,7 @@ export async function sampleImages(model: GenerativeModel, n: number, options: S
   const parts: Uint8Array[] = [];
   let height = 0;
   let width = 0;
+  let channels = 1;
   try {
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
@@ -62,16 +63,17 @@ export async function sampleImages(model: GenerativeModel, n: number, options: S
       parts.push(set.pixels);
       height = set.height;
       width = set.width;
+      channels = set.channels ?? 1;
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     latents.dispose();
   }
-  const pixels = new Uint8Array(n * height * width);
+  const pixels = new Uint8Array(n * height * width * channels);
   let at = 0;
   for (const p of parts) {
     pixels.set(p, at);
     at += p.length;
   }
-  return imageSet(pixels, { height, width, name: `${model.name} samples`, ...(classes === undefined ? {} : { labels: Uint8Array.from(classes) }) });
+  return imageSet(pixels, { height, width, channels, name: `${model.name} samples`, ...(classes === undefined ? {} : { labels: Uint8Array.from(classes) }) });
 }

@@ -12,7 +12,7 @@ import {
   sampleImageSet,
   sampleImages,
   useBackend,
-  VanillaGAN,
+  MlpGAN,
   writeIdx,
   writePng,
 } from "../../src/index.js";
@@ -88,7 +88,7 @@ describe("sampleImages, imageSetFromTensor", () => {
   });
 
   it("gives the same images whatever the batch size, balanced labels for conditional models, and no leaks", async () => {
-    const gan = new VanillaGAN({ seed: 1 });
+    const gan = new MlpGAN({ seed: 1 });
     const before = tf.memory().numTensors;
     const a = await sampleImages(gan, 7, { seed: 3, batchSize: 7 });
     const b = await sampleImages(gan, 7, { seed: 3, batchSize: 2 });

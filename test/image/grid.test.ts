@@ -37,7 +37,7 @@ describe("imageGrid and PNG", () => {
   });
 
   it("rejects a wrong shape and a grid too small", () => {
-    expect(() => imageGrid(tf.zeros([2, 4, 4, 3]))).toThrow("imageGrid: images must have shape [n, h, w, 1] or [n, h, w], found [2, 4, 4, 3]");
+    expect(() => imageGrid(tf.zeros([2, 4, 4, 2]))).toThrow("imageGrid: images must have shape [n, h, w, 1] (grey), [n, h, w, 3] (RGB) or [n, h, w], found [2, 4, 4, 2]: 2 channels, expected 1 or 3");
     expect(() => imageGrid(tf.zeros([5, 4, 4, 1]), { rows: 2, cols: 2 })).toThrow("a 2x2 grid cannot hold 5 images");
   });
 });
