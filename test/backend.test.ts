@@ -1,17 +1,17 @@
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import {
-  BackendUnavailableError, defaultKernelThreads, getKernelThreads, InvalidArgumentError, relaxedSimdSupported, useBackend,
-  type BackendRequest, type KernelModuleRequest,
-} from "../src/index.js";
+import { BACKEND_REQUESTS, BackendUnavailableError, InvalidArgumentError, useBackend, type BackendRequest } from "../src/index.js";
+import { defaultKernelThreads, getKernelThreads, relaxedSimdSupported, type KernelModuleRequest } from "../src/kernels/index.js";
 import { WasmKernels } from "../src/kernels/module.js";
 
 const ROOT = resolve(__dirname, "..");
 /** Prints which kernel module a fresh process runs, and the error asking for the relaxed one gives there. */
 const PROBE = `
-const { relaxedSimdSupported, useBackend } = await import("./src/index.ts");
+const { useBackend } = await import("./src/index.ts");
+const { relaxedSimdSupported } = await import("./src/kernels/index.ts");
 const selection = await useBackend("gen-mnist");
 let error;
 try { await useBackend("gen-mnist", { kernels: "relaxed" }); } catch (err) { error = err.message; }
@@ -45,18 +45,35 @@ describe("useBackend", () => {
     expect(Array.from(await dw.data())).toEqual([4, 4, 4, 4]);
   });
 
-  it("auto picks gen-mnist's kernels here and says why tfjs-node(-gpu) were skipped", async () => {
+  it("auto tries the documented order and takes the first backend that works, saying why each earlier one was skipped", async () => {
+    // documented (BackendRequest, BACKEND_REQUESTS): tfjs-node-gpu, tfjs-node, gen-mnist, wasm, cpu
+    expect(BACKEND_REQUESTS).toEqual(["auto", "tensorflow", "gen-mnist", "wasm", "cpu"]);
+    const order = [
+      { backend: "tensorflow", packageName: "@tensorflow/tfjs-node-gpu" },
+      { backend: "tensorflow", packageName: "@tensorflow/tfjs-node" },
+      { backend: "gen-mnist", packageName: "@tensorflow/tfjs-backend-wasm" },
+      { backend: "wasm", packageName: "@tensorflow/tfjs-backend-wasm" },
+      { backend: "cpu", packageName: "@tensorflow/tfjs-backend-cpu" },
+    ];
     const selection = await useBackend("auto");
-    expect(selection.backend).toBe("gen-mnist");
-    expect(selection.skipped.map((s) => s.packageName)).toEqual([
-      "@tensorflow/tfjs-node-gpu",
-      "@tensorflow/tfjs-node",
-    ]);
-    for (const skipped of selection.skipped) {
-      expect(skipped.reason).toBe(`package not installed (npm install ${skipped.packageName})`);
+    // everything before the chosen one was skipped, in order, and the chosen one is the next
+    const chosen = selection.skipped.length;
+    expect(chosen).toBeLessThan(order.length);
+    expect(selection.skipped.map((s) => s.packageName)).toEqual(order.slice(0, chosen).map((c) => c.packageName));
+    expect({ backend: selection.backend, packageName: selection.packageName }).toEqual(order[chosen]);
+    expect(tf.getBackend()).toBe(selection.backend);
+    expect(selection.summary).toContain(`using tfjs backend '${selection.backend}' (${selection.packageName}`);
+    // each skip is explained, and "not installed" is true
+    const require = createRequire(import.meta.url);
+    for (const { packageName, reason } of selection.skipped) {
+      expect(selection.summary).toContain(`${packageName}: ${reason}`);
+      if (reason.startsWith("package not installed")) {
+        expect(reason).toBe(`package not installed (npm install ${packageName})`);
+        expect(() => require.resolve(`${packageName}/package.json`)).toThrow();
+      } else {
+        expect(reason).toMatch(/^(failed to load|loaded, but|backend '.*' failed to initialise)/);
+      }
     }
-    expect(selection.summary).toContain("using tfjs backend 'gen-mnist'");
-    expect(selection.summary).toContain("@tensorflow/tfjs-node: package not installed");
   });
 
   it("sets the gen-mnist backend's kernel threads and says how many; other backends report 1", async () => {
@@ -100,7 +117,16 @@ describe("useBackend", () => {
     );
   });
 
-  it("names the package to install when the native backend is missing", async () => {
+  // where a native backend is installed there is nothing to report missing
+  const nativeInstalled = ["@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"].some((name) => {
+    try {
+      createRequire(import.meta.url).resolve(`${name}/package.json`);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  it.skipIf(nativeInstalled)("names the package to install when the native backend is missing (skipped where tfjs-node is installed)", async () => {
     const attempt = useBackend("tensorflow");
     await expect(attempt).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(attempt).rejects.toMatchObject({ packageName: "@tensorflow/tfjs-node" });

@@ -9,15 +9,30 @@ beforeAll(async () => {
   await useBackend("gen-mnist");
 });
 
+/**
+ * The published GAN setup, written out (not read from the presets): non-saturating loss, no batch
+ * norm, no label smoothing, Adam 2e-4 β1 0.5 for both networks, batch 128.
+ */
+const PUBLISHED_SETUP = {
+  batchNorm: false,
+  objective: "non-saturating",
+  labelSmoothing: 0,
+  generatorOptimizer: { type: "adam", learningRate: 2e-4, beta1: 0.5 },
+  discriminatorOptimizer: { type: "adam", learningRate: 2e-4, beta1: 0.5 },
+  batchSize: 128,
+} as const;
+
 describe("the published setups as presets (mlp-gan-published, dcgan-published)", () => {
+  // trainable parameters of the published layer tables at latent 100 (src/gan/architectures.ts)
   it.each([
-    ["mlp-gan-published", PUBLISHED_MLP_GAN],
-    ["dcgan-published", PUBLISHED_DCGAN],
-  ] as const)("%s is the published configuration, and survives train → save → load → sample → resume", async (name, published) => {
+    ["mlp-gan-published", PUBLISHED_MLP_GAN, "mlp", { generator: 579_728, discriminator: 566_273 }],
+    ["dcgan-published", PUBLISHED_DCGAN, "dcgan", { generator: 1_654_529, discriminator: 400_385 }],
+  ] as const)("%s is the published configuration, and survives train → save → load → sample → resume", async (name, preset, architecture, parameters) => {
     expect(MODEL_NAMES).toContain(name);
+    expect(preset).toMatchObject({ name, architecture, ...PUBLISHED_SETUP });
     const model = createModel(name, { seed: 2 }) as GAN;
-    expect(model.config).toMatchObject({ name: published.name, batchNorm: false, labelSmoothing: 0, architecture: published.architecture, batchSize: 128 });
-    expect(model.config.generatorOptimizer).toEqual({ type: "adam", learningRate: 2e-4, beta1: 0.5 });
+    expect(model.config).toMatchObject({ name, architecture, latentDim: 100, ...PUBLISHED_SETUP });
+    expect(model.parameterCounts()).toEqual(parameters);
     const data = await loadMnist({ split: "train", limit: 256 });
     const trainer = new Trainer(model, data, { steps: 2, batchSize: 16 });
     await trainer.fit();

@@ -115,7 +115,19 @@ describe.each(cases)("%s training step", (_name, factory) => {
   });
 });
 
-it("β-VAE weights the KL term by β = 4", () => {
-  const vae = make(new BetaVAE());
-  expect(vae.config.beta).toBe(4);
+it("β-VAE weights the KL term by β (4 by default): β changes the loss, not its two terms", async () => {
+  const batch = randomBatch(8, "[0,1]", 5);
+  // one seed: the same starting weights and reparameterization noise, so the same first-step terms
+  const [four, one] = [await make(new BetaVAE({ seed: 3 })).trainStep(batch), await make(new BetaVAE({ seed: 3, beta: 1 })).trainStep(batch)];
+  batch.dispose();
+  const close = (a: number, b: number): void => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(a), Math.abs(b)));
+  const terms = (s: typeof four): [number, number, number] => [s.loss, s.reconLoss ?? Number.NaN, s.klLoss ?? Number.NaN];
+  const [loss4, recon4, kl4] = terms(four);
+  const [loss1, recon1, kl1] = terms(one);
+  close(recon1, recon4);
+  close(kl1, kl4);
+  expect(kl4).toBeGreaterThan(0.1);
+  close(loss4, recon4 + 4 * kl4);
+  close(loss1, recon1 + 1 * kl1);
+  expect(loss4 - loss1).toBeCloseTo(3 * kl4, 2);
 });
