@@ -2,9 +2,13 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    // The library: ESM + CJS + types. Dependencies and peers stay external.
-    entry: { index: "src/index.ts" },
+    // The library: ESM + CJS + types, as two entries: the root (`gen-mnist`) and the kernel
+    // plumbing (`gen-mnist/kernels`). Dependencies and peers stay external.
+    entry: { index: "src/index.ts", kernels: "src/kernels/index.ts" },
     format: ["esm", "cjs"],
+    // Both entries share one copy of the kernel state (thread count, the loaded module) through
+    // common chunks; `splitting` is esbuild's default for ESM and must be asked for CJS.
+    splitting: true,
     dts: true,
     sourcemap: true,
     clean: true,

@@ -7,7 +7,8 @@
 // so a kernel's time includes its worker threads' share.
 import "./relaxed-simd-flag.js";
 import * as tf from "@tensorflow/tfjs-core";
-import { MODEL_NAMES, MODEL_PRESETS, createModel, defaultKernelThreads, setKernelThreads, useBackend, type ModelName } from "../src/index.js";
+import { MODEL_NAMES, MODEL_PRESETS, createModel, useBackend, type ModelName } from "../src/index.js";
+import { defaultKernelThreads, setKernelThreads } from "../src/kernels/index.js";
 import { WasmKernels } from "../src/kernels/module.js";
 import { trainingBatch } from "./batches.js";
 

@@ -160,7 +160,7 @@ function describe(selection: Omit<BackendSelection, "summary">): string {
  * @throws {@link BackendUnavailableError} when no requested backend can be loaded; the message
  *   names the npm package(s) to install.
  * @throws {@link InvalidArgumentError} when `request` is not one of {@link BACKEND_REQUESTS},
- *   `options.threads` is not a positive integer (up to {@link MAX_KERNEL_THREADS}) or `"auto"`, or
+ *   `options.threads` is not a positive integer (up to {@link "gen-mnist/kernels"!MAX_KERNEL_THREADS}) or `"auto"`, or
  *   `options.kernels` is not a {@link KernelModuleRequest} or asks for `"relaxed"` where it cannot run.
  *
  * @example

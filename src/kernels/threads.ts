@@ -32,12 +32,13 @@ export function defaultKernelThreads(): number {
  *
  * @param threads - a positive integer, or `"auto"` for {@link defaultKernelThreads}.
  * @returns the thread count now in effect.
- * @throws {@link InvalidArgumentError} when `threads` is not a positive integer up to
+ * @throws An {@link InvalidArgumentError} when `threads` is not a positive integer up to
  *   {@link MAX_KERNEL_THREADS} or `"auto"`.
  *
  * @example
  * ```ts
- * import { setKernelThreads, useBackend } from "gen-mnist";
+ * import { useBackend } from "gen-mnist";
+ * import { setKernelThreads } from "gen-mnist/kernels";
  * await useBackend("gen-mnist");
  * setKernelThreads(1); // e.g. when several training processes share the machine
  * ```

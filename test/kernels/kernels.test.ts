@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GEN_MNIST_BACKEND, setKernelThreads, useBackend, type KernelModule } from "../../src/index.js";
+import { GEN_MNIST_BACKEND, useBackend } from "../../src/index.js";
+import { setKernelThreads, type KernelModule } from "../../src/kernels/index.js";
 import { WasmKernels } from "../../src/kernels/module.js";
 import { batchNormTraining, seededDropout } from "../../src/kernels/ops.js";
 import { FastBatchNormalization } from "../../src/nn/batch-norm.js";

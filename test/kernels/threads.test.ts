@@ -3,7 +3,8 @@ import { promisify } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { getKernelThreads, InvalidArgumentError, MAX_KERNEL_THREADS, setKernelThreads, useBackend } from "../../src/index.js";
+import { InvalidArgumentError, useBackend } from "../../src/index.js";
+import { getKernelThreads, MAX_KERNEL_THREADS, setKernelThreads } from "../../src/kernels/index.js";
 import { WasmKernels } from "../../src/kernels/module.js";
 import { splitRange } from "../../src/kernels/partition.js";
 
@@ -91,7 +92,8 @@ describe("kernel threads", () => {
   it("a process that trained with kernel threads exits by itself", async () => {
     const script = [
       'import * as tf from "@tensorflow/tfjs-core";',
-      'import { useBackend, setKernelThreads } from "./src/index.ts";',
+      'import { useBackend } from "./src/index.ts";',
+      'import { setKernelThreads } from "./src/kernels/index.ts";',
       'await useBackend("gen-mnist"); setKernelThreads(2);',
       "const a = tf.ones([512, 512]);",
       "for (let i = 0; i < 5; i++) { tf.matMul(a, a).dispose(); await new Promise((r) => setTimeout(r, 20)); }",

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import {
-  ACGAN, CGAN, ConvVAE, CVAE, DCGAN, MlpVAE, PUBLISHED_DCGAN, VanillaGAN, WGAN, WGANGP, BetaVAE,
+  ACGAN, CGAN, ConvVAE, CVAE, DCGAN, MlpVAE, PUBLISHED_DCGAN, MlpGAN, WGAN, WGANGP, BetaVAE,
   convDecoder, convEncoder, dcganDiscriminator, loadModel, useBackend,
   type GenerativeModel, type NetworkSpec,
 } from "../../src/index.js";
@@ -59,7 +59,7 @@ describe("one training step on the gen-mnist backend equals the cpu backend", ()
 
 describe("every model trains on the gen-mnist backend without growing tensors", () => {
   const models: [string, () => GenerativeModel, "[-1,1]" | "[0,1]"][] = [
-    ["mlp-gan", () => new VanillaGAN(), "[-1,1]"],
+    ["mlp-gan", () => new MlpGAN(), "[-1,1]"],
     ["dcgan", () => new DCGAN(), "[-1,1]"],
     ["wgan", () => new WGAN(), "[-1,1]"],
     ["wgan-gp", () => new WGANGP(), "[-1,1]"],
