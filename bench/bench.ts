@@ -13,9 +13,10 @@ import { join } from "node:path";
 import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  ConvVAE, DCGAN, MODEL_PRESETS, MlpVAE, Trainer, VanillaGAN, createModel, defaultKernelThreads, loadMnist, relaxedSimdSupported,
-  useBackend, writeIdx, type Dataset, type GenerativeModel, type KernelModule, type ModelName,
+  ConvVAE, DCGAN, MODEL_PRESETS, MlpVAE, Trainer, MlpGAN, createModel, loadMnist,
+  useBackend, writeIdx, type Dataset, type GenerativeModel, type ModelName,
 } from "../src/index.js";
+import { defaultKernelThreads, relaxedSimdSupported, type KernelModule } from "../src/kernels/index.js";
 import { WasmKernels } from "../src/kernels/module.js";
 
 const quick = process.argv.includes("--quick");
@@ -227,7 +228,7 @@ function trainingOnNode(node: string): OtherNode | string {
 async function samplingTable(): Promise<Record<string, number>> {
   await select(relaxedSimdSupported() ? "relaxed" : "plain");
   const out: Record<string, number> = {};
-  for (const [name, make] of [["mlp-gan", () => new VanillaGAN()], ["dcgan", () => new DCGAN()], ["vae", () => new MlpVAE()], ["conv-vae", () => new ConvVAE()]] as const) {
+  for (const [name, make] of [["mlp-gan", () => new MlpGAN()], ["dcgan", () => new DCGAN()], ["vae", () => new MlpVAE()], ["conv-vae", () => new ConvVAE()]] as const) {
     const model: GenerativeModel = make();
     const ms = await time(async () => {
       const images = model.sample(1024, { seed: 1 });

@@ -72,7 +72,7 @@ async function point(model: GenerativeModel, minutes: number, steps: number): Pr
 
 async function run(config: Config): Promise<Point[]> {
   const preset = MODEL_PRESETS[config.preset];
-  const model: GenerativeModel = preset.family === "gan" ? preset.create({ ...config.overrides, seed: 1 }) : preset.create({ seed: 1 });
+  const model: GenerativeModel = preset.kind === "gan" ? preset.create({ ...config.overrides, seed: 1 }) : preset.create({ seed: 1 });
   const points: Point[] = [];
   let trained = 0; // milliseconds of training, evaluation excluded
   let since = performance.now();

@@ -2,6 +2,7 @@
  * gen-mnist: train, sample and evaluate GANs and VAEs on MNIST-like 28x28 data with TensorFlow.js.
  *
  * @packageDocumentation
+ * @module gen-mnist
  */
 export { GenMnistError, InvalidArgumentError, NonFiniteError } from "./errors.js";
 export {
@@ -45,13 +46,14 @@ export {
   type LoadOptions,
   type Split,
 } from "./data/mnist.js";
-export { imageGrid, encodePng, decodePng, writePng, type GrayImage, type ImageGridOptions } from "./image/grid.js";
-export { type Reduction, type LossOptions } from "./losses/reduction.js";
+export { imageGrid, encodePng, decodePng, writePng, type GridImage, type GrayImage, type DecodePngOptions, type ImageGridOptions } from "./image/grid.js";
+export { reduceLoss, splitPairedOptions, type Reduction, type LossOptions, type PairedLossOptions } from "./losses/reduction.js";
 export {
   sigmoidCrossEntropy,
   minimaxDiscriminatorLoss,
   minimaxGeneratorLoss,
   nonSaturatingGeneratorLoss,
+  wassersteinDiscriminatorLoss,
   wassersteinCriticLoss,
   wassersteinGeneratorLoss,
   hingeDiscriminatorLoss,
@@ -69,7 +71,8 @@ export {
   reparameterize,
   type VaeLossParts,
 } from "./losses/vae.js";
-export { gradientPenalty, clipWeights, type GradientPenaltyOptions } from "./losses/penalty.js";
+export { gradientPenalty, type GradientPenaltyOptions } from "./losses/penalty.js";
+export { clipWeights } from "./nn/constraints.js";
 export type {
   ActivationName,
   Padding,
@@ -89,7 +92,18 @@ export type {
 } from "./nn/spec.js";
 export { buildNetwork, withoutFinalActivation, countTrainableParams, trainableVariables, NetworkShapeError, type BuildNetworkOptions } from "./nn/build.js";
 export { createOptimizer, type OptimizerSpec, type AdamSpec, type RmsPropSpec, type SgdSpec } from "./nn/optimizer.js";
-export type { GenerativeModel, StepLosses, TrainBatch, SampleOptions } from "./nn/model.js";
+export { MNIST_IMAGE_SHAPE, type GenerativeModel, type StepLosses, type TrainBatch, type SampleOptions, type ImageShape } from "./nn/model.js";
+export { BaseGenerativeModel, resolveBaseConfig, type BaseModelConfig, type CheckedBatch } from "./nn/base-model.js";
+export { registerModel, registeredModelKinds, modelFactory, loadModel, type ModelFactory } from "./nn/registry.js";
+export {
+  isLayersModel,
+  isLayersModelRef,
+  type NetworkInput,
+  type NetworkContext,
+  type LayersModelRef,
+  type ResolvedNetwork,
+} from "./nn/network-slot.js";
+export { minimizeWithParts, resolveScalars, type LossParts, type LossToMinimize } from "./nn/step.js";
 export {
   mlpGenerator,
   mlpDiscriminator,
@@ -97,16 +111,11 @@ export {
   dcganDiscriminator,
   type GanNetworkOptions,
 } from "./gan/architectures.js";
-export { GAN_OBJECTIVES, type GanObjective } from "./gan/objectives.js";
+export { GAN_OBJECTIVES, registerGanObjective, ganObjectiveNames, type GanObjective, type GanLoss } from "./gan/objectives.js";
+export { resolveGANConfig, type GANConfig, type ResolvedGANConfig, type GanArchitecture } from "./gan/config.js";
+export { GAN, type DiscriminatorOutput } from "./gan/gan.js";
 export {
-  GAN,
-  resolveGANConfig,
-  type GANConfig,
-  type ResolvedGANConfig,
-  type GanArchitecture,
-  type DiscriminatorOutput,
-} from "./gan/gan.js";
-export {
+  MlpGAN,
   VanillaGAN,
   DCGAN,
   WGAN,
@@ -131,15 +140,8 @@ export {
   smallConvDecoder,
   type VaeNetworkOptions,
 } from "./vae/architectures.js";
-export {
-  VAE,
-  resolveVAEConfig,
-  type VAEConfig,
-  type ResolvedVAEConfig,
-  type VaeArchitecture,
-  type ReconstructionLoss,
-  type Posterior,
-} from "./vae/vae.js";
+export { resolveVAEConfig, type VAEConfig, type ResolvedVAEConfig, type VaeArchitecture, type ReconstructionLoss } from "./vae/config.js";
+export { VAE, type Posterior } from "./vae/vae.js";
 export {
   MlpVAE,
   ConvVAE,
@@ -151,6 +153,7 @@ export {
   DEFAULT_BETA_VAE,
 } from "./vae/presets.js";
 export { CheckpointError } from "./nn/persist.js";
+export { writeFileAtomic, writeJsonAtomic, TEMPORARY_NAME } from "./_internals/fs.js";
 export { MANIFEST_FILE, readModelManifest, type FileDigest, type ModelState, type SavedModelManifest } from "./nn/saved-model.js";
 export { findNonFinite, type NonFiniteReport, type FiniteCheckable } from "./nn/finite.js";
 export { getLearningRate, setLearningRate } from "./nn/optimizer.js";
@@ -158,7 +161,6 @@ export {
   MODEL_PRESETS,
   MODEL_NAMES,
   createModel,
-  loadModel,
   type ModelName,
   type ModelPreset,
   type GanPreset,
@@ -186,9 +188,7 @@ export {
   type MetricPoint,
   type MetricPlotOptions,
 } from "./image/plot.js";
-export { GEN_MNIST_BACKEND, GEN_MNIST_KERNELS, registerGenMnistBackend } from "./kernels/register.js";
-export { setKernelThreads, getKernelThreads, defaultKernelThreads, MAX_KERNEL_THREADS } from "./kernels/threads.js";
-export { relaxedSimdSupported, KERNEL_MODULE_REQUESTS, type KernelModule, type KernelModuleRequest } from "./kernels/variant.js";
+export { GEN_MNIST_BACKEND } from "./kernels/names.js";
 export { imageSet, imageSetFromTensor, imageSetBatch, takeImages, sampleImageSet, type ImageSet, type ImageSetOptions } from "./data/image-set.js";
 export { readImageSet } from "./data/read-images.js";
 export { featureMatrix, type FeatureMatrix } from "./metrics/matrix.js";

@@ -30,10 +30,11 @@ export function labelsOneHot(owner: string, n: number, numClasses: number, label
   return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d([...values], "int32"), numClasses), "float32") as tf.Tensor2D);
 }
 
-/** Throws unless `images` is a batch `[B, 28, 28, 1]`. */
-export function checkImageBatch(owner: string, images: tf.Tensor): tf.Tensor4D {
-  if (images.rank !== 4 || images.shape[1] !== 28 || images.shape[2] !== 28 || images.shape[3] !== 1) {
-    throw new InvalidArgumentError(`${owner}: batch.images must have shape [B, 28, 28, 1], found [${images.shape.join(", ")}]`);
+/** Throws unless `images` is a batch `[B, H, W, C]` of `imageShape` (default `[28, 28, 1]`). */
+export function checkImageBatch(owner: string, images: tf.Tensor, imageShape: readonly number[] = [28, 28, 1]): tf.Tensor4D {
+  const [h, w, c] = imageShape;
+  if (images.rank !== 4 || images.shape[1] !== h || images.shape[2] !== w || images.shape[3] !== c) {
+    throw new InvalidArgumentError(`${owner}: images must have shape [B, ${h}, ${w}, ${c}], found [${images.shape.join(", ")}]`);
   }
   return images as tf.Tensor4D;
 }
@@ -46,4 +47,13 @@ export function drawLatents(owner: string, n: number, latentDim: number, latents
     throw new InvalidArgumentError(`${owner}: options.latents must have shape [${n}, ${latentDim}], found [${latents.shape.join(", ")}]`);
   }
   return latents;
+}
+
+/** The quarter-size grid a network with two stride-2 layers starts from (or ends at) for `imageShape`. */
+export function quarterGrid(network: string, imageShape: readonly number[]): [number, number] {
+  const [h, w] = imageShape;
+  if (h % 4 !== 0 || w % 4 !== 0) {
+    throw new InvalidArgumentError(`${network}: needs an image height and width divisible by 4 (two stride-2 layers), found imageShape [${imageShape.join(", ")}]; pass your own network for this shape`);
+  }
+  return [h / 4, w / 4];
 }

@@ -9,14 +9,12 @@ import {
   loadIdxDataset,
   loadMnist,
   MANIFEST_FILE,
-  MAX_KERNEL_THREADS,
   readModelManifest,
   type Dataset,
-  type SavedModelManifest,
   type ReferenceName,
   type Split,
 } from "../index.js";
-import { readJson } from "../nn/persist.js";
+import { MAX_KERNEL_THREADS } from "../kernels/index.js";
 
 /** Commander parser for an integer ≥ `min` (and ≤ `max`). */
 export const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
@@ -84,8 +82,7 @@ export async function modelDirIn(dir: string): Promise<string | undefined> {
     throw err;
   });
   if (checkpoint !== undefined) {
-    // latestCheckpoint verified it: its steps need no second check
-    const { state } = await readJson<SavedModelManifest>(join(checkpoint, MANIFEST_FILE));
+    const { state } = await readModelManifest(checkpoint);
     candidates.push({ path: checkpoint, steps: state.steps });
   }
   return candidates.reduce<{ path: string; steps: number } | undefined>((best, c) => (best === undefined || c.steps > best.steps ? c : best), undefined)?.path;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { TEMPORARY_NAME } from "../_internals/fs.js";
+import { TEMPORARY_NAME } from "../index.js";
 import { CliError, EXIT_CODES } from "./errors.js";
 
 /** The files and folders gen-mnist writes in a run folder, by role. */

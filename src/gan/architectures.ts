@@ -1,3 +1,5 @@
+import { quarterGrid } from "../_internals/check.js";
+import { MNIST_IMAGE_SHAPE, type ImageShape } from "../nn/model.js";
 import type { LayerSpec, NetworkSpec } from "../nn/spec.js";
 
 /** Options of the GAN network presets. */
@@ -7,6 +9,12 @@ export interface GanNetworkOptions {
    * @defaultValue 100
    */
   readonly latentDim?: number;
+  /**
+   * Shape of the images generated or judged. The convolutional (DCGAN) networks need a height
+   * and width divisible by 4.
+   * @defaultValue [28, 28, 1]
+   */
+  readonly imageShape?: ImageShape;
   /**
    * Batch normalization in the generator (after each hidden layer).
    * @defaultValue false
@@ -24,7 +32,6 @@ export interface GanNetworkOptions {
 }
 
 const leaky = (alpha: number): LayerSpec => ({ type: "activation", activation: "leakyRelu", alpha });
-const IMAGE = [28, 28, 1] as const;
 
 /**
  * Generator of the published MLP GAN: `z → 128 → 256 → 512 → 784`, LeakyReLU 0.2, tanh output,
@@ -32,7 +39,7 @@ const IMAGE = [28, 28, 1] as const;
  * (after the 256 and 512 layers) 581,264.
  */
 export function mlpGenerator(options: GanNetworkOptions = {}): NetworkSpec {
-  const { latentDim = 100, batchNorm = false, alpha = 0.2 } = options;
+  const { latentDim = 100, batchNorm = false, alpha = 0.2, imageShape = MNIST_IMAGE_SHAPE } = options;
   const bn: LayerSpec[] = batchNorm ? [{ type: "batchNorm", momentum: 0.9, epsilon: 1e-5 }] : [];
   return {
     name: "mlp-generator",
@@ -41,10 +48,10 @@ export function mlpGenerator(options: GanNetworkOptions = {}): NetworkSpec {
       { type: "dense", units: 128 }, leaky(alpha),
       { type: "dense", units: 256 }, ...bn, leaky(alpha),
       { type: "dense", units: 512 }, ...bn, leaky(alpha),
-      { type: "dense", units: 784 }, { type: "activation", activation: "tanh" },
-      { type: "reshape", targetShape: [...IMAGE] },
+      { type: "dense", units: imageShape[0] * imageShape[1] * imageShape[2] }, { type: "activation", activation: "tanh" },
+      { type: "reshape", targetShape: [...imageShape] },
     ],
-    outputShape: [...IMAGE],
+    outputShape: [...imageShape],
   };
 }
 
@@ -53,11 +60,11 @@ export function mlpGenerator(options: GanNetworkOptions = {}): NetworkSpec {
  * Dropout 0.4 after each hidden layer; outputs a logit. 566,273 trainable parameters.
  */
 export function mlpDiscriminator(options: GanNetworkOptions = {}): NetworkSpec {
-  const { dropout = 0.4, alpha = 0.2 } = options;
+  const { dropout = 0.4, alpha = 0.2, imageShape = MNIST_IMAGE_SHAPE } = options;
   const hidden = (units: number): LayerSpec[] => [{ type: "dense", units }, leaky(alpha), { type: "dropout", rate: dropout }];
   return {
     name: "mlp-discriminator",
-    inputShape: [...IMAGE],
+    inputShape: [...imageShape],
     layers: [{ type: "flatten" }, ...hidden(512), ...hidden(256), ...hidden(128), { type: "dense", units: 1 }],
     outputShape: [1],
   };
@@ -70,7 +77,8 @@ export function mlpDiscriminator(options: GanNetworkOptions = {}): NetworkSpec {
  * `batchNorm`, per-channel BN follows the reshaped projection and every hidden transposed convolution.
  */
 export function dcganGenerator(options: GanNetworkOptions = {}): NetworkSpec {
-  const { latentDim = 100, batchNorm = false } = options;
+  const { latentDim = 100, batchNorm = false, imageShape = MNIST_IMAGE_SHAPE } = options;
+  const [h, w] = quarterGrid("dcganGenerator", imageShape);
   const bn: LayerSpec[] = batchNorm ? [{ type: "batchNorm", momentum: 0.9, epsilon: 1e-5 }] : [];
   const relu: LayerSpec = { type: "activation", activation: "relu" };
   const up = (filters: number, strides: number): LayerSpec[] => [
@@ -82,16 +90,16 @@ export function dcganGenerator(options: GanNetworkOptions = {}): NetworkSpec {
     name: "dcgan-generator",
     inputShape: [latentDim],
     layers: [
-      { type: "dense", units: 7 * 7 * 256 },
-      { type: "reshape", targetShape: [7, 7, 256] },
+      { type: "dense", units: h * w * 256 },
+      { type: "reshape", targetShape: [h, w, 256] },
       ...bn,
       ...up(128, 2),
       ...up(64, 1),
       ...up(32, 1),
-      { type: "conv2dTranspose", filters: 1, kernelSize: 3, strides: 2 },
+      { type: "conv2dTranspose", filters: imageShape[2], kernelSize: 3, strides: 2 },
       { type: "activation", activation: "tanh" },
     ],
-    outputShape: [...IMAGE],
+    outputShape: [...imageShape],
   };
 }
 
@@ -101,7 +109,7 @@ export function dcganGenerator(options: GanNetworkOptions = {}): NetworkSpec {
  * `12544 → 1` (a logit). 400,385 trainable parameters.
  */
 export function dcganDiscriminator(options: GanNetworkOptions = {}): NetworkSpec {
-  const { dropout = 0.25, alpha = 0.2 } = options;
+  const { dropout = 0.25, alpha = 0.2, imageShape = MNIST_IMAGE_SHAPE } = options;
   const down = (filters: number, strides: number): LayerSpec[] => [
     { type: "conv2d", filters, kernelSize: 3, strides },
     leaky(alpha),
@@ -109,7 +117,7 @@ export function dcganDiscriminator(options: GanNetworkOptions = {}): NetworkSpec
   ];
   return {
     name: "dcgan-discriminator",
-    inputShape: [...IMAGE],
+    inputShape: [...imageShape],
     layers: [...down(32, 2), ...down(64, 1), ...down(128, 1), ...down(256, 2), { type: "flatten" }, { type: "dense", units: 1 }],
     outputShape: [1],
   };

@@ -1,4 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
+import { InvalidArgumentError } from "../errors.js";
 import {
   hingeDiscriminatorLoss,
   hingeGeneratorLoss,
@@ -7,42 +8,122 @@ import {
   minimaxDiscriminatorLoss,
   minimaxGeneratorLoss,
   nonSaturatingGeneratorLoss,
-  wassersteinCriticLoss,
+  wassersteinDiscriminatorLoss,
   wassersteinGeneratorLoss,
+  type DiscriminatorLossOptions,
 } from "../losses/gan.js";
+import type { LossOptions } from "../losses/reduction.js";
 
 /**
- * The adversarial objective of a GAN:
+ * The built-in adversarial objectives of a GAN:
  * - `"non-saturating"`: BCE discriminator, generator minimises `−log D(G(z))` (Goodfellow 2014);
  * - `"minimax"`: BCE discriminator, generator minimises `log(1 − D(G(z)))`;
  * - `"wasserstein"`: critic `E[D(fake)] − E[D(real)]` (WGAN, WGAN-GP);
  * - `"hinge"`: hinge discriminator, generator `−E[D(G(z))]`;
  * - `"least-squares"`: LSGAN.
+ *
+ * Any name registered with {@link registerGanObjective} works too, and `GANConfig.objective`
+ * also takes a {@link GanLoss} object.
  */
 export type GanObjective = "non-saturating" | "minimax" | "wasserstein" | "hinge" | "least-squares";
 
-/** Every {@link GanObjective}. */
+/** The built-in {@link GanObjective} names. */
 export const GAN_OBJECTIVES: readonly GanObjective[] = ["non-saturating", "minimax", "wasserstein", "hinge", "least-squares"];
 
-interface ObjectiveFns {
-  discriminator(real: tf.Tensor, fake: tf.Tensor, labelSmoothing: number): tf.Tensor;
-  generator(fake: tf.Tensor): tf.Tensor;
+/**
+ * A GAN objective as a pair of loss functions (TF-GAN's `gan_loss(generator_loss_fn=…,
+ * discriminator_loss_fn=…)`): each takes the discriminator's outputs (logits or critic scores,
+ * `[B, 1]`) and returns a scalar. Pass one as `GANConfig.objective`, or register it by name with
+ * {@link registerGanObjective} so that saved models name it and load it again.
+ *
+ * @example
+ * ```ts
+ * const softplusLoss: GanLoss = {
+ *   name: "softplus",
+ *   discriminator: (real, fake, options) => tf.add(reduceLoss("d", tf.softplus(tf.neg(real)), options), reduceLoss("d", tf.softplus(fake), options)),
+ *   generator: (fake, options) => reduceLoss("g", tf.softplus(tf.neg(fake)), options),
+ * };
+ * const gan = new DCGAN({ objective: softplusLoss });
+ * ```
+ */
+export interface GanLoss {
+  /**
+   * Name saved in the model's config; loading needs it registered (or the objective passed again).
+   * @defaultValue "custom"
+   */
+  readonly name?: string;
+  /**
+   * Whether `discriminator` implements one-sided label smoothing (`options.labelSmoothing`); a
+   * model with `labelSmoothing > 0` and an objective without it is an error.
+   * @defaultValue false
+   */
+  readonly labelSmoothing?: boolean;
+  /** The discriminator (critic) loss to minimise, a scalar. */
+  discriminator(realOutputs: tf.Tensor, fakeOutputs: tf.Tensor, options: DiscriminatorLossOptions): tf.Tensor;
+  /** The generator loss to minimise, a scalar. */
+  generator(fakeOutputs: tf.Tensor, options: LossOptions): tf.Tensor;
 }
 
-/** The loss functions of an objective. @internal */
-export const OBJECTIVES: Record<GanObjective, ObjectiveFns> = {
-  "non-saturating": {
-    discriminator: (r, f, s) => minimaxDiscriminatorLoss(r, f, { labelSmoothing: s }),
-    generator: (f) => nonSaturatingGeneratorLoss(f),
-  },
-  minimax: {
-    discriminator: (r, f, s) => minimaxDiscriminatorLoss(r, f, { labelSmoothing: s }),
-    generator: (f) => minimaxGeneratorLoss(f),
-  },
-  wasserstein: { discriminator: (r, f) => wassersteinCriticLoss(r, f), generator: (f) => wassersteinGeneratorLoss(f) },
-  hinge: { discriminator: (r, f) => hingeDiscriminatorLoss(r, f), generator: (f) => hingeGeneratorLoss(f) },
-  "least-squares": {
-    discriminator: (r, f) => leastSquaresDiscriminatorLoss(r, f),
-    generator: (f) => leastSquaresGeneratorLoss(f),
-  },
+const BUILT_IN: Readonly<Record<GanObjective, GanLoss>> = {
+  "non-saturating": { name: "non-saturating", labelSmoothing: true, discriminator: minimaxDiscriminatorLoss, generator: nonSaturatingGeneratorLoss },
+  minimax: { name: "minimax", labelSmoothing: true, discriminator: minimaxDiscriminatorLoss, generator: minimaxGeneratorLoss },
+  wasserstein: { name: "wasserstein", discriminator: wassersteinDiscriminatorLoss, generator: wassersteinGeneratorLoss },
+  hinge: { name: "hinge", discriminator: hingeDiscriminatorLoss, generator: hingeGeneratorLoss },
+  "least-squares": { name: "least-squares", discriminator: leastSquaresDiscriminatorLoss, generator: leastSquaresGeneratorLoss },
 };
+
+const registered = new Map<string, GanLoss>(Object.entries(BUILT_IN));
+
+/**
+ * Registers a GAN objective by name: `GANConfig.objective` then takes the name, and saved models
+ * whose objective has that name load again.
+ * @throws {@link InvalidArgumentError} when the name is taken by another objective (built-ins
+ *   cannot be replaced; others with `{ replace: true }`) or `loss` lacks a function.
+ *
+ * @example
+ * ```ts
+ * registerGanObjective("softplus", softplusLoss);
+ * const gan = new DCGAN({ objective: "softplus" });
+ * ```
+ */
+export function registerGanObjective(name: string, loss: GanLoss, options: { readonly replace?: boolean } = {}): void {
+  if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(`registerGanObjective: name must be a non-empty string, found ${JSON.stringify(name)}`);
+  checkGanLoss(`registerGanObjective('${name}')`, loss);
+  const known = registered.get(name);
+  if (known !== undefined && known !== loss && (name in BUILT_IN || options.replace !== true)) {
+    throw new InvalidArgumentError(
+      `registerGanObjective: '${name}' is registered already${name in BUILT_IN ? " (a built-in objective)" : "; pass { replace: true } to replace it"}`,
+    );
+  }
+  registered.set(name, { ...loss, name });
+}
+
+/** Every registered objective name, the built-ins first. */
+export function ganObjectiveNames(): string[] {
+  return [...registered.keys()];
+}
+
+/**
+ * Resolves `GANConfig.objective` to its loss functions and the name the config saves.
+ * @throws {@link InvalidArgumentError} naming the registered objectives for an unknown name.
+ * @internal
+ */
+export function resolveObjective(owner: string, objective: string | GanLoss): { readonly name: string; readonly loss: GanLoss } {
+  if (typeof objective === "string") {
+    const loss = registered.get(objective);
+    if (loss === undefined) {
+      throw new InvalidArgumentError(
+        `${owner}: config.objective must be one of ${ganObjectiveNames().map((o) => `"${o}"`).join(", ")} (or registered with registerGanObjective, or a { discriminator, generator } object), found ${JSON.stringify(objective)}`,
+      );
+    }
+    return { name: objective, loss };
+  }
+  checkGanLoss(`${owner}: config.objective`, objective);
+  return { name: objective.name ?? "custom", loss: objective };
+}
+
+function checkGanLoss(owner: string, loss: GanLoss): void {
+  if (typeof loss !== "object" || loss === null || typeof loss.discriminator !== "function" || typeof loss.generator !== "function") {
+    throw new InvalidArgumentError(`${owner}: an objective needs discriminator(real, fake, options) and generator(fake, options) functions`);
+  }
+}

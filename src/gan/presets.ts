@@ -1,9 +1,10 @@
-import { GAN, type GANConfig } from "./gan.js";
+import type { GANConfig } from "./config.js";
+import { GAN } from "./gan.js";
 
 /**
  * The MLP GAN exactly as published: MLP backbone without batch norm, non-saturating loss,
  * Adam 2e-4 β1 0.5, batch 128. Known to collapse to a single digit within a few epochs on MNIST;
- * kept to reproduce that result. {@link VanillaGAN}'s defaults add what keeps it stable.
+ * kept to reproduce that result. {@link MlpGAN}'s defaults add what keeps it stable.
  */
 export const PUBLISHED_MLP_GAN: GANConfig = {
   name: "mlp-gan-published",
@@ -80,16 +81,25 @@ export const DEFAULT_ACGAN: GANConfig = { ...DEFAULT_DCGAN, name: "acgan", auxil
  *
  * @example
  * ```ts
- * const gan = new VanillaGAN();                    // stable defaults
- * const original = new VanillaGAN(PUBLISHED_MLP_GAN); // the published, collapsing setup
+ * const gan = new MlpGAN();                    // stable defaults
+ * const original = new MlpGAN(PUBLISHED_MLP_GAN); // the published, collapsing setup
  * ```
  */
-export class VanillaGAN extends GAN {
+export class MlpGAN extends GAN {
   /** @param config - overrides of {@link DEFAULT_MLP_GAN}. */
   constructor(config: GANConfig = {}) {
     super({ ...DEFAULT_MLP_GAN, ...config });
   }
 }
+
+/**
+ * The former name of {@link MlpGAN}.
+ * @deprecated Use {@link MlpGAN} (named like {@link MlpVAE}); this alias goes in 1.0.
+ */
+export const VanillaGAN: typeof MlpGAN = MlpGAN;
+
+/** The former name of {@link MlpGAN}'s instance type. @deprecated Use {@link MlpGAN}. */
+export type VanillaGAN = MlpGAN;
 
 /**
  * DCGAN (Radford et al. 2016) with the published layer table; see {@link DEFAULT_DCGAN}.

@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidArgumentError } from "../errors.js";
-import { reduceLoss, type LossOptions } from "./reduction.js";
+import { reduceLoss, splitPairedOptions, type LossOptions, type PairedLossOptions } from "./reduction.js";
 
 /** Options of the binary cross-entropy discriminator losses. */
-export interface DiscriminatorLossOptions extends LossOptions {
+export interface DiscriminatorLossOptions extends PairedLossOptions {
   /**
    * One-sided label smoothing: real examples get target `1 - labelSmoothing` (Salimans et al.
    * 2016, "Improved Techniques for Training GANs"). Fake targets stay 0.
@@ -52,9 +52,10 @@ export function minimaxDiscriminatorLoss(
 ): tf.Tensor {
   const { labelSmoothing = 0, ...rest } = options;
   checkSmoothing("minimaxDiscriminatorLoss", labelSmoothing);
+  const [real, fake] = splitPairedOptions(rest);
   return tf.tidy(() => {
-    const onReal = reduceLoss("minimaxDiscriminatorLoss", sigmoidCrossEntropy(1 - labelSmoothing, realLogits), rest);
-    const onFake = reduceLoss("minimaxDiscriminatorLoss", sigmoidCrossEntropy(0, fakeLogits), rest);
+    const onReal = reduceLoss("minimaxDiscriminatorLoss", sigmoidCrossEntropy(1 - labelSmoothing, realLogits), real);
+    const onFake = reduceLoss("minimaxDiscriminatorLoss", sigmoidCrossEntropy(0, fakeLogits), fake);
     return tf.add(onReal, onFake);
   });
 }
@@ -82,17 +83,25 @@ export function nonSaturatingGeneratorLoss(fakeLogits: tf.Tensor, options: LossO
 }
 
 /**
- * Wasserstein critic loss (Arjovsky et al. 2017): `E[D(G(z))] − E[D(x)]`, the negated estimate of
- * the Earth-Mover distance. Antisymmetric: swapping real and fake negates it.
+ * Wasserstein discriminator (critic) loss (Arjovsky et al. 2017), TF-GAN's
+ * `wasserstein_discriminator_loss`: `E[D(G(z))] − E[D(x)]`, the negated estimate of the
+ * Earth-Mover distance. Antisymmetric: swapping real and fake negates it.
  * With `"none"` it returns `fake − real` per element.
  */
-export function wassersteinCriticLoss(realScores: tf.Tensor, fakeScores: tf.Tensor, options: LossOptions = {}): tf.Tensor {
+export function wassersteinDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor, options: PairedLossOptions = {}): tf.Tensor {
+  const [real, fake] = splitPairedOptions(options);
   return tf.tidy(() => {
-    const onFake = reduceLoss("wassersteinCriticLoss", fakeScores, options);
-    const onReal = reduceLoss("wassersteinCriticLoss", realScores, options);
+    const onFake = reduceLoss("wassersteinDiscriminatorLoss", fakeScores, fake);
+    const onReal = reduceLoss("wassersteinDiscriminatorLoss", realScores, real);
     return tf.sub(onFake, onReal);
   });
 }
+
+/**
+ * The former name of {@link wassersteinDiscriminatorLoss}.
+ * @deprecated Use {@link wassersteinDiscriminatorLoss} (TF-GAN's name); this alias goes in 1.0.
+ */
+export const wassersteinCriticLoss: typeof wassersteinDiscriminatorLoss = wassersteinDiscriminatorLoss;
 
 /** Wasserstein generator loss (Arjovsky et al. 2017): `−E[D(G(z))]`. */
 export function wassersteinGeneratorLoss(fakeScores: tf.Tensor, options: LossOptions = {}): tf.Tensor {
@@ -103,10 +112,11 @@ export function wassersteinGeneratorLoss(fakeScores: tf.Tensor, options: LossOpt
  * Hinge discriminator loss (Lim & Ye 2017; Miyato et al. 2018):
  * `E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))]`.
  */
-export function hingeDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor, options: LossOptions = {}): tf.Tensor {
+export function hingeDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor, options: PairedLossOptions = {}): tf.Tensor {
+  const [real, fake] = splitPairedOptions(options);
   return tf.tidy(() => {
-    const onReal = reduceLoss("hingeDiscriminatorLoss", tf.relu(tf.sub(1, realScores)), options);
-    const onFake = reduceLoss("hingeDiscriminatorLoss", tf.relu(tf.add(1, fakeScores)), options);
+    const onReal = reduceLoss("hingeDiscriminatorLoss", tf.relu(tf.sub(1, realScores)), real);
+    const onFake = reduceLoss("hingeDiscriminatorLoss", tf.relu(tf.add(1, fakeScores)), fake);
     return tf.add(onReal, onFake);
   });
 }
@@ -120,10 +130,11 @@ export function hingeGeneratorLoss(fakeScores: tf.Tensor, options: LossOptions =
  * Least-squares discriminator loss (LSGAN, Mao et al. 2017, a = 0, b = c = 1):
  * `½E[(D(x) − 1)²] + ½E[D(G(z))²]`.
  */
-export function leastSquaresDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor, options: LossOptions = {}): tf.Tensor {
+export function leastSquaresDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor, options: PairedLossOptions = {}): tf.Tensor {
+  const [real, fake] = splitPairedOptions(options);
   return tf.tidy(() => {
-    const onReal = reduceLoss("leastSquaresDiscriminatorLoss", tf.mul(tf.square(tf.sub(realScores, 1)), 0.5), options);
-    const onFake = reduceLoss("leastSquaresDiscriminatorLoss", tf.mul(tf.square(fakeScores), 0.5), options);
+    const onReal = reduceLoss("leastSquaresDiscriminatorLoss", tf.mul(tf.square(tf.sub(realScores, 1)), 0.5), real);
+    const onFake = reduceLoss("leastSquaresDiscriminatorLoss", tf.mul(tf.square(fakeScores), 0.5), fake);
     return tf.add(onReal, onFake);
   });
 }

@@ -57,21 +57,3 @@ export function gradientPenalty(
     return tf.mul(tf.mean(tf.square(tf.sub(norms, 1))), lambda) as tf.Scalar;
   });
 }
-
-/**
- * Clips every variable into `[-clipValue, clipValue]` in place: the Lipschitz constraint of the
- * original WGAN (Arjovsky et al. 2017 use 0.01), applied after each critic update.
- *
- * @example
- * ```ts
- * clipWeights(critic.trainableWeights.map((w) => w.read() as tf.Variable), 0.01);
- * ```
- */
-export function clipWeights(variables: readonly tf.Variable[], clipValue: number): void {
-  if (!(clipValue > 0)) {
-    throw new InvalidArgumentError(`clipWeights: clipValue must be positive, found ${clipValue}`);
-  }
-  tf.tidy(() => {
-    for (const v of variables) v.assign(tf.clipByValue(v, -clipValue, clipValue));
-  });
-}

@@ -23,8 +23,50 @@ export interface LossOptions {
 }
 
 /**
- * Weights and reduces per-element losses. Shared by every loss in gen-mnist.
- * @internal
+ * Options of a loss with a real and a fake term (every discriminator loss): TF-GAN's
+ * `real_weights` / `generated_weights`.
+ */
+export interface PairedLossOptions extends LossOptions {
+  /** Weights of the real term (overrides `weights` for it), broadcastable to its per-element loss. */
+  readonly realWeights?: tf.Tensor;
+  /** Weights of the fake term (overrides `weights` for it), broadcastable to its per-element loss. */
+  readonly fakeWeights?: tf.Tensor;
+}
+
+/**
+ * The options of a {@link PairedLossOptions} loss's real and fake terms, each with its own weights.
+ *
+ * @example
+ * ```ts
+ * const [onReal, onFake] = splitPairedOptions(options);
+ * const loss = tf.add(reduceLoss("myLoss", realTerm, onReal), reduceLoss("myLoss", fakeTerm, onFake));
+ * ```
+ */
+export function splitPairedOptions(options: PairedLossOptions = {}): [LossOptions, LossOptions] {
+  const { realWeights, fakeWeights, weights, reduction } = options;
+  const real = realWeights ?? weights;
+  const fake = fakeWeights ?? weights;
+  return [
+    { ...(reduction === undefined ? {} : { reduction }), ...(real === undefined ? {} : { weights: real }) },
+    { ...(reduction === undefined ? {} : { reduction }), ...(fake === undefined ? {} : { weights: fake }) },
+  ];
+}
+
+/**
+ * Weights and reduces per-element losses: the reduction every loss of gen-mnist ends with, for
+ * users' own losses too.
+ *
+ * @param fn - the calling function's name, for the error message.
+ * @param losses - per-element losses, any shape.
+ * @returns a scalar for `"mean"` and `"sum"`, `weights * losses` for `"none"`.
+ * @throws {@link InvalidArgumentError} on an unknown reduction.
+ *
+ * @example
+ * ```ts
+ * function absoluteLoss(a: tf.Tensor, b: tf.Tensor, options: LossOptions = {}): tf.Tensor {
+ *   return tf.tidy(() => reduceLoss("absoluteLoss", tf.abs(tf.sub(a, b)), options));
+ * }
+ * ```
  */
 export function reduceLoss(fn: string, losses: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   const { reduction = "mean", weights } = options;

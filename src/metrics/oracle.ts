@@ -243,9 +243,11 @@ export class Oracle {
     if (images === null || typeof images !== "object" || !(images.pixels instanceof Uint8Array)) {
       throw new InvalidArgumentError(`Oracle ${this.info.name}: images must be an ImageSet (bytes) or a float32 tensor [n, ${h}, ${w}, ${c}]`);
     }
-    if (images.height !== h || images.width !== w || c !== 1) {
+    const channels = images.channels ?? 1;
+    if (images.height !== h || images.width !== w || channels !== c) {
       throw new InvalidArgumentError(
-        `Oracle ${this.info.name}: ${images.name} holds ${images.height}x${images.width} grey images, the oracle takes ${h}x${w}x${c}`,
+        `Oracle ${this.info.name}: ${images.name} holds ${images.height}x${images.width}x${channels} images, the oracle takes ${h}x${w}x${c}` +
+          "; the oracle metrics (FID, KID, IS, precision/recall, class coverage) need images of the oracle's shape",
       );
     }
     return images.size;

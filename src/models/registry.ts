@@ -1,14 +1,13 @@
-import { join } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
-import { GAN, type GANConfig } from "../gan/gan.js";
+import type { GANConfig } from "../gan/config.js";
+import type { GAN } from "../gan/gan.js";
 import {
   ACGAN, CGAN, DCGAN, DEFAULT_ACGAN, DEFAULT_CGAN, DEFAULT_DCGAN, DEFAULT_MLP_GAN, DEFAULT_WGAN, DEFAULT_WGAN_GP,
-  PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, VanillaGAN, WGAN, WGANGP,
+  MlpGAN, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, WGAN, WGANGP,
 } from "../gan/presets.js";
 import type { GenerativeModel } from "../nn/model.js";
-import { readJson } from "../nn/persist.js";
-import { MANIFEST_FILE } from "../nn/saved-model.js";
-import { VAE, type VAEConfig } from "../vae/vae.js";
+import type { VAEConfig } from "../vae/config.js";
+import type { VAE } from "../vae/vae.js";
 import { BetaVAE, ConvVAE, CVAE, DEFAULT_BETA_VAE, DEFAULT_CONV_VAE, DEFAULT_CVAE, DEFAULT_MLP_VAE, MlpVAE } from "../vae/presets.js";
 
 /**
@@ -22,8 +21,8 @@ export type ModelName =
 
 /** A GAN preset. */
 export interface GanPreset {
-  /** Always `"gan"`. */
-  readonly family: "gan";
+  /** The model kind, `"gan"`. */
+  readonly kind: "gan";
   /** The preset's default configuration. */
   readonly defaults: GANConfig;
   /** Builds the model with overrides of the defaults. */
@@ -32,31 +31,31 @@ export interface GanPreset {
 
 /** A VAE preset. */
 export interface VaePreset {
-  /** Always `"vae"`. */
-  readonly family: "vae";
+  /** The model kind, `"vae"`. */
+  readonly kind: "vae";
   /** The preset's default configuration. */
   readonly defaults: VAEConfig;
   /** Builds the model with overrides of the defaults. */
   readonly create: (config: VAEConfig) => VAE;
 }
 
-/** A preset: its family, defaults and constructor. */
+/** A preset: its kind, defaults and constructor. */
 export type ModelPreset = GanPreset | VaePreset;
 
 /** Every preset by name. */
 export const MODEL_PRESETS: Readonly<Record<ModelName, ModelPreset>> = {
-  "mlp-gan": { family: "gan", defaults: DEFAULT_MLP_GAN, create: (c) => new VanillaGAN(c) },
-  dcgan: { family: "gan", defaults: DEFAULT_DCGAN, create: (c) => new DCGAN(c) },
-  wgan: { family: "gan", defaults: DEFAULT_WGAN, create: (c) => new WGAN(c) },
-  "wgan-gp": { family: "gan", defaults: DEFAULT_WGAN_GP, create: (c) => new WGANGP(c) },
-  cgan: { family: "gan", defaults: DEFAULT_CGAN, create: (c) => new CGAN(c) },
-  acgan: { family: "gan", defaults: DEFAULT_ACGAN, create: (c) => new ACGAN(c) },
-  vae: { family: "vae", defaults: DEFAULT_MLP_VAE, create: (c) => new MlpVAE(c) },
-  "conv-vae": { family: "vae", defaults: DEFAULT_CONV_VAE, create: (c) => new ConvVAE(c) },
-  cvae: { family: "vae", defaults: DEFAULT_CVAE, create: (c) => new CVAE(c) },
-  "beta-vae": { family: "vae", defaults: DEFAULT_BETA_VAE, create: (c) => new BetaVAE(c) },
-  "mlp-gan-published": { family: "gan", defaults: PUBLISHED_MLP_GAN, create: (c) => new VanillaGAN({ ...PUBLISHED_MLP_GAN, ...c }) },
-  "dcgan-published": { family: "gan", defaults: PUBLISHED_DCGAN, create: (c) => new DCGAN({ ...PUBLISHED_DCGAN, ...c }) },
+  "mlp-gan": { kind: "gan", defaults: DEFAULT_MLP_GAN, create: (c) => new MlpGAN(c) },
+  dcgan: { kind: "gan", defaults: DEFAULT_DCGAN, create: (c) => new DCGAN(c) },
+  wgan: { kind: "gan", defaults: DEFAULT_WGAN, create: (c) => new WGAN(c) },
+  "wgan-gp": { kind: "gan", defaults: DEFAULT_WGAN_GP, create: (c) => new WGANGP(c) },
+  cgan: { kind: "gan", defaults: DEFAULT_CGAN, create: (c) => new CGAN(c) },
+  acgan: { kind: "gan", defaults: DEFAULT_ACGAN, create: (c) => new ACGAN(c) },
+  vae: { kind: "vae", defaults: DEFAULT_MLP_VAE, create: (c) => new MlpVAE(c) },
+  "conv-vae": { kind: "vae", defaults: DEFAULT_CONV_VAE, create: (c) => new ConvVAE(c) },
+  cvae: { kind: "vae", defaults: DEFAULT_CVAE, create: (c) => new CVAE(c) },
+  "beta-vae": { kind: "vae", defaults: DEFAULT_BETA_VAE, create: (c) => new BetaVAE(c) },
+  "mlp-gan-published": { kind: "gan", defaults: PUBLISHED_MLP_GAN, create: (c) => new MlpGAN({ ...PUBLISHED_MLP_GAN, ...c }) },
+  "dcgan-published": { kind: "gan", defaults: PUBLISHED_DCGAN, create: (c) => new DCGAN({ ...PUBLISHED_DCGAN, ...c }) },
 };
 
 /** Every {@link ModelName}. */
@@ -87,7 +86,7 @@ export function createModel(name: ModelName, overrides: ModelOverrides = {}): Ge
   }
   const { latentDim, learningRate, seed } = overrides;
   const common = { ...(latentDim === undefined ? {} : { latentDim }), ...(seed === undefined ? {} : { seed }) };
-  if (preset.family === "gan") {
+  if (preset.kind === "gan") {
     const d = preset.defaults;
     const lr = learningRate === undefined ? {} : {
       generatorOptimizer: { ...(d.generatorOptimizer ?? { type: "adam" as const, learningRate }), learningRate },
@@ -98,19 +97,4 @@ export function createModel(name: ModelName, overrides: ModelOverrides = {}): Ge
   const d = preset.defaults;
   const lr = learningRate === undefined ? {} : { optimizer: { ...(d.optimizer ?? { type: "adam" as const, learningRate }), learningRate } };
   return preset.create({ ...common, ...lr });
-}
-
-/**
- * Loads any model saved with `model.save(dir)` (or a checkpoint folder), GAN or VAE.
- *
- * @example
- * ```ts
- * const model = await loadModel("runs/mlp-gan/model");
- * const images = model.sample(16);
- * ```
- */
-export async function loadModel(dir: string): Promise<GenerativeModel> {
-  // only the family, to pick the class: its load checks the manifest and every file, once
-  const { family } = (await readJson<{ family?: unknown } | null>(join(dir, MANIFEST_FILE))) ?? {};
-  return family === "gan" ? GAN.load(dir) : VAE.load(dir);
 }

@@ -5,9 +5,15 @@ import type { ModelState } from "./saved-model.js";
 /** Named scalar losses of one training step, e.g. `{ dLoss, gLoss }` or `{ loss, reconLoss, klLoss }`. */
 export type StepLosses = Record<string, number>;
 
+/** Shape of one image, `[height, width, channels]`, e.g. `[28, 28, 1]` for MNIST or `[32, 32, 3]`. */
+export type ImageShape = readonly [height: number, width: number, channels: number];
+
+/** The shape of MNIST-like images, `[28, 28, 1]`: every model's default. */
+export const MNIST_IMAGE_SHAPE: ImageShape = [28, 28, 1];
+
 /** What a model's `trainStep` takes: a batch of images, with labels for conditional models. */
 export interface TrainBatch {
-  /** Images `[B, 28, 28, 1]` in the model's pixel range. */
+  /** Images `[B, H, W, C]` (the model's {@link GenerativeModel.imageShape}) in the model's pixel range. */
   readonly images: tf.Tensor4D;
   /** One-hot labels `[B, numClasses]`; required by conditional models. */
   readonly oneHot?: tf.Tensor2D;
@@ -27,22 +33,28 @@ export interface SampleOptions {
 }
 
 /**
- * The one interface the Trainer drives: every GAN and VAE of gen-mnist implements it.
+ * The one interface the Trainer drives: every GAN and VAE of gen-mnist implements it. Extend
+ * {@link BaseGenerativeModel} rather than writing all of it.
  */
 export interface GenerativeModel {
-  /** Model family, e.g. `"gan"` or `"vae"`. */
-  readonly family: "gan" | "vae";
+  /**
+   * The kind the model is registered under (see {@link registerModel}), e.g. `"gan"`, `"vae"`
+   * or a user's `"infogan"`: saved in the manifest, it picks the factory that loads the model.
+   */
+  readonly kind: string;
   /** Preset or user-given name, e.g. `"dcgan"`. */
   readonly name: string;
   /** Size of the latent vector. */
   readonly latentDim: number;
+  /** Shape of one image the model trains on and generates. */
+  readonly imageShape: ImageShape;
   /** Pixel range the model's images live in. */
   readonly pixelRange: "[-1,1]" | "[0,1]";
   /** Whether `trainStep` and `sample` take labels. */
   readonly conditional: boolean;
   /** One optimisation step on a batch; returns named losses. Tensors it makes are disposed. */
   trainStep(batch: TrainBatch): Promise<StepLosses>;
-  /** `n` generated images `[n, 28, 28, 1]` in {@link GenerativeModel.pixelRange}; the caller disposes them. */
+  /** `n` generated images `[n, H, W, C]` in {@link GenerativeModel.pixelRange}; the caller disposes them. */
   sample(n: number, options?: SampleOptions): tf.Tensor4D;
   /** Number of trainable parameters of each sub-network, e.g. `{ generator: 579728, discriminator: 566273 }`. */
   parameterCounts(): Record<string, number>;

@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { GenMnistError } from "../errors.js";
-import { temporaryPath, TEMPORARY_NAME, writeFileAtomic } from "../_internals/fs.js";
+import { temporaryPath, TEMPORARY_NAME, writeFileAtomic, writeJsonAtomic } from "../_internals/fs.js";
 
 /** A saved model or checkpoint is missing, unreadable or does not fit the model it is loaded into. */
 export class CheckpointError extends GenMnistError {}
@@ -165,9 +165,7 @@ function decode(buffer: ArrayBuffer, specs: readonly tf.io.WeightsManifestEntry[
 }
 
 /** Writes a JSON file atomically. */
-export async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
-}
+export const writeJson = writeJsonAtomic;
 
 export { readJson };
 

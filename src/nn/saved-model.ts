@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { z } from "zod";
 import { assertFiniteModel } from "./finite.js";
+import { materializeNetworkRefs } from "./network-slot.js";
 import {
   CheckpointError,
   loadLayersModelWeights,
@@ -39,10 +40,14 @@ export interface FileDigest {
 export interface SavedModelManifest {
   /** Always `"gen-mnist-model"`. */
   readonly format: "gen-mnist-model";
-  /** Format version (2: every file's size and SHA-256, and the manifest's own checksum). */
-  readonly version: 2;
-  /** `"gan"` or `"vae"`. */
-  readonly family: "gan" | "vae";
+  /**
+   * Format version: 3 names the model's registered `kind`; 2 (read, never written) called it
+   * `family` and knew only `"gan"` and `"vae"`. Both list every file's size and SHA-256 and
+   * the manifest's own checksum.
+   */
+  readonly version: 2 | 3;
+  /** The kind the model is registered under (see {@link registerModel}), e.g. `"gan"`. */
+  readonly kind: string;
   /** The model's complete configuration. */
   readonly config: unknown;
   /** Training state. */
@@ -61,7 +66,7 @@ export interface SavedModelManifest {
 
 /** What a model exposes so that it can be saved and restored. @internal */
 export interface PersistableModel {
-  readonly family: "gan" | "vae";
+  readonly kind: string;
   readonly config: unknown;
   networks(): Record<string, tfl.LayersModel>;
   optimizers(): Record<string, tf.Optimizer>;
@@ -72,10 +77,12 @@ export interface PersistableModel {
 /** File name of the manifest in a saved model folder. */
 export const MANIFEST_FILE = "gen-mnist.json";
 
+const KIND = /^[a-z0-9][\w.-]*$/i;
+
 const manifestSchema = z.object({
   format: z.literal("gen-mnist-model"),
-  version: z.literal(2),
-  family: z.enum(["gan", "vae"]),
+  version: z.union([z.literal(2), z.literal(3)]),
+  kind: z.string().regex(KIND, "a model kind: letters, digits, '.', '_' or '-'"),
   config: z.record(z.string(), z.unknown()),
   state: z.object({
     rng: z.array(z.number()),
@@ -118,8 +125,8 @@ export async function writeModelFiles(model: PersistableModel, tmp: string, extr
   }
   const body: Omit<SavedModelManifest, "checksum"> = {
     format: "gen-mnist-model",
-    version: 2,
-    family: model.family,
+    version: 3,
+    kind: model.kind,
     config: model.config,
     state: model.getState(),
     networks: Object.keys(networks),
@@ -135,24 +142,28 @@ const digest = (bytes: Uint8Array): FileDigest => ({ bytes: bytes.length, sha256
 
 /**
  * Reads and checks the manifest of a saved model folder, and every file it lists against the size
- * and SHA-256 recorded at save time.
+ * and SHA-256 recorded at save time. Version-2 manifests (their `family` is the kind) are read too.
+ * @param kind - when given, the kind the folder must hold.
  * @throws {@link CheckpointError} naming the file at fault when the manifest is missing, not valid
- *   JSON, not a gen-mnist model, of another family, or a file is missing, truncated or changed.
+ *   JSON, not a gen-mnist model, of another kind, or a file is missing, truncated or changed.
  */
-export async function readModelManifest(dir: string, family?: "gan" | "vae"): Promise<SavedModelManifest> {
+export async function readModelManifest(dir: string, kind?: string): Promise<SavedModelManifest> {
   const path = join(dir, MANIFEST_FILE);
   const raw = await readJson<unknown>(path);
   const format = (raw as { format?: unknown } | null)?.format;
   if (format !== "gen-mnist-model") {
     throw new CheckpointError(`${path}: not a gen-mnist model (format ${JSON.stringify(format)}, expected "gen-mnist-model")`);
   }
-  const parsed = manifestSchema.safeParse(raw);
+  const record = raw as Record<string, unknown>;
+  // version 2 called the kind `family`
+  const input = record.version === 2 && record.kind === undefined ? { ...record, kind: record.family } : record;
+  const parsed = manifestSchema.safeParse(input);
   if (!parsed.success) throw new CheckpointError(`${path}: ${describeIssues(parsed.error)}`);
   const manifest = parsed.data as SavedModelManifest;
-  if (family !== undefined && manifest.family !== family) {
-    throw new CheckpointError(`${dir}: holds a ${manifest.family.toUpperCase()} model, expected a ${family.toUpperCase()}`);
+  if (kind !== undefined && manifest.kind !== kind) {
+    throw new CheckpointError(`${dir}: holds a model of kind '${manifest.kind}', expected '${kind}'`);
   }
-  await checkFiles(dir, manifest, raw as Record<string, unknown>);
+  await checkFiles(dir, manifest, record);
   return manifest;
 }
 
@@ -202,23 +213,30 @@ export async function restoreModelDir(model: PersistableModel, dir: string, mani
 }
 
 /**
- * Builds a model of class `ctor` from a saved folder's config and restores its files: the body
- * of `GAN.load` and `VAE.load`.
+ * Builds a model with `create` from a saved folder's config (with `overrides` on top; networks
+ * saved from a tfjs `LayersModel` are rebuilt from their saved topology first) and restores its
+ * weights, optimizer states and training state: the body of every model's `load`.
+ * @param kind - the kind the folder must hold; the built model must report it too.
  * @internal
  */
-export async function loadSavedModel<C, T extends PersistableModel>(
-  ctor: new (config: C) => T,
+export async function loadSavedModel<T extends PersistableModel>(
+  create: (config: Record<string, unknown>) => T,
   dir: string,
-  family: "gan" | "vae",
+  kind: string | undefined,
+  overrides: object = {},
 ): Promise<T> {
-  const manifest = await readModelManifest(dir, family);
+  const manifest = await readModelManifest(dir, kind);
+  const config = await materializeNetworkRefs({ ...(manifest.config as Record<string, unknown>), ...overrides }, dir);
   let model: T;
   try {
-    model = new ctor(manifest.config as C);
+    model = create(config);
   } catch (err) {
     throw new CheckpointError(`${join(dir, MANIFEST_FILE)}: its config does not build a model (${err instanceof Error ? err.message : String(err)})`);
   }
   try {
+    if (model.kind !== manifest.kind) {
+      throw new CheckpointError(`${dir}: holds a model of kind '${manifest.kind}', but the class builds kind '${model.kind}'`);
+    }
     await restoreModelDir(model, dir, manifest);
   } catch (err) {
     disposeModel(model);

@@ -2,12 +2,27 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { StepLosses } from "./model.js";
 
 /** What a loss closure returns: the scalar to minimise and any other scalars worth logging. */
-export type LossParts = { readonly loss: tf.Scalar } & Readonly<Record<string, tf.Scalar>>;
+export type LossParts = LossToMinimize & Readonly<Record<string, tf.Scalar>>;
+
+/** The scalar a loss closure minimises. */
+export interface LossToMinimize {
+  /** The loss to minimise. */
+  readonly loss: tf.Scalar;
+}
 
 /**
  * One optimizer update of `variables` on the loss `f` returns, keeping the other named scalars
- * `f` returns (for logging). Gradients are disposed; the returned scalars belong to the caller.
- * @internal
+ * `f` returns (for logging): the core of every `trainStep`. Gradients are disposed; the returned
+ * scalars (`loss` and the others) belong to the caller — pass them to {@link resolveScalars}.
+ *
+ * @example
+ * ```ts
+ * const parts = tf.tidy(() => minimizeWithParts(optimizer, trainableVariables(net), () => {
+ *   const loss = tf.losses.meanSquaredError(x, net.apply(x) as tf.Tensor) as tf.Scalar;
+ *   return { loss };
+ * }));
+ * const losses = await resolveScalars(parts); // { loss: 0.12 }
+ * ```
  */
 export function minimizeWithParts(
   optimizer: tf.Optimizer,
@@ -25,10 +40,7 @@ export function minimizeWithParts(
   return { loss: value, ...kept };
 }
 
-/**
- * Reads scalar tensors into numbers (one await for all) and disposes them.
- * @internal
- */
+/** Reads scalar tensors into numbers (one await for all) and disposes them: a `trainStep`'s named losses. */
 export async function resolveScalars(scalars: Record<string, tf.Scalar>): Promise<StepLosses> {
   const names = Object.keys(scalars);
   const values = await Promise.all(names.map((n) => (scalars[n] as tf.Scalar).data()));

@@ -1,6 +1,6 @@
 import type { GenerativeModel, StepLosses } from "../nn/model.js";
 import type { Divergence, EvaluationRecord, History } from "./history.js";
-import type { TrainerState } from "./trainer.js";
+import type { TrainerState } from "./state.js";
 
 /** Where training is, passed to every callback hook. */
 export interface TrainContext {

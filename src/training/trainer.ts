@@ -1,6 +1,6 @@
 import type { Dataset } from "../data/dataset.js";
 import { InvalidArgumentError } from "../errors.js";
-import { loadModel } from "../models/registry.js";
+import { loadModel } from "../nn/registry.js";
 import type { GenerativeModel, StepLosses } from "../nn/model.js";
 import { findNonFinite } from "../nn/finite.js";
 import { checkInteger } from "../_internals/check.js";
@@ -67,7 +67,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
  *
  * @example
  * ```ts
- * const model = new VanillaGAN();
+ * const model = new MlpGAN();
  * const data = await loadMnist();
  * const trainer = new Trainer(model, data, {
  *   epochs: 20,
@@ -103,6 +103,12 @@ export class Trainer {
     const dropRemainder = options.dropRemainder ?? saved?.dropRemainder ?? true;
     checkInteger("Trainer", "options.batchSize", batchSize, 1);
     if (steps !== null) checkInteger("Trainer", "options.steps", steps, 1);
+    const [shape, want] = [data.imageShape, model.imageShape];
+    if (want !== undefined && shape.some((d, i) => d !== want[i])) {
+      throw new InvalidArgumentError(
+        `Trainer: the dataset ${data.name} holds images [${shape.join(", ")}], the model '${model.name}' takes [${want.join(", ")}]; build the model with { imageShape: [${shape.join(", ")}] }`,
+      );
+    }
     const stepsPerEpoch = data.numBatches(batchSize, dropRemainder);
     if (stepsPerEpoch === 0) {
       throw new InvalidArgumentError(`Trainer: the dataset ${data.name} has ${data.size} examples, fewer than one batch of ${batchSize}`);

@@ -1,3 +1,5 @@
+import { quarterGrid } from "../_internals/check.js";
+import { MNIST_IMAGE_SHAPE, type ImageShape } from "../nn/model.js";
 import type { LayerSpec, NetworkSpec } from "../nn/spec.js";
 
 /** Options of the VAE network presets. */
@@ -7,9 +9,14 @@ export interface VaeNetworkOptions {
    * log-variances).
    */
   readonly latentDim?: number;
+  /**
+   * Shape of the images encoded or decoded. The convolutional networks need a height and width
+   * divisible by 4.
+   * @defaultValue [28, 28, 1]
+   */
+  readonly imageShape?: ImageShape;
 }
 
-const IMAGE = [28, 28, 1] as const;
 const relu: LayerSpec = { type: "activation", activation: "relu" };
 const sigmoid: LayerSpec = { type: "activation", activation: "sigmoid" };
 const dense = (units: number): LayerSpec => ({ type: "dense", units });
@@ -19,10 +26,10 @@ const dense = (units: number): LayerSpec => ({ type: "dense", units });
  * at latent 16), ReLU. 471,712 trainable parameters at latent 16.
  */
 export function mlpEncoder(options: VaeNetworkOptions = {}): NetworkSpec {
-  const { latentDim = 16 } = options;
+  const { latentDim = 16, imageShape = MNIST_IMAGE_SHAPE } = options;
   return {
     name: "mlp-encoder",
-    inputShape: [...IMAGE],
+    inputShape: [...imageShape],
     layers: [{ type: "flatten" }, dense(512), relu, dense(128), relu, dense(2 * latentDim)],
     outputShape: [2 * latentDim],
   };
@@ -33,12 +40,12 @@ export function mlpEncoder(options: VaeNetworkOptions = {}): NetworkSpec {
  * `[28, 28, 1]`. 470,416 trainable parameters at latent 16 (942,128 with the encoder).
  */
 export function mlpDecoder(options: VaeNetworkOptions = {}): NetworkSpec {
-  const { latentDim = 16 } = options;
+  const { latentDim = 16, imageShape = MNIST_IMAGE_SHAPE } = options;
   return {
     name: "mlp-decoder",
     inputShape: [latentDim],
-    layers: [dense(128), relu, dense(512), relu, dense(784), { type: "reshape", targetShape: [...IMAGE] }, sigmoid],
-    outputShape: [...IMAGE],
+    layers: [dense(128), relu, dense(512), relu, dense(imageShape[0] * imageShape[1] * imageShape[2]), { type: "reshape", targetShape: [...imageShape] }, sigmoid],
+    outputShape: [...imageShape],
   };
 }
 
@@ -48,7 +55,7 @@ export function mlpDecoder(options: VaeNetworkOptions = {}): NetworkSpec {
  * `12544 → 2·latent`. 789,280 trainable parameters at latent 16.
  */
 export function convEncoder(options: VaeNetworkOptions = {}): NetworkSpec {
-  const { latentDim = 16 } = options;
+  const { latentDim = 16, imageShape = MNIST_IMAGE_SHAPE } = options;
   const down = (filters: number, strides: number): LayerSpec[] => [
     { type: "conv2d", filters, kernelSize: 3, strides },
     { type: "activation", activation: "leakyRelu", alpha: 0.2 },
@@ -56,7 +63,7 @@ export function convEncoder(options: VaeNetworkOptions = {}): NetworkSpec {
   ];
   return {
     name: "conv-encoder",
-    inputShape: [...IMAGE],
+    inputShape: [...imageShape],
     layers: [...down(32, 2), ...down(64, 1), ...down(128, 1), ...down(256, 2), { type: "flatten" }, dense(2 * latentDim)],
     outputShape: [2 * latentDim],
   };
@@ -68,19 +75,20 @@ export function convEncoder(options: VaeNetworkOptions = {}): NetworkSpec {
  * sigmoid. 600,833 trainable parameters at latent 16 (1,390,113 with the encoder).
  */
 export function convDecoder(options: VaeNetworkOptions = {}): NetworkSpec {
-  const { latentDim = 16 } = options;
+  const { latentDim = 16, imageShape = MNIST_IMAGE_SHAPE } = options;
+  const [h, w] = quarterGrid("convDecoder", imageShape);
   const up = (filters: number, strides: number): LayerSpec[] => [{ type: "conv2dTranspose", filters, kernelSize: 3, strides }, relu];
   return {
     name: "conv-decoder",
     inputShape: [latentDim],
     layers: [
-      dense(7 * 7 * 256),
-      { type: "reshape", targetShape: [7, 7, 256] },
+      dense(h * w * 256),
+      { type: "reshape", targetShape: [h, w, 256] },
       ...up(128, 2), ...up(64, 1), ...up(32, 1),
-      { type: "conv2dTranspose", filters: 1, kernelSize: 3, strides: 2 },
+      { type: "conv2dTranspose", filters: imageShape[2], kernelSize: 3, strides: 2 },
       sigmoid,
     ],
-    outputShape: [...IMAGE],
+    outputShape: [...imageShape],
   };
 }
 
@@ -89,10 +97,10 @@ export function convDecoder(options: VaeNetworkOptions = {}): NetworkSpec {
  * stride 2, ReLU), then dense 512 and 256 (ReLU) and `2·latent` outputs.
  */
 export function smallConvEncoder(options: VaeNetworkOptions = {}): NetworkSpec {
-  const { latentDim = 10 } = options;
+  const { latentDim = 10, imageShape = MNIST_IMAGE_SHAPE } = options;
   return {
     name: "small-conv-encoder",
-    inputShape: [...IMAGE],
+    inputShape: [...imageShape],
     layers: [
       { type: "conv2d", filters: 32, kernelSize: 3, strides: 2 }, relu,
       { type: "conv2d", filters: 64, kernelSize: 3, strides: 2 }, relu,
@@ -108,17 +116,18 @@ export function smallConvEncoder(options: VaeNetworkOptions = {}): NetworkSpec {
  * a 7x7 map), then transposed convolutions 64 (ReLU) and 1 (kernel 3, stride 2) and a sigmoid.
  */
 export function smallConvDecoder(options: VaeNetworkOptions = {}): NetworkSpec {
-  const { latentDim = 10 } = options;
+  const { latentDim = 10, imageShape = MNIST_IMAGE_SHAPE } = options;
+  const [h, w] = quarterGrid("smallConvDecoder", imageShape);
   return {
     name: "small-conv-decoder",
     inputShape: [latentDim],
     layers: [
-      dense(256), relu, dense(512), relu, dense(7 * 7 * 64), relu,
-      { type: "reshape", targetShape: [7, 7, 64] },
+      dense(256), relu, dense(512), relu, dense(h * w * 64), relu,
+      { type: "reshape", targetShape: [h, w, 64] },
       { type: "conv2dTranspose", filters: 64, kernelSize: 3, strides: 2 }, relu,
-      { type: "conv2dTranspose", filters: 1, kernelSize: 3, strides: 2 },
+      { type: "conv2dTranspose", filters: imageShape[2], kernelSize: 3, strides: 2 },
       sigmoid,
     ],
-    outputShape: [...IMAGE],
+    outputShape: [...imageShape],
   };
 }

@@ -1,4 +1,5 @@
-import { VAE, type VAEConfig } from "./vae.js";
+import type { VAEConfig } from "./config.js";
+import { VAE } from "./vae.js";
 
 /** The published MLP VAE: latent 16, BCE reconstruction, Adam 1e-3, batch 128. */
 export const DEFAULT_MLP_VAE: VAEConfig = {

@@ -8,7 +8,7 @@ import {
   InvalidArgumentError,
   PUBLISHED_DCGAN,
   PUBLISHED_MLP_GAN,
-  VanillaGAN,
+  MlpGAN,
   WGAN,
   WGANGP,
   buildNetwork,
@@ -50,8 +50,8 @@ describe("published GAN tables: trainable parameter counts", () => {
   });
 
   it("the presets use the tables", () => {
-    expect(make(new VanillaGAN(PUBLISHED_MLP_GAN)).parameterCounts()).toEqual({ generator: 579_728, discriminator: 566_273 });
-    expect(make(new VanillaGAN()).parameterCounts()).toEqual({ generator: 581_264, discriminator: 566_273 });
+    expect(make(new MlpGAN(PUBLISHED_MLP_GAN)).parameterCounts()).toEqual({ generator: 579_728, discriminator: 566_273 });
+    expect(make(new MlpGAN()).parameterCounts()).toEqual({ generator: 581_264, discriminator: 566_273 });
     expect(make(new DCGAN(PUBLISHED_DCGAN)).parameterCounts()).toEqual({ generator: 1_654_529, discriminator: 400_385 });
     // the conditional GAN adds the one-hot label to the first dense layer of each network
     expect(make(new CGAN()).parameterCounts()).toEqual({ generator: 581_264 + 10 * 128, discriminator: 566_273 + 10 * 512 });
@@ -60,7 +60,7 @@ describe("published GAN tables: trainable parameter counts", () => {
 
 describe("GAN shapes and ranges", () => {
   it("MLP GAN samples [n, 28, 28, 1] in [-1, 1]; the discriminator gives [n, 1] logits", () => {
-    const gan = make(new VanillaGAN());
+    const gan = make(new MlpGAN());
     const images = gan.sample(5, { seed: 3 });
     expect(images.shape).toEqual([5, 28, 28, 1]);
     const [lo, hi] = extent(images);
@@ -103,22 +103,23 @@ describe("GAN shapes and ranges", () => {
     expect(() => new GAN({ nCritic: 0 })).toThrow("GAN 'gan': config.nCritic must be an integer >= 1, found 0");
     expect(() => new GAN({ objective: "wgan" as "hinge" })).toThrow('config.objective must be one of "non-saturating"');
     expect(() => new GAN({ labelSmoothing: 1 })).toThrow("config.labelSmoothing must be >= 0, < 1, found 1");
-    expect(() => new GAN({ latentDim: 8, generator: mlpGenerator({ latentDim: 100 }) })).toThrow("the generator's inputShape must be [latentDim] = [8], found [100]");
+    expect(() => new GAN({ latentDim: 8, generator: mlpGenerator({ latentDim: 100 }) })).toThrow("GAN 'gan': the generator's inputShape must be [8], found [100]");
+    expect(() => new WGAN({ labelSmoothing: 0.1 })).toThrow(`config.labelSmoothing is 0.1, but the objective "wasserstein" has no label smoothing`);
   });
 });
 
 /** Every GAN of the library, with the tiny conv networks standing in for the DCGAN backbone on the cpu backend. */
 const tiny = { latentDim: 16, generator: tinyConvGenerator(16), discriminator: tinyConvDiscriminator };
 const cases: [string, () => GAN, string[]][] = [
-  ["MLP GAN", () => new VanillaGAN(), ["dLoss", "gLoss", "realScore", "fakeScore"]],
-  ["MLP GAN (published)", () => new VanillaGAN(PUBLISHED_MLP_GAN), ["dLoss", "gLoss", "realScore", "fakeScore"]],
+  ["MLP GAN", () => new MlpGAN(), ["dLoss", "gLoss", "realScore", "fakeScore"]],
+  ["MLP GAN (published)", () => new MlpGAN(PUBLISHED_MLP_GAN), ["dLoss", "gLoss", "realScore", "fakeScore"]],
   ["DCGAN", () => new DCGAN(tiny), ["dLoss", "gLoss", "realScore", "fakeScore"]],
   ["WGAN (DCGAN-style)", () => new WGAN(tiny), ["dLoss", "gLoss", "realScore", "fakeScore"]],
   ["WGAN (MLP)", () => new WGAN({ architecture: "mlp" }), ["dLoss", "gLoss", "realScore", "fakeScore"]],
   ["WGAN-GP (DCGAN-style)", () => new WGANGP(tiny), ["dLoss", "gLoss", "realScore", "fakeScore", "gradPenalty"]],
   ["WGAN-GP (MLP)", () => new WGANGP({ architecture: "mlp" }), ["dLoss", "gLoss", "realScore", "fakeScore", "gradPenalty"]],
   ["CGAN", () => new CGAN(), ["dLoss", "gLoss", "realScore", "fakeScore"]],
-  ["CGAN (embedding labels, hinge)", () => new CGAN({ labelMode: "embedding", objective: "hinge" }), ["dLoss", "gLoss", "realScore", "fakeScore"]],
+  ["CGAN (embedding labels, hinge)", () => new CGAN({ labelMode: "embedding", objective: "hinge", labelSmoothing: 0 }), ["dLoss", "gLoss", "realScore", "fakeScore"]],
   ["AC-GAN", () => new ACGAN(tiny), ["dLoss", "gLoss", "realScore", "fakeScore", "dClassLoss", "gClassLoss"]],
   ["LSGAN", () => new GAN({ objective: "least-squares" }), ["dLoss", "gLoss", "realScore", "fakeScore"]],
 ];

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadMnist, MlpVAE, useBackend, VanillaGAN, type Dataset, type GenerativeModel } from "../../src/index.js";
+import { loadMnist, MlpVAE, useBackend, MlpGAN, type Dataset, type GenerativeModel } from "../../src/index.js";
 
 // A few hundred real steps of the two MLP models on a slice of real MNIST, on the wasm backend
 // (it has every kernel a dense network needs and is ~5x faster than the cpu backend here).
@@ -47,7 +47,7 @@ describe("short real runs on MNIST", () => {
     // then rises toward equilibrium as G catches up. So we assert that early fall, losses that
     // stay finite and away from collapse (D loss → 0), and the generator's progress measured on
     // its samples: the mean generated image approaches the mean real image.
-    const gan = new VanillaGAN({ seed: 1 });
+    const gan = new MlpGAN({ seed: 1 });
     const real = train.batch(Array.from({ length: 1000 }, (_, i) => i));
     const realMean = tf.mean(real.images, 0);
     real.dispose();

@@ -13,7 +13,7 @@ import {
   nonSaturatingGeneratorLoss,
   sigmoidCrossEntropy,
   useBackend,
-  wassersteinCriticLoss,
+  wassersteinDiscriminatorLoss,
   wassersteinGeneratorLoss,
 } from "../../src/index.js";
 import { value } from "../helpers.js";
@@ -118,7 +118,7 @@ describe("Wasserstein, hinge, least-squares and auxiliary losses", () => {
   it("hand-computed examples", () => {
     const real = tf.tensor1d([1, 3]);
     const fake = tf.tensor1d([-2, 0]);
-    expect(value(wassersteinCriticLoss(real, fake))).toBeCloseTo(-1 - 2, 6);
+    expect(value(wassersteinDiscriminatorLoss(real, fake))).toBeCloseTo(-1 - 2, 6);
     expect(value(wassersteinGeneratorLoss(fake))).toBeCloseTo(1, 6);
     // relu(1 − r): [0, 0]; relu(1 + f): [0, 1]
     expect(value(hingeDiscriminatorLoss(real, fake))).toBeCloseTo(0.5, 6);
@@ -133,8 +133,8 @@ describe("Wasserstein, hinge, least-squares and auxiliary losses", () => {
       fc.property(shapes, fc.integer(), (shape, seed) => {
         const a = tf.randomNormal(shape, 0, 10, "float32", seed);
         const b = tf.randomNormal(shape, 0, 10, "float32", seed + 1);
-        const ab = value(wassersteinCriticLoss(a, b));
-        const ba = value(wassersteinCriticLoss(b, a));
+        const ab = value(wassersteinDiscriminatorLoss(a, b));
+        const ba = value(wassersteinDiscriminatorLoss(b, a));
         tf.dispose([a, b]);
         expect(ab).toBeCloseTo(-ba, 4);
       }),

@@ -9,7 +9,7 @@ import {
   prepareReference,
   takeImages,
   useBackend,
-  VanillaGAN,
+  MlpGAN,
   type Dataset,
   type PreparedReference,
 } from "../../src/index.js";
@@ -87,7 +87,7 @@ describe("evaluate on images", () => {
 
 describe("evaluate on models", () => {
   it("samples n images of a model, reproducibly for a seed, and leaves training state alone", async () => {
-    const gan = new VanillaGAN({ seed: 1 });
+    const gan = new MlpGAN({ seed: 1 });
     const a = await evaluate(gan, { reference, n: 300, metrics: ["fid", "classes", "is"], seed: 4 });
     const b = await evaluate(gan, { reference, n: 300, metrics: ["fid", "classes", "is"], seed: 4 });
     expect(a.source).toEqual({ kind: "model", name: "mlp-gan", n: 300 });
@@ -117,7 +117,7 @@ describe("evaluate on models", () => {
 
 describe("evaluate: bad input", () => {
   it("names what is wrong", async () => {
-    const gan = new VanillaGAN();
+    const gan = new MlpGAN();
     await expect(evaluate(train, { reference, metrics: ["fid", "fidelity" as never] })).rejects.toThrow(/unknown metric "fidelity"; expected one of fid, kid/);
     await expect(evaluate(gan, { reference, metrics: ["nll"] })).rejects.toThrow(/metric "nll" needs a VAE model \(its encoder\); mlp-gan is not one/);
     await expect(evaluate(takeImages(train, 1), { reference })).rejects.toThrow(/has 1 image\(s\); metrics need at least 2/);

@@ -136,7 +136,7 @@ describe("Oracle", () => {
     await expect(loadOracle("imagenet")).rejects.toThrow(InvalidArgumentError);
     await expect(loadOracle("imagenet")).rejects.toThrow(/neither a shipped oracle \("mnist", "fashion-mnist"\) nor an existing folder/);
     const big = { pixels: new Uint8Array(2 * 32 * 32), size: 2, height: 32, width: 32, name: "big" };
-    await expect(oracle.embed(big)).rejects.toThrow(/big holds 32x32 grey images, the oracle takes 28x28x1/);
+    await expect(oracle.embed(big)).rejects.toThrow(/big holds 32x32x1 images, the oracle takes 28x28x1/);
     const ints = tf.zeros([2, 28, 28, 1], "int32") as tf.Tensor4D;
     await expect(oracle.embed(ints)).rejects.toThrow(/must be float32 in \[0, 1\], found dtype int32/);
     const nan = tf.fill([3, 28, 28, 1], Number.NaN) as tf.Tensor4D;

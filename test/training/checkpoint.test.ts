@@ -66,7 +66,7 @@ describe("save and load", () => {
     const vae = new VAE(tinyVaeConfig);
     await vae.save(join(dir, "vae"));
     expect(await loadModel(join(dir, "vae"))).toBeInstanceOf(VAE);
-    await expect(GAN.load(join(dir, "vae"))).rejects.toThrow("holds a VAE model, expected a GAN");
+    await expect(GAN.load(join(dir, "vae"))).rejects.toThrow("holds a model of kind 'vae', expected 'gan'");
     await expect(loadModel(join(dir, "nothing"))).rejects.toBeInstanceOf(CheckpointError);
     await writeFile(join(dir, "vae", "gen-mnist.json"), "{ not json");
     await expect(loadModel(join(dir, "vae"))).rejects.toThrow(/gen-mnist\.json: not valid JSON/);

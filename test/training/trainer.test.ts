@@ -31,9 +31,10 @@ function synthetic(n: number): Dataset {
 
 /** A test double that returns scripted losses, to test the loop's control flow exactly. */
 class ScriptedModel implements GenerativeModel {
-  readonly family = "vae" as const;
+  readonly kind = "scripted";
   readonly name = "scripted";
   readonly latentDim = 1;
+  readonly imageShape = [28, 28, 1] as const;
   readonly pixelRange = "[0,1]" as const;
   readonly conditional = false;
   readonly config = { batchSize: 4 };

@@ -18,8 +18,8 @@ import {
   type ImageSet,
   type MetricName,
   type ReferenceName,
+  writeJsonAtomic,
 } from "../../index.js";
-import { writeJson } from "../../nn/persist.js";
 import { dataReference, integer, modelDirIn, nameList, threadsOption } from "../options.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 
@@ -126,7 +126,7 @@ async function runEval(source: string, opts: EvalOptions): Promise<void> {
   console.log(reportTable(report));
   for (const w of report.warnings) console.log(`warning: ${w}`);
   const json = opts.json ?? join(isDir ? source : dirname(source), "metrics.json");
-  await writeJson(json, { ...report, values: metricValues(report), input: source, backend: backend.backend });
+  await writeJsonAtomic(json, { ...report, values: metricValues(report), input: source, backend: backend.backend });
   console.log(`evaluated in ${report.seconds.toFixed(1)} s; wrote ${json}`);
 }
 

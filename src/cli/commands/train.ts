@@ -29,8 +29,8 @@ import {
   type MetricName,
   type ModelName,
   type StepRecord,
+  writeJsonAtomic,
 } from "../../index.js";
-import { writeJson } from "../../nn/persist.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 import { dataKey, dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber, threadsOption } from "../options.js";
 import { checkUnchanged, lockRunFolder, prepareNewRun, prepareRestart, quote, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
@@ -195,7 +195,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
     backend: backend.backend,
     cli: Object.fromEntries(CARRIED.map((k) => [k, opts[k]])),
   };
-  await writeJson(files.config, config);
+  await writeJsonAtomic(files.config, config);
   process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
   let history: History;
   try {
@@ -232,7 +232,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
   );
   const summary = {
     model: name,
-    family: model.family,
+    kind: model.kind,
     parameters: model.parameterCounts(),
     backend: backend.backend,
     data: data.name,
@@ -257,7 +257,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
       reconstructions,
     },
   };
-  await writeJson(files.summary, summary);
+  await writeJsonAtomic(files.summary, summary);
   console.log(`\nrun folder ${out}:`);
   if (history.diverged === null) console.log(`  samples       ${summary.files.finalSamples}`);
   if (reconstructions) console.log(`  reconstructions ${reconstructions}`);

@@ -27,7 +27,8 @@ export interface CheckpointOptions {
   readonly keep?: number;
   /**
    * Epoch-mean loss to track for `best/`; none keeps no `best/`.
-   * @defaultValue "loss" for VAEs, none for GANs (their losses do not measure quality)
+   * @defaultValue "loss" for models whose steps report one (VAEs, most custom models), none for
+   *   GANs (their `dLoss`/`gLoss` do not measure quality)
    */
   readonly monitor?: string;
   /**
@@ -100,7 +101,7 @@ export class Checkpoint implements Callback {
     if ((context.epoch + 1) % every === 0 && (await this.save(epochName(context.epoch), context))) {
       await pruneEpochCheckpoints(dir, keep);
     }
-    const monitor = this.options.monitor ?? (context.model.family === "vae" ? "loss" : undefined);
+    const monitor = this.options.monitor ?? ("loss" in context.losses ? "loss" : undefined);
     const value = monitor === undefined ? undefined : context.losses[monitor];
     if (value !== undefined && Number.isFinite(value) && value < this.best && (await this.save("best", context))) this.best = value;
   }

@@ -1,0 +1,93 @@
+// Pluggable GAN objectives: loss-function pairs, a registry of names, public reductions,
+// separate real/fake weights, and label smoothing only where the objective implements it.
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  DCGAN, GAN, ganObjectiveNames, hingeDiscriminatorLoss, InvalidArgumentError, minimaxDiscriminatorLoss, reduceLoss, registerGanObjective,
+  sigmoidCrossEntropy, useBackend, wassersteinCriticLoss, wassersteinDiscriminatorLoss, type GanLoss,
+} from "../../src/index.js";
+import { randomBatch } from "../helpers.js";
+
+beforeAll(async () => {
+  await useBackend("cpu");
+});
+
+const calls: string[] = [];
+const softplus: GanLoss = {
+  name: "softplus-test",
+  discriminator: (real, fake, options) => {
+    calls.push(`d:${JSON.stringify(options)}`);
+    return tf.add(reduceLoss("d", tf.softplus(tf.neg(real)), options), reduceLoss("d", tf.softplus(fake), options));
+  },
+  generator: (fake, options) => {
+    calls.push("g");
+    return reduceLoss("g", tf.softplus(tf.neg(fake)), options);
+  },
+};
+
+describe("custom objectives", () => {
+  it("a { discriminator, generator } pair trains a GAN, and equals the built-in it restates", async () => {
+    // softplus(−r) + softplus(f) is BCE: with the same seed the steps equal the non-saturating GAN's
+    const batch = randomBatch(8, "[-1,1]");
+    const [custom, builtIn] = [new GAN({ objective: softplus, seed: 1 }), new GAN({ objective: "non-saturating", seed: 1 })];
+    calls.length = 0;
+    const [a, b] = [await custom.trainStep(batch), await builtIn.trainStep(batch)];
+    expect(calls).toContain("d:{}");
+    expect(calls).toContain("g");
+    expect(a.dLoss).toBeCloseTo(b.dLoss ?? NaN, 5);
+    expect(a.gLoss).toBeCloseTo(b.gLoss ?? NaN, 5);
+    expect(custom.config.objective).toBe("softplus-test");
+    batch.dispose();
+    custom.dispose();
+    builtIn.dispose();
+  });
+
+  it("registered names resolve; built-ins cannot be replaced; unknown names list the choices", () => {
+    registerGanObjective("softplus-test", softplus);
+    expect(ganObjectiveNames()).toContain("softplus-test");
+    const gan = new GAN({ objective: "softplus-test" });
+    expect(gan.loss.generator).toBe(softplus.generator);
+    gan.dispose();
+    expect(() => registerGanObjective("hinge", softplus)).toThrow("'hinge' is registered already (a built-in objective)");
+    expect(() => registerGanObjective("softplus-test", { ...softplus })).toThrow("pass { replace: true } to replace it");
+    expect(() => new GAN({ objective: "nope" })).toThrow('config.objective must be one of "non-saturating", "minimax", "wasserstein", "hinge", "least-squares", "softplus-test"');
+    expect(() => new GAN({ objective: { name: "x" } as unknown as GanLoss })).toThrow("an objective needs discriminator(real, fake, options) and generator(fake, options) functions");
+  });
+
+  it("label smoothing with an objective that cannot use it is an error, not ignored", () => {
+    for (const objective of ["wasserstein", "hinge", "least-squares"] as const) {
+      expect(() => new GAN({ objective, labelSmoothing: 0.1 })).toThrow(InvalidArgumentError);
+    }
+    expect(() => new GAN({ objective: softplus, labelSmoothing: 0.1 })).toThrow(`the objective "softplus-test" has no label smoothing`);
+    const smoothing = new DCGAN({ objective: { ...softplus, labelSmoothing: true }, labelSmoothing: 0.2 });
+    expect(smoothing.config.labelSmoothing).toBe(0.2);
+    smoothing.dispose();
+  });
+});
+
+describe("real and fake weights", () => {
+  const real = () => tf.tensor2d([[2], [-1]]);
+  const fake = () => tf.tensor2d([[0.5], [3]]);
+  it("weigh each term on its own (closed forms)", () => {
+    const rw = tf.tensor2d([[1], [0]]);
+    const fw = tf.tensor2d([[0], [2]]);
+    // wasserstein: mean(fw·f) − mean(rw·r) = (0 + 6)/2 − (2 + 0)/2 = 2
+    expect(wassersteinDiscriminatorLoss(real(), fake(), { realWeights: rw, fakeWeights: fw }).dataSync()[0]).toBeCloseTo(2, 6);
+    // hinge: mean(rw·relu(1 − r)) + mean(fw·relu(1 + f)) = (0 + 0)/2 + (0 + 8)/2 = 4
+    expect(hingeDiscriminatorLoss(real(), fake(), { realWeights: rw, fakeWeights: fw }).dataSync()[0]).toBeCloseTo(4, 6);
+    // BCE: only the first real and the second fake count
+    const want = (sigmoidCrossEntropy(1, tf.scalar(2)).dataSync()[0] ?? NaN) / 2 + (2 * (sigmoidCrossEntropy(0, tf.scalar(3)).dataSync()[0] ?? NaN)) / 2;
+    expect(minimaxDiscriminatorLoss(real(), fake(), { realWeights: rw, fakeWeights: fw }).dataSync()[0]).toBeCloseTo(want, 5);
+    // `weights` still weighs both when the sides are not given
+    const both = tf.tensor2d([[1], [0]]);
+    expect(wassersteinDiscriminatorLoss(real(), fake(), { weights: both }).dataSync()[0]).toBeCloseTo(0.25 - 1, 6);
+    expect(wassersteinCriticLoss).toBe(wassersteinDiscriminatorLoss);
+  });
+
+  it("reduceLoss is public and names the caller on a bad reduction", () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    expect(reduceLoss("mine", x, { reduction: "sum" }).dataSync()[0]).toBe(6);
+    expect(Array.from(reduceLoss("mine", x, { reduction: "none", weights: tf.tensor1d([0, 1, 2]) }).dataSync())).toEqual([0, 2, 6]);
+    expect(() => reduceLoss("mine", x, { reduction: "max" as "sum" })).toThrow('mine: options.reduction must be "mean", "sum" or "none", found "max"');
+  });
+});

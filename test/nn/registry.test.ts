@@ -1,0 +1,80 @@
+// The open model registry: kinds are strings, loadModel and Trainer.resume resolve any registered
+// kind, unknown kinds and bad registrations say what is wrong, and version-2 manifests still load.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CheckpointError, GAN, InvalidArgumentError, loadModel, MANIFEST_FILE, MlpVAE, modelFactory, registeredModelKinds, registerModel, useBackend, VAE,
+} from "../../src/index.js";
+
+let dir: string;
+beforeAll(async () => {
+  await useBackend("cpu");
+  dir = await mkdtemp(join(tmpdir(), "gen-mnist-registry-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("registerModel", () => {
+  it("knows the built-in kinds and refuses bad or clashing registrations", () => {
+    expect(registeredModelKinds()).toEqual(expect.arrayContaining(["gan", "vae"]));
+    expect(() => registerModel("no spaces", { create: () => new GAN() })).toThrow(InvalidArgumentError);
+    expect(() => registerModel("gan", { create: () => new GAN() })).toThrow("kind 'gan' is registered already; pass { replace: true } to replace it");
+    expect(() => registerModel("thing", {} as never)).toThrow("the factory of 'thing' must have a create(config) function");
+    expect(() => modelFactory("nothing")).toThrow("no model kind 'nothing' is registered (registered: gan, vae");
+  });
+
+  it("loads a folder through the factory of its kind, with config overrides", async () => {
+    const vae = new MlpVAE({ latentDim: 3, seed: 1 });
+    await vae.save(join(dir, "vae"));
+    let created = 0;
+    const factory = modelFactory("vae");
+    registerModel("vae", { create: (config) => (created++, factory.create(config as Record<string, unknown>)) }, { replace: true });
+    try {
+      const loaded = await loadModel(join(dir, "vae"), { name: "renamed" });
+      expect(created).toBe(1);
+      expect(loaded).toBeInstanceOf(VAE);
+      expect(loaded.name).toBe("renamed");
+      loaded.dispose();
+    } finally {
+      registerModel("vae", factory, { replace: true });
+    }
+    vae.dispose();
+  });
+
+  it("a folder of an unregistered kind names the kind and the fix", async () => {
+    const gan = new GAN({ seed: 1 });
+    await gan.save(join(dir, "odd"));
+    await rewriteManifest(join(dir, "odd"), (m) => ({ ...m, kind: "vq-vae" }));
+    await expect(loadModel(join(dir, "odd"))).rejects.toBeInstanceOf(CheckpointError);
+    await expect(loadModel(join(dir, "odd"))).rejects.toThrow("no model kind 'vq-vae' is registered (registered: gan, vae");
+    await expect(GAN.load(join(dir, "odd"))).rejects.toThrow("holds a model of kind 'vq-vae', expected 'gan'");
+    gan.dispose();
+  });
+
+  it("reads version-2 manifests, whose family is the kind", async () => {
+    const gan = new GAN({ seed: 2 });
+    await gan.save(join(dir, "v2"));
+    await rewriteManifest(join(dir, "v2"), ({ kind, ...m }) => ({ ...m, version: 2, family: kind }));
+    const loaded = await loadModel(join(dir, "v2"));
+    expect(loaded.kind).toBe("gan");
+    const [a, b] = [gan.sample(2, { seed: 1 }), loaded.sample(2, { seed: 1 })];
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([a, b]);
+    gan.dispose();
+    loaded.dispose();
+  });
+});
+
+/** Rewrites a saved manifest (and its checksum, so only the edit differs). */
+async function rewriteManifest(folder: string, edit: (m: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+  const path = join(folder, MANIFEST_FILE);
+  const body = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+  delete body.checksum;
+  const next = edit(body);
+  await writeFile(path, JSON.stringify({ ...next, checksum: createHash("sha256").update(JSON.stringify(next)).digest("hex") }));
+}
