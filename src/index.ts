@@ -98,6 +98,9 @@ export { registerModel, registeredModelKinds, modelFactory, loadModel, type Mode
 export {
   isLayersModel,
   isLayersModelRef,
+  networkSlot,
+  type NetworkSlot,
+  type NetworkSlotOptions,
   type NetworkInput,
   type NetworkContext,
   type LayersModelRef,
@@ -111,7 +114,7 @@ export {
   dcganDiscriminator,
   type GanNetworkOptions,
 } from "./gan/architectures.js";
-export { GAN_OBJECTIVES, registerGanObjective, ganObjectiveNames, type GanObjective, type GanLoss } from "./gan/objectives.js";
+export { GAN_OBJECTIVES, registerGanObjective, ganObjectiveNames, type GanObjective, type GanLoss, type GeneratorLossOptions } from "./gan/objectives.js";
 export { resolveGANConfig, type GANConfig, type ResolvedGANConfig, type GanArchitecture } from "./gan/config.js";
 export { GAN, type DiscriminatorOutput } from "./gan/gan.js";
 export {

@@ -5,6 +5,7 @@ import { resolveBaseConfig } from "../nn/base-model.js";
 import type { ImageShape } from "../nn/model.js";
 import {
   checkNetworkShapes,
+  disposeFunctionBuilt,
   isLayersModel,
   materializeNetwork,
   resolvedNetwork,
@@ -167,10 +168,7 @@ export interface PreparedGAN {
  */
 export function resolveGANConfig(config: GANConfig = {}): ResolvedGANConfig {
   const prepared = prepareGAN(config);
-  // networks a function built only to resolve the config are not needed
-  for (const slot of ["generator", "discriminator"] as const) {
-    if (typeof config[slot] === "function") (prepared[slot] as tfl.LayersModel).dispose();
-  }
+  disposeFunctionBuilt(config, prepared, ["generator", "discriminator"]);
   return prepared.config;
 }
 

@@ -122,7 +122,7 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
         const extra: Record<string, tf.Scalar> = {
           realScore: tf.mean(real.source),
           fakeScore: tf.mean(faked.source),
-          gEstimate: fns.generator(faked.source, {}) as tf.Scalar,
+          gEstimate: fns.generator(faked.source, fns.generatorUsesReal === true ? { realOutputs: real.source } : {}) as tf.Scalar,
         };
         if (lambda > 0) {
           const critic = (x: tf.Tensor): tf.Tensor => this.discriminate(x, oneHot, true).source;
@@ -146,7 +146,7 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
    * conditional models). Returns `gLoss`, and `gClassLoss` for AC-GAN.
    */
   async generatorStep(batch: TrainBatch): Promise<StepLosses> {
-    const { oneHot, size: n } = this.checkBatch("generatorStep", batch);
+    const { images, oneHot, size: n } = this.checkBatch("generatorStep", batch);
     const fns = this.loss;
     const gVars = trainableVariables(this.generator);
     const zSeed = this.nextSeed();
@@ -155,7 +155,9 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
       minimizeWithParts(this.generatorOptimizer, gVars, (): LossParts => {
         const z = tf.randomNormal([n, this.latentDim], 0, 1, "float32", zSeed) as tf.Tensor2D;
         const faked = this.discriminate(this.generate(z, oneHot, true), oneHot, true);
-        const loss = fns.generator(faked.source, {}) as tf.Scalar;
+        // relativistic losses compare with the real batch's outputs (no gradient flows to D: only G's variables update)
+        const options = fns.generatorUsesReal === true ? { realOutputs: this.discriminate(images, oneHot, true).source } : {};
+        const loss = fns.generator(faked.source, options) as tf.Scalar;
         if (this.config.auxiliaryClassifier && oneHot !== undefined && faked.classes) {
           const gClassLoss = auxiliaryClassifierLoss(oneHot, faked.classes) as tf.Scalar;
           return { loss: tf.add(loss, gClassLoss), gClassLoss };

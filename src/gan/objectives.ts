@@ -58,10 +58,23 @@ export interface GanLoss {
    * @defaultValue false
    */
   readonly labelSmoothing?: boolean;
+  /**
+   * Whether `generator` needs the discriminator's outputs on the real batch too
+   * (`options.realOutputs`), as relativistic losses (RaSGAN, RaLSGAN) do; the generator step then
+   * runs the discriminator on the real batch as well.
+   * @defaultValue false
+   */
+  readonly generatorUsesReal?: boolean;
   /** The discriminator (critic) loss to minimise, a scalar. */
   discriminator(realOutputs: tf.Tensor, fakeOutputs: tf.Tensor, options: DiscriminatorLossOptions): tf.Tensor;
   /** The generator loss to minimise, a scalar. */
-  generator(fakeOutputs: tf.Tensor, options: LossOptions): tf.Tensor;
+  generator(fakeOutputs: tf.Tensor, options: GeneratorLossOptions): tf.Tensor;
+}
+
+/** What {@link GanLoss.generator} is given besides the fake outputs. */
+export interface GeneratorLossOptions extends LossOptions {
+  /** The discriminator's outputs on the real batch; given when the loss sets `generatorUsesReal`. */
+  readonly realOutputs?: tf.Tensor;
 }
 
 const BUILT_IN: Readonly<Record<GanObjective, GanLoss>> = {
@@ -73,6 +86,8 @@ const BUILT_IN: Readonly<Record<GanObjective, GanLoss>> = {
 };
 
 const registered = new Map<string, GanLoss>(Object.entries(BUILT_IN));
+/** The objects users registered, by name (the map above holds copies carrying the name). */
+const originals = new Map<string, GanLoss>();
 
 /**
  * Registers a GAN objective by name: `GANConfig.objective` then takes the name, and saved models
@@ -90,12 +105,15 @@ export function registerGanObjective(name: string, loss: GanLoss, options: { rea
   if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(`registerGanObjective: name must be a non-empty string, found ${JSON.stringify(name)}`);
   checkGanLoss(`registerGanObjective('${name}')`, loss);
   const known = registered.get(name);
-  if (known !== undefined && known !== loss && (name in BUILT_IN || options.replace !== true)) {
+  // registering the same object again (a module evaluated twice) is no change
+  if (known !== undefined && originals.get(name) === loss) return;
+  if (known !== undefined && (name in BUILT_IN || options.replace !== true)) {
     throw new InvalidArgumentError(
       `registerGanObjective: '${name}' is registered already${name in BUILT_IN ? " (a built-in objective)" : "; pass { replace: true } to replace it"}`,
     );
   }
   registered.set(name, { ...loss, name });
+  originals.set(name, loss);
 }
 
 /** Every registered objective name, the built-ins first. */
@@ -119,8 +137,18 @@ export function resolveObjective(owner: string, objective: string | GanLoss): { 
     return { name: objective, loss };
   }
   checkGanLoss(`${owner}: config.objective`, objective);
-  return { name: objective.name ?? "custom", loss: objective };
+  const name = objective.name ?? "custom";
+  const known = registered.get(name);
+  // a loss saved under another objective's name would load as that objective
+  if (known !== undefined && originals.get(name) !== objective && !sameFunctions(known, objective)) {
+    throw new InvalidArgumentError(
+      `${owner}: config.objective is named "${name}", the name of another registered objective; give it its own name (saved models record it)`,
+    );
+  }
+  return { name, loss: objective };
 }
+
+const sameFunctions = (a: GanLoss, b: GanLoss): boolean => a.discriminator === b.discriminator && a.generator === b.generator;
 
 function checkGanLoss(owner: string, loss: GanLoss): void {
   if (typeof loss !== "object" || loss === null || typeof loss.discriminator !== "function" || typeof loss.generator !== "function") {

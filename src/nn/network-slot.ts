@@ -116,6 +116,18 @@ export function resolvedNetwork(value: NetworkSpec | tfl.LayersModel, file: stri
   return { type: "layers-model", file, name: value.name, inputShapes: shapesOf(value.inputs.map((i) => i.shape)), outputShapes: shapesOf(value.outputs.map((o) => o.shape)) };
 }
 
+/**
+ * Disposes the networks that function-valued slots of `given` built into `prepared` (a config
+ * resolved only for its data needs none of them).
+ * @internal
+ */
+export function disposeFunctionBuilt(given: object, prepared: object, slots: readonly string[]): void {
+  for (const slot of slots) {
+    const built = (prepared as Record<string, unknown>)[slot];
+    if (typeof (given as Record<string, unknown>)[slot] === "function" && isLayersModel(built)) built.dispose();
+  }
+}
+
 /** Builds a spec, or returns a given `LayersModel`. @internal */
 export function buildSlot(value: NetworkSpec | tfl.LayersModel, seed: number): tfl.LayersModel {
   return isLayersModel(value) ? value : buildNetwork(value, { seed });
@@ -174,4 +186,56 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object that is neither" : typeof value;
+}
+
+/** What {@link networkSlot} returns. */
+export interface NetworkSlot {
+  /** The network to train. */
+  readonly network: tfl.LayersModel;
+  /** Its serialisable form, for the model's config. */
+  readonly resolved: ResolvedNetwork;
+}
+
+/** Options of {@link networkSlot}. */
+export interface NetworkSlotOptions {
+  /** What a function-valued slot is given. */
+  readonly context: NetworkContext;
+  /** The spec built when the slot is empty. */
+  readonly fallback: () => NetworkSpec;
+  /** Shape of each input, batch axis left out (`null` for any size). */
+  readonly inputs: readonly (readonly (number | null)[])[];
+  /** Shape of each output, batch axis left out (`null` for any size). */
+  readonly outputs: readonly (readonly (number | null)[])[];
+}
+
+/**
+ * A custom model's network slot, the way `GAN` and `VAE` treat theirs: builds a
+ * {@link NetworkSpec} (or `fallback()` when the slot is empty) with the context's seed, takes a
+ * `LayersModel` as it is, calls a function; checks the network's inputs and outputs; and returns
+ * the network with the config's serialisable form of it (store `resolved` in the model's config,
+ * and name the network `slot` in `networks()`: a `LayersModel` is then rebuilt on load).
+ * @throws {@link InvalidArgumentError} naming the slot when the value or its shapes are wrong.
+ *
+ * @example
+ * ```ts
+ * const { network, resolved } = networkSlot("InfoGAN", "generator", config.generator, {
+ *   context, fallback: () => mlpGenerator({ latentDim }), inputs: [[latentDim]], outputs: [[28, 28, 1]],
+ * });
+ * ```
+ */
+export function networkSlot(
+  owner: string,
+  slot: string,
+  value: NetworkInput | LayersModelRef | undefined,
+  options: NetworkSlotOptions,
+): NetworkSlot {
+  const given = materializeNetwork(owner, slot, value, options.context) ?? options.fallback();
+  const network = buildSlot(given, options.context.seed);
+  try {
+    checkNetworkShapes(owner, slot, network, options);
+  } catch (err) {
+    if (network !== value) network.dispose();
+    throw err;
+  }
+  return { network, resolved: resolvedNetwork(given, slot) };
 }

@@ -5,6 +5,7 @@ import { resolveBaseConfig } from "../nn/base-model.js";
 import type { ImageShape } from "../nn/model.js";
 import {
   checkNetworkShapes,
+  disposeFunctionBuilt,
   isLayersModel,
   materializeNetwork,
   resolvedNetwork,
@@ -124,9 +125,7 @@ export interface PreparedVAE {
  */
 export function resolveVAEConfig(config: VAEConfig = {}): ResolvedVAEConfig {
   const prepared = prepareVAE(config);
-  for (const slot of ["encoder", "decoder"] as const) {
-    if (typeof config[slot] === "function") (prepared[slot] as tfl.LayersModel).dispose();
-  }
+  disposeFunctionBuilt(config, prepared, ["encoder", "decoder"]);
   return prepared.config;
 }
 

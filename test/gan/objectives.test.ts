@@ -49,6 +49,10 @@ describe("custom objectives", () => {
     expect(gan.loss.generator).toBe(softplus.generator);
     gan.dispose();
     expect(() => registerGanObjective("hinge", softplus)).toThrow("'hinge' is registered already (a built-in objective)");
+    // the same object again (a module evaluated twice) is no change
+    expect(() => registerGanObjective("softplus-test", softplus)).not.toThrow();
+    // a loss named like another objective would be saved as, and reload as, that one
+    expect(() => new GAN({ objective: { ...softplus, name: "hinge" } })).toThrow('config.objective is named "hinge", the name of another registered objective');
     expect(() => registerGanObjective("softplus-test", { ...softplus })).toThrow("pass { replace: true } to replace it");
     expect(() => new GAN({ objective: "nope" })).toThrow('config.objective must be one of "non-saturating", "minimax", "wasserstein", "hinge", "least-squares", "softplus-test"');
     expect(() => new GAN({ objective: { name: "x" } as unknown as GanLoss })).toThrow("an objective needs discriminator(real, fake, options) and generator(fake, options) functions");
@@ -62,6 +66,32 @@ describe("custom objectives", () => {
     const smoothing = new DCGAN({ objective: { ...softplus, labelSmoothing: true }, labelSmoothing: 0.2 });
     expect(smoothing.config.labelSmoothing).toBe(0.2);
     smoothing.dispose();
+  });
+});
+
+describe("relativistic objectives", () => {
+  it("a generator loss with generatorUsesReal gets the real batch's outputs (RaSGAN)", async () => {
+    const seen: number[][] = [];
+    const relativistic: GanLoss = {
+      name: "rasgan-test",
+      generatorUsesReal: true,
+      // D: real above the mean fake, fake below the mean real; G: the other way round
+      discriminator: (r, f, o) => tf.add(reduceLoss("d", sigmoidCrossEntropy(1, tf.sub(r, tf.mean(f))), o), reduceLoss("d", sigmoidCrossEntropy(0, tf.sub(f, tf.mean(r))), o)),
+      generator: (f, o) => {
+        const r = o.realOutputs;
+        if (r === undefined) throw new Error("no realOutputs");
+        seen.push(r.shape);
+        return tf.add(reduceLoss("g", sigmoidCrossEntropy(0, tf.sub(r, tf.mean(f))), o), reduceLoss("g", sigmoidCrossEntropy(1, tf.sub(f, tf.mean(r))), o));
+      },
+    };
+    const gan = new GAN({ objective: relativistic, seed: 1 });
+    const batch = randomBatch(8, "[-1,1]");
+    const losses = await gan.trainStep(batch);
+    expect(Number.isFinite(losses.gLoss)).toBe(true);
+    // the critic step's estimate and the generator step both saw D(real) [8, 1]
+    expect(seen).toEqual([[8, 1], [8, 1]]);
+    batch.dispose();
+    gan.dispose();
   });
 });
 

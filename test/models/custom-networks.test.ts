@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ACGAN, DCGAN, GAN, InvalidArgumentError, loadMnist, MlpGAN, resolveGANConfig, useBackend, VAE,
+  ACGAN, countTrainableParams, DCGAN, GAN, InvalidArgumentError, loadMnist, MlpGAN, mlpGenerator, networkSlot, resolveGANConfig, useBackend, VAE,
   type Dataset, type NetworkContext,
 } from "../../src/index.js";
 import { checkModelContract } from "./contract.js";
@@ -76,6 +76,19 @@ describe("LayersModel networks", () => {
     expect(reconLoss).toBeCloseTo(784 * Math.LN2, 2);
     tf.dispose([images, ...zero]);
     vae.dispose();
+  });
+
+  it("networkSlot gives a custom model the same slots: spec, model or function, checked and serialisable", () => {
+    const context: NetworkContext = { latentDim: 100, imageShape: [28, 28, 1], numClasses: 10, conditional: false, seed: 1 };
+    const expected = { context, fallback: () => mlpGenerator(), inputs: [[100]], outputs: [[28, 28, 1]] };
+    const fromSpec = networkSlot("Mine", "generator", undefined, expected);
+    expect(fromSpec.resolved).toMatchObject({ name: "mlp-generator", inputShape: [100] });
+    expect(countTrainableParams(fromSpec.network)).toBe(579_728);
+    const fromFunction = networkSlot("Mine", "generator", upsamplingGenerator, expected);
+    expect(fromFunction.resolved).toMatchObject({ type: "layers-model", file: "generator", name: "upsampling-generator" });
+    expect(() => networkSlot("Mine", "decoder", undefined, { ...expected, outputs: [[32, 32, 3]] })).toThrow("Mine: config.decoder ('mlp-generator') must have 1 output of shape [32, 32, 3] (batch axis left out), found [28, 28, 1]");
+    fromSpec.network.dispose();
+    fromFunction.network.dispose();
   });
 
   it("a network of the wrong shape fails at construction, naming the slot", () => {
