@@ -170,7 +170,7 @@ export {
   type VaePreset,
   type ModelOverrides,
 } from "./models/registry.js";
-export { Trainer, TRAINER_STATE_FILE, type TrainerOptions, type TrainerState } from "./training/trainer.js";
+export { Trainer, TRAINER_STATE_FILE, type TrainerOptions, type ResumeOptions, type TrainerState } from "./training/trainer.js";
 export type { Callback, TrainContext, BatchEndContext, EpochEndContext, MetricsContext, TrainEndContext } from "./training/callback.js";
 export type { History, StepRecord, EpochRecord, EvaluationRecord, Divergence } from "./training/history.js";
 export { saveCheckpoint, latestCheckpoint, verifyCheckpoint, type LatestCheckpointOptions } from "./training/checkpoints.js";

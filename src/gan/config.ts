@@ -11,6 +11,7 @@ import {
   resolvedNetwork,
   type NetworkContext,
   type NetworkInput,
+  type NetworkShapes,
   type ResolvedNetwork,
 } from "../nn/network-slot.js";
 import type { OptimizerSpec } from "../nn/optimizer.js";
@@ -160,6 +161,8 @@ export interface PreparedGAN {
   readonly generator: NetworkSpec | tfl.LayersModel;
   readonly discriminator: NetworkSpec | tfl.LayersModel;
   readonly loss: GanLoss;
+  /** The inputs and outputs each network must have (checked again once specs are built). */
+  readonly shapes: Readonly<Record<"generator" | "discriminator", NetworkShapes>>;
 }
 
 /**
@@ -201,7 +204,7 @@ export function prepareGAN(config: GANConfig = {}): PreparedGAN {
   checkRange(owner, "config.clipValue", clipValue, 0, Infinity, false);
   if (labelSmoothing > 0 && loss.labelSmoothing !== true) {
     throw new InvalidArgumentError(
-      `${owner}: config.labelSmoothing is ${labelSmoothing}, but the objective "${objectiveName}" has no label smoothing; use a BCE objective ("non-saturating" or "minimax") or set labelSmoothing to 0`,
+      `${owner}: config.labelSmoothing is ${labelSmoothing}, but the objective "${objectiveName}" has no label smoothing; use a BCE objective ("non-saturating" or "minimax") or set labelSmoothing to 0 (a model saved before this check loads with load(dir, { labelSmoothing: 0 }))`,
     );
   }
   const context = (conditionalNet: boolean): NetworkContext => ({ latentDim, imageShape, numClasses, conditional: conditionalNet, seed: base.seed });
@@ -213,17 +216,18 @@ export function prepareGAN(config: GANConfig = {}): PreparedGAN {
   let generator = materializeNetwork(owner, "generator", config.generator, context(gConditional)) ?? backbone.g();
   let discriminator = materializeNetwork(owner, "discriminator", config.discriminator, context(dConditional)) ?? backbone.d();
   const condition = { numClasses, mode: labelMode };
+  const shapes = {
+    generator: { inputs: gConditional ? [[latentDim], [numClasses]] : [[latentDim]], outputs: [imageShape] },
+    discriminator: { inputs: dConditional ? [imageShape, [numClasses]] : [imageShape], outputs: auxiliaryClassifier ? [[1], [numClasses]] : [[1]] },
+  };
   if (isLayersModel(generator)) {
-    checkNetworkShapes(owner, "generator", generator, { inputs: gConditional ? [[latentDim], [numClasses]] : [[latentDim]], outputs: [imageShape] });
+    checkNetworkShapes(owner, "generator", generator, shapes.generator);
   } else {
     if (gConditional) generator = { ...generator, condition };
     checkSpec(owner, "generator", generator, [latentDim], imageShape);
   }
   if (isLayersModel(discriminator)) {
-    checkNetworkShapes(owner, "discriminator", discriminator, {
-      inputs: dConditional ? [imageShape, [numClasses]] : [imageShape],
-      outputs: auxiliaryClassifier ? [[1], [numClasses]] : [[1]],
-    });
+    checkNetworkShapes(owner, "discriminator", discriminator, shapes.discriminator);
   } else {
     if (dConditional) discriminator = { ...discriminator, condition };
     if (auxiliaryClassifier) discriminator = withClassHead(owner, discriminator, numClasses);
@@ -235,7 +239,7 @@ export function prepareGAN(config: GANConfig = {}): PreparedGAN {
     generator: resolvedNetwork(generator, "generator"),
     discriminator: resolvedNetwork(discriminator, "discriminator"),
   };
-  return { config: resolved, generator, discriminator, loss };
+  return { config: resolved, generator, discriminator, loss, shapes };
 }
 
 function checkInteger(owner: string, what: string, value: number): void {

@@ -6,7 +6,7 @@ import { BaseGenerativeModel } from "../nn/base-model.js";
 import { trainableVariables } from "../nn/build.js";
 import { clipWeights } from "../nn/constraints.js";
 import type { StepLosses, TrainBatch } from "../nn/model.js";
-import { buildSlot } from "../nn/network-slot.js";
+import { buildCheckedNetworks } from "../nn/network-slot.js";
 import { createOptimizer } from "../nn/optimizer.js";
 import { minimizeWithParts, resolveScalars, type LossParts } from "../nn/step.js";
 import { registerModel } from "../nn/registry.js";
@@ -60,8 +60,15 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
     const prepared = prepareGAN(config);
     super(prepared.config);
     this.loss = prepared.loss;
-    this.generator = buildSlot(prepared.generator, this.config.seed);
-    this.discriminator = buildSlot(prepared.discriminator, this.config.seed);
+    const built = buildCheckedNetworks(
+      `GAN '${this.config.name}'`,
+      { generator: config.generator, discriminator: config.discriminator },
+      { generator: prepared.generator, discriminator: prepared.discriminator },
+      prepared.shapes,
+      this.config.seed,
+    );
+    this.generator = built.generator;
+    this.discriminator = built.discriminator;
     this.generatorOptimizer = createOptimizer(this.config.generatorOptimizer, `GAN '${this.config.name}' generatorOptimizer`);
     this.discriminatorOptimizer = createOptimizer(this.config.discriminatorOptimizer, `GAN '${this.config.name}' discriminatorOptimizer`);
   }

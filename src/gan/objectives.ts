@@ -43,7 +43,7 @@ export const GAN_OBJECTIVES: readonly GanObjective[] = ["non-saturating", "minim
  *   discriminator: (real, fake, options) => tf.add(reduceLoss("d", tf.softplus(tf.neg(real)), options), reduceLoss("d", tf.softplus(fake), options)),
  *   generator: (fake, options) => reduceLoss("g", tf.softplus(tf.neg(fake)), options),
  * };
- * const gan = new DCGAN({ objective: softplusLoss });
+ * const gan = new DCGAN({ objective: softplusLoss }); // the preset's label smoothing is dropped: this loss has none
  * ```
  */
 export interface GanLoss {
@@ -112,7 +112,14 @@ export function registerGanObjective(name: string, loss: GanLoss, options: { rea
       `registerGanObjective: '${name}' is registered already${name in BUILT_IN ? " (a built-in objective)" : "; pass { replace: true } to replace it"}`,
     );
   }
-  registered.set(name, { ...loss, name });
+  // a wrapper, not a spread: a class instance's methods live on its prototype
+  registered.set(name, {
+    name,
+    ...(loss.labelSmoothing === undefined ? {} : { labelSmoothing: loss.labelSmoothing }),
+    ...(loss.generatorUsesReal === undefined ? {} : { generatorUsesReal: loss.generatorUsesReal }),
+    discriminator: (real, fake, options) => loss.discriminator(real, fake, options),
+    generator: (fake, options) => loss.generator(fake, options),
+  });
   originals.set(name, loss);
 }
 
@@ -131,7 +138,8 @@ export function resolveObjective(owner: string, objective: string | GanLoss): { 
     const loss = registered.get(objective);
     if (loss === undefined) {
       throw new InvalidArgumentError(
-        `${owner}: config.objective must be one of ${ganObjectiveNames().map((o) => `"${o}"`).join(", ")} (or registered with registerGanObjective, or a { discriminator, generator } object), found ${JSON.stringify(objective)}`,
+        `${owner}: config.objective must be one of ${ganObjectiveNames().map((o) => `"${o}"`).join(", ")} (or registered with registerGanObjective, or a { discriminator, generator } object), found ${JSON.stringify(objective)}` +
+          "; a model saved with an unregistered objective loads with load(dir, { objective }) or Trainer.resume(dir, data, { modelOverrides: { objective } })",
       );
     }
     return { name: objective, loss };
@@ -140,7 +148,8 @@ export function resolveObjective(owner: string, objective: string | GanLoss): { 
   const name = objective.name ?? "custom";
   const known = registered.get(name);
   // a loss saved under another objective's name would load as that objective
-  if (known !== undefined && originals.get(name) !== objective && !sameFunctions(known, objective)) {
+  const original = originals.get(name);
+  if (known !== undefined && original !== objective && !(original !== undefined && sameFunctions(original, objective)) && !(name in BUILT_IN && sameFunctions(known, objective))) {
     throw new InvalidArgumentError(
       `${owner}: config.objective is named "${name}", the name of another registered objective; give it its own name (saved models record it)`,
     );
@@ -154,4 +163,10 @@ function checkGanLoss(owner: string, loss: GanLoss): void {
   if (typeof loss !== "object" || loss === null || typeof loss.discriminator !== "function" || typeof loss.generator !== "function") {
     throw new InvalidArgumentError(`${owner}: an objective needs discriminator(real, fake, options) and generator(fake, options) functions`);
   }
+}
+
+/** Whether an objective (a name or a {@link GanLoss}) implements label smoothing; unknown names count as yes (resolving them fails later, with the list). @internal */
+export function objectiveHasLabelSmoothing(objective: string | GanLoss): boolean {
+  const loss = typeof objective === "string" ? registered.get(objective) : objective;
+  return loss === undefined || loss.labelSmoothing === true;
 }

@@ -1,5 +1,17 @@
 import type { GANConfig } from "./config.js";
 import { GAN } from "./gan.js";
+import { objectiveHasLabelSmoothing } from "./objectives.js";
+
+/**
+ * A preset's defaults under the user's config. The preset's label smoothing applies only where
+ * the user's objective has label smoothing: `new DCGAN({ objective: "hinge" })` drops it rather
+ * than refusing a value the user never gave.
+ */
+function withPreset(defaults: GANConfig, config: GANConfig): GANConfig {
+  const merged = { ...defaults, ...config };
+  const presetSmoothing = config.labelSmoothing === undefined && config.objective !== undefined && (defaults.labelSmoothing ?? 0) > 0;
+  return presetSmoothing && !objectiveHasLabelSmoothing(config.objective ?? "non-saturating") ? { ...merged, labelSmoothing: 0 } : merged;
+}
 
 /**
  * The MLP GAN exactly as published: MLP backbone without batch norm, non-saturating loss,
@@ -88,7 +100,7 @@ export const DEFAULT_ACGAN: GANConfig = { ...DEFAULT_DCGAN, name: "acgan", auxil
 export class MlpGAN extends GAN {
   /** @param config - overrides of {@link DEFAULT_MLP_GAN}. */
   constructor(config: GANConfig = {}) {
-    super({ ...DEFAULT_MLP_GAN, ...config });
+    super(withPreset(DEFAULT_MLP_GAN, config));
   }
 }
 
@@ -112,7 +124,7 @@ export type VanillaGAN = MlpGAN;
 export class DCGAN extends GAN {
   /** @param config - overrides of {@link DEFAULT_DCGAN}. */
   constructor(config: GANConfig = {}) {
-    super({ ...DEFAULT_DCGAN, ...config });
+    super(withPreset(DEFAULT_DCGAN, config));
   }
 }
 
@@ -120,7 +132,7 @@ export class DCGAN extends GAN {
 export class WGAN extends GAN {
   /** @param config - overrides of {@link DEFAULT_WGAN}. */
   constructor(config: GANConfig = {}) {
-    super({ ...DEFAULT_WGAN, ...config });
+    super(withPreset(DEFAULT_WGAN, config));
   }
 }
 
@@ -128,7 +140,7 @@ export class WGAN extends GAN {
 export class WGANGP extends GAN {
   /** @param config - overrides of {@link DEFAULT_WGAN_GP}. */
   constructor(config: GANConfig = {}) {
-    super({ ...DEFAULT_WGAN_GP, ...config });
+    super(withPreset(DEFAULT_WGAN_GP, config));
   }
 }
 
@@ -136,7 +148,7 @@ export class WGANGP extends GAN {
 export class CGAN extends GAN {
   /** @param config - overrides of {@link DEFAULT_CGAN}. */
   constructor(config: GANConfig = {}) {
-    super({ ...DEFAULT_CGAN, ...config });
+    super(withPreset(DEFAULT_CGAN, config));
   }
 }
 
@@ -144,6 +156,6 @@ export class CGAN extends GAN {
 export class ACGAN extends GAN {
   /** @param config - overrides of {@link DEFAULT_ACGAN}. */
   constructor(config: GANConfig = {}) {
-    super({ ...DEFAULT_ACGAN, ...config });
+    super(withPreset(DEFAULT_ACGAN, config));
   }
 }

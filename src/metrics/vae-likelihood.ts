@@ -89,8 +89,9 @@ async function forBatches(
   const count = n === undefined ? data.size : Math.min(n, data.size);
   if (n !== undefined) checkInteger(owner, "options.n", n, 1);
   checkInteger(owner, "options.batchSize", batchSize, 1);
-  if (data.height !== 28 || data.width !== 28) {
-    throw new InvalidArgumentError(`${owner}: ${data.name} holds ${data.height}x${data.width} images; the model takes 28x28`);
+  const [h, w, c] = model.imageShape;
+  if (data.height !== h || data.width !== w || (data.channels ?? 1) !== c) {
+    throw new InvalidArgumentError(`${owner}: ${data.name} holds ${data.height}x${data.width}x${data.channels ?? 1} images; the model takes ${h}x${w}x${c}`);
   }
   if (model.conditional && data.labels === undefined) {
     throw new InvalidArgumentError(`${owner}: ${model.name} is conditional and ${data.name} has no labels`);
@@ -110,7 +111,7 @@ async function forBatches(
 }
 
 const decodeLogits = (model: VAE, z: tf.Tensor, oneHot: tf.Tensor2D | undefined): tf.Tensor =>
-  model.decoderLogits.apply(model.conditional && oneHot ? [z, oneHot] : z, { training: false }) as tf.Tensor;
+  model.decodeLogits(z as tf.Tensor2D, model.conditional ? oneHot : undefined);
 
 /**
  * How well a VAE reconstructs images from their posterior means: binary cross-entropy per image
@@ -136,7 +137,7 @@ export async function reconstructionError(model: VAE, data: ImageSet, options: V
     bce += bv[0] ?? Number.NaN;
     se += sv[0] ?? Number.NaN;
   });
-  return { bce: bce / count, mse: se / (count * data.height * data.width), n: count };
+  return { bce: bce / count, mse: se / (count * data.height * data.width * (data.channels ?? 1)), n: count };
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   ACGAN, CGAN, DCGAN, DEFAULT_ACGAN, DEFAULT_CGAN, DEFAULT_DCGAN, DEFAULT_MLP_GAN, DEFAULT_WGAN, DEFAULT_WGAN_GP,
   MlpGAN, PUBLISHED_DCGAN, PUBLISHED_MLP_GAN, WGAN, WGANGP,
 } from "../gan/presets.js";
-import type { GenerativeModel } from "../nn/model.js";
+import type { GenerativeModel, ImageShape } from "../nn/model.js";
 import type { VAEConfig } from "../vae/config.js";
 import type { VAE } from "../vae/vae.js";
 import { BetaVAE, ConvVAE, CVAE, DEFAULT_BETA_VAE, DEFAULT_CONV_VAE, DEFAULT_CVAE, DEFAULT_MLP_VAE, MlpVAE } from "../vae/presets.js";
@@ -69,6 +69,8 @@ export interface ModelOverrides {
   readonly learningRate?: number;
   /** Seed of the model's own random draws. */
   readonly seed?: number;
+  /** Shape of the images, e.g. a dataset's `imageShape` (default `[28, 28, 1]`). */
+  readonly imageShape?: ImageShape;
 }
 
 /**
@@ -84,8 +86,8 @@ export function createModel(name: ModelName, overrides: ModelOverrides = {}): Ge
   if (preset === undefined) {
     throw new InvalidArgumentError(`createModel: unknown model ${JSON.stringify(name)}; expected one of ${MODEL_NAMES.join(", ")}`);
   }
-  const { latentDim, learningRate, seed } = overrides;
-  const common = { ...(latentDim === undefined ? {} : { latentDim }), ...(seed === undefined ? {} : { seed }) };
+  const { latentDim, learningRate, seed, imageShape } = overrides;
+  const common = { ...(latentDim === undefined ? {} : { latentDim }), ...(seed === undefined ? {} : { seed }), ...(imageShape === undefined ? {} : { imageShape }) };
   if (preset.kind === "gan") {
     const d = preset.defaults;
     const lr = learningRate === undefined ? {} : {

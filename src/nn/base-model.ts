@@ -239,7 +239,8 @@ export abstract class BaseGenerativeModel<C extends BaseModelConfig = BaseModelC
     overrides: Partial<Config> = {},
   ): Promise<T> {
     // a class that declares its kind statically (GAN, VAE) refuses another kind's folder before building anything
-    const kind = (this as unknown as { readonly kind?: unknown }).kind;
+    // only a static declared on this class itself: a subclass of GAN with its own kind inherits GAN's
+    const kind = Object.hasOwn(this, "kind") ? (this as unknown as { readonly kind?: unknown }).kind : undefined;
     return loadSavedModel((config) => new this(config as Config), dir, typeof kind === "string" ? kind : undefined, overrides);
   }
 

@@ -133,6 +133,45 @@ export function buildSlot(value: NetworkSpec | tfl.LayersModel, seed: number): t
   return isLayersModel(value) ? value : buildNetwork(value, { seed });
 }
 
+/** The inputs and outputs a network slot needs, batch axis left out (`null` for any size). */
+export interface NetworkShapes {
+  /** Shape of each input. */
+  readonly inputs: readonly (readonly (number | null)[])[];
+  /** Shape of each output. */
+  readonly outputs: readonly (readonly (number | null)[])[];
+}
+
+/**
+ * Builds each materialized network of a model (specs with `seed`, models as they are) and checks
+ * every one against its shapes; on failure disposes what it built (and what a slot function
+ * built) and throws.
+ * @internal
+ */
+export function buildCheckedNetworks<K extends string>(
+  owner: string,
+  given: Readonly<Record<K, unknown>>,
+  materialized: Readonly<Record<K, NetworkSpec | tfl.LayersModel>>,
+  shapes: Readonly<Record<K, NetworkShapes>>,
+  seed: number,
+): Record<K, tfl.LayersModel> {
+  const built = {} as Record<K, tfl.LayersModel>;
+  const slots = Object.keys(materialized) as K[];
+  try {
+    for (const slot of slots) {
+      built[slot] = buildSlot(materialized[slot], seed);
+      checkNetworkShapes(owner, slot, built[slot], shapes[slot]);
+    }
+    return built;
+  } catch (err) {
+    for (const slot of slots) {
+      const net = built[slot] ?? materialized[slot];
+      // the caller's own LayersModel stays theirs; what gen-mnist built (from a spec or a slot function) goes
+      if (isLayersModel(net) && given[slot] !== net) net.dispose();
+    }
+    throw err;
+  }
+}
+
 /**
  * Checks a `LayersModel`'s inputs and outputs (batch axis left out; `null` in `expected` accepts
  * any size), so a wrong network fails at construction with a message naming the slot, not deep
@@ -165,10 +204,10 @@ export function checkNetworkShapes(
  * from its topology in `dir` (weights are restored afterwards, with the rest of the model).
  * @internal
  */
-export async function materializeNetworkRefs(config: Record<string, unknown>, dir: string): Promise<Record<string, unknown>> {
+export async function materializeNetworkRefs(config: Record<string, unknown>, dir: string, skip: readonly string[] = []): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { ...config };
   for (const [key, value] of Object.entries(config)) {
-    if (!isLayersModelRef(value)) continue;
+    if (!isLayersModelRef(value) || skip.includes(key)) continue;
     const file = join(dir, `${value.file}.json`);
     const { modelTopology } = await readJson<{ modelTopology?: unknown }>(file);
     try {

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { z } from "zod";
 import { assertFiniteModel } from "./finite.js";
-import { materializeNetworkRefs } from "./network-slot.js";
+import { isLayersModel, materializeNetworkRefs } from "./network-slot.js";
 import {
   CheckpointError,
   loadLayersModelWeights,
@@ -215,7 +215,9 @@ export async function restoreModelDir(model: PersistableModel, dir: string, mani
 /**
  * Builds a model with `create` from a saved folder's config (with `overrides` on top; networks
  * saved from a tfjs `LayersModel` are rebuilt from their saved topology first) and restores its
- * weights, optimizer states and training state: the body of every model's `load`.
+ * weights, optimizer states and training state: the body of every model's `load`. A network
+ * given in `overrides` receives the saved weights (it must have the saved network's weight shapes)
+ * and is never disposed here.
  * @param kind - the kind the folder must hold; the built model must report it too.
  * @internal
  */
@@ -226,11 +228,16 @@ export async function loadSavedModel<T extends PersistableModel>(
   overrides: object = {},
 ): Promise<T> {
   const manifest = await readModelManifest(dir, kind);
-  const config = await materializeNetworkRefs({ ...(manifest.config as Record<string, unknown>), ...overrides }, dir);
+  const saved = manifest.config as Record<string, unknown>;
+  // networks given in `overrides` are the caller's: never disposed here
+  const given = new Set(Object.values(overrides).filter(isLayersModel));
+  const config = await materializeNetworkRefs({ ...saved, ...overrides }, dir, Object.keys(overrides));
+  const rebuilt = Object.entries(config).filter(([key, value]) => isLayersModel(value) && !(key in overrides)).map(([, value]) => value as tfl.LayersModel);
   let model: T;
   try {
     model = create(config);
   } catch (err) {
+    for (const net of rebuilt) net.dispose();
     throw new CheckpointError(`${join(dir, MANIFEST_FILE)}: its config does not build a model (${err instanceof Error ? err.message : String(err)})`);
   }
   try {
@@ -239,7 +246,8 @@ export async function loadSavedModel<T extends PersistableModel>(
     }
     await restoreModelDir(model, dir, manifest);
   } catch (err) {
-    disposeModel(model);
+    for (const net of Object.values(model.networks())) if (!given.has(net)) net.dispose();
+    for (const opt of Object.values(model.optimizers())) opt.dispose();
     // checked files that still do not fit the model fail in tfjs: name the folder
     if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(`${dir}: its files do not load (${err instanceof Error ? err.message : String(err)})`);

@@ -58,6 +58,15 @@ export interface TrainerOptions {
 
 export { TRAINER_STATE_FILE, type TrainerState } from "./state.js";
 
+/** Options of {@link Trainer.resume}: the Trainer's options, and overrides of the saved model's config. */
+export interface ResumeOptions extends Omit<TrainerOptions, "resumeFrom"> {
+  /**
+   * Config fields replacing the saved ones when the model is loaded (see `loadModel`), e.g.
+   * `{ objective: myLoss }` for a GAN trained with an unregistered objective.
+   */
+  readonly modelOverrides?: Record<string, unknown>;
+}
+
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -140,12 +149,19 @@ export class Trainer {
    * @throws {@link CheckpointError} naming the file at fault when the checkpoint is incomplete or
    *   corrupted; {@link InvalidArgumentError} when `options` change what cannot change (batch
    *   size, seed, `dropRemainder`) or `data` is not the data it was trained on.
-   * @param options - overrides, e.g. more `epochs` or new callbacks.
+   * @param options - overrides, e.g. more `epochs` or new callbacks, and `modelOverrides` for the
+   *   model's config (e.g. a custom objective function a saved config cannot hold).
    */
-  static async resume(checkpointDir: string, data: Dataset, options: Omit<TrainerOptions, "resumeFrom"> = {}): Promise<Trainer> {
+  static async resume(checkpointDir: string, data: Dataset, options: ResumeOptions = {}): Promise<Trainer> {
+    const { modelOverrides, ...rest } = options;
     const state = await verifyCheckpoint(checkpointDir);
-    const model = await loadModel(checkpointDir);
-    return new Trainer(model, data, { ...options, resumeFrom: state });
+    const model = await loadModel(checkpointDir, modelOverrides);
+    try {
+      return new Trainer(model, data, { ...rest, resumeFrom: state });
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
   }
 
   /** Steps in one epoch. */

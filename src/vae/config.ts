@@ -11,6 +11,7 @@ import {
   resolvedNetwork,
   type NetworkContext,
   type NetworkInput,
+  type NetworkShapes,
   type ResolvedNetwork,
 } from "../nn/network-slot.js";
 import type { OptimizerSpec } from "../nn/optimizer.js";
@@ -117,6 +118,8 @@ export interface PreparedVAE {
   readonly config: ResolvedVAEConfig;
   readonly encoder: NetworkSpec | tfl.LayersModel;
   readonly decoder: NetworkSpec | tfl.LayersModel;
+  /** The inputs and outputs each network must have (checked again once specs are built). */
+  readonly shapes: Readonly<Record<"encoder" | "decoder", NetworkShapes>>;
 }
 
 /**
@@ -154,8 +157,12 @@ export function prepareVAE(config: VAEConfig = {}): PreparedVAE {
   let encoder = givenEncoder ?? (backbone as { e: NetworkSpec }).e;
   let decoder = givenDecoder ?? (backbone as { d: NetworkSpec }).d;
   const label = conditional ? [[numClasses]] : [];
+  const shapes = {
+    encoder: { inputs: [imageShape, ...label], outputs: [[2 * latentDim]] },
+    decoder: { inputs: [[latentDim], ...label], outputs: [imageShape] },
+  };
   if (isLayersModel(encoder)) {
-    checkNetworkShapes(owner, "encoder", encoder, { inputs: [imageShape, ...label], outputs: [[2 * latentDim]] });
+    checkNetworkShapes(owner, "encoder", encoder, shapes.encoder);
   } else {
     const out = encoder.outputShape;
     if (out !== undefined && (out.length !== 1 || out[0] !== 2 * latentDim)) {
@@ -167,7 +174,7 @@ export function prepareVAE(config: VAEConfig = {}): PreparedVAE {
     if (conditional) encoder = { ...encoder, condition: { numClasses, mode: labelMode } };
   }
   if (isLayersModel(decoder)) {
-    checkNetworkShapes(owner, "decoder", decoder, { inputs: [[latentDim], ...label], outputs: [imageShape] });
+    checkNetworkShapes(owner, "decoder", decoder, shapes.decoder);
   } else {
     if (decoder.inputShape.length !== 1 || decoder.inputShape[0] !== latentDim) {
       throw new InvalidArgumentError(`${owner}: the decoder's inputShape must be [${latentDim}], found [${decoder.inputShape.join(", ")}]`);
@@ -182,5 +189,5 @@ export function prepareVAE(config: VAEConfig = {}): PreparedVAE {
     encoder: resolvedNetwork(encoder, "encoder"),
     decoder: resolvedNetwork(decoder, "decoder"),
   };
-  return { config: resolved, encoder, decoder };
+  return { config: resolved, encoder, decoder, shapes };
 }

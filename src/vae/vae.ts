@@ -5,7 +5,7 @@ import { bceReconstructionLoss, gaussianKlDivergence, mseReconstructionLoss, rep
 import { BaseGenerativeModel } from "../nn/base-model.js";
 import { trainableVariables, withoutFinalActivation } from "../nn/build.js";
 import type { StepLosses, TrainBatch } from "../nn/model.js";
-import { buildSlot } from "../nn/network-slot.js";
+import { buildCheckedNetworks } from "../nn/network-slot.js";
 import { createOptimizer } from "../nn/optimizer.js";
 import { minimizeWithParts, resolveScalars } from "../nn/step.js";
 import { registerModel } from "../nn/registry.js";
@@ -57,8 +57,15 @@ export class VAE extends BaseGenerativeModel<ResolvedVAEConfig> {
   constructor(config: VAEConfig = {}) {
     const prepared = prepareVAE(config);
     super(prepared.config);
-    this.encoder = buildSlot(prepared.encoder, this.config.seed);
-    this.decoder = buildSlot(prepared.decoder, this.config.seed);
+    const built = buildCheckedNetworks(
+      `VAE '${this.config.name}'`,
+      { encoder: config.encoder, decoder: config.decoder },
+      { encoder: prepared.encoder, decoder: prepared.decoder },
+      prepared.shapes,
+      this.config.seed,
+    );
+    this.encoder = built.encoder;
+    this.decoder = built.decoder;
     const last = this.decoder.layers[this.decoder.layers.length - 1];
     const endsInSigmoid = last?.getClassName() === "Activation" && (last.getConfig() as { activation?: unknown }).activation === "sigmoid";
     this.decoderLogits = endsInSigmoid ? withoutFinalActivation(this.decoder) : this.decoder;
@@ -77,6 +84,18 @@ export class VAE extends BaseGenerativeModel<ResolvedVAEConfig> {
   /** Pixel probabilities `[B, H, W, C]` for latents `[B, latentDim]`. */
   decode(z: tf.Tensor2D, oneHot?: tf.Tensor2D): tf.Tensor4D {
     return tf.tidy(() => this.decoder.apply(this.withLabels(z, oneHot, "decode"), { training: false }) as tf.Tensor4D);
+  }
+
+  /**
+   * Bernoulli logits `[B, H, W, C]` of the pixels for latents `[B, latentDim]` (the decoder before
+   * its sigmoid; for a decoder that does not end in a sigmoid layer, `log(p / (1 − p))` of its
+   * probabilities, clipped): what the BCE loss and the likelihood metrics use.
+   */
+  decodeLogits(z: tf.Tensor2D, oneHot?: tf.Tensor2D, training = false): tf.Tensor4D {
+    return tf.tidy(() => {
+      const out = this.decoderLogits.apply(this.withLabels(z, oneHot, "decodeLogits"), { training }) as tf.Tensor4D;
+      return this.decoderLogits === this.decoder ? (probabilityLogits(out) as tf.Tensor4D) : out;
+    });
   }
 
   /**
@@ -105,9 +124,7 @@ export class VAE extends BaseGenerativeModel<ResolvedVAEConfig> {
       minimizeWithParts(this.optimizer, variables, () => {
         const { mean, logVariance } = this.encode(images, oneHot, true);
         const z = reparameterize(mean, logVariance, seed) as tf.Tensor2D;
-        const out = this.decoderLogits.apply(this.withLabels(z, oneHot, "trainStep"), { training: true }) as tf.Tensor4D;
-        // a decoder without a final sigmoid layer outputs probabilities: its logits are log(p / (1 − p))
-        const logits = this.decoderLogits === this.decoder ? probabilityLogits(out) : out;
+        const logits = this.decodeLogits(z, oneHot, true);
         const recon = reconstruction === "bce" ? bceReconstructionLoss(images, logits) : mseReconstructionLoss(images, tf.sigmoid(logits));
         const { loss, reconLoss, klLoss } = vaeLoss(recon as tf.Scalar, gaussianKlDivergence(mean, logVariance) as tf.Scalar, beta);
         return { loss, reconLoss, klLoss };

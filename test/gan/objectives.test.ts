@@ -46,7 +46,7 @@ describe("custom objectives", () => {
     registerGanObjective("softplus-test", softplus);
     expect(ganObjectiveNames()).toContain("softplus-test");
     const gan = new GAN({ objective: "softplus-test" });
-    expect(gan.loss.generator).toBe(softplus.generator);
+    expect(gan.loss.name).toBe("softplus-test");
     gan.dispose();
     expect(() => registerGanObjective("hinge", softplus)).toThrow("'hinge' is registered already (a built-in objective)");
     // the same object again (a module evaluated twice) is no change
@@ -56,6 +56,36 @@ describe("custom objectives", () => {
     expect(() => registerGanObjective("softplus-test", { ...softplus })).toThrow("pass { replace: true } to replace it");
     expect(() => new GAN({ objective: "nope" })).toThrow('config.objective must be one of "non-saturating", "minimax", "wasserstein", "hinge", "least-squares", "softplus-test"');
     expect(() => new GAN({ objective: { name: "x" } as unknown as GanLoss })).toThrow("an objective needs discriminator(real, fake, options) and generator(fake, options) functions");
+  });
+
+  it("an objective registered as a class instance keeps its methods", async () => {
+    class Hinge implements GanLoss {
+      readonly name = "class-hinge";
+      discriminator(real: tf.Tensor, fake: tf.Tensor): tf.Tensor {
+        return hingeDiscriminatorLoss(real, fake);
+      }
+      generator(fake: tf.Tensor): tf.Tensor {
+        return tf.neg(tf.mean(fake));
+      }
+    }
+    registerGanObjective("class-hinge", new Hinge());
+    const [a, b] = [new GAN({ objective: "class-hinge", seed: 1 }), new GAN({ objective: "hinge", seed: 1 })];
+    const batch = randomBatch(8, "[-1,1]");
+    const [x, y] = [await a.trainStep(batch), await b.trainStep(batch)];
+    expect(x.dLoss).toBeCloseTo(y.dLoss ?? NaN, 5);
+    batch.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
+  it("a preset's label smoothing gives way to an objective without it; an explicit one is refused", () => {
+    const dcgan = new DCGAN({ objective: "hinge" });
+    expect(dcgan.config.labelSmoothing).toBe(0);
+    dcgan.dispose();
+    expect(() => new DCGAN({ objective: "hinge", labelSmoothing: 0.1 })).toThrow(`the objective "hinge" has no label smoothing`);
+    const plain = new DCGAN();
+    expect(plain.config.labelSmoothing).toBe(0.1);
+    plain.dispose();
   });
 
   it("label smoothing with an objective that cannot use it is an error, not ignored", () => {

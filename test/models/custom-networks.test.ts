@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ACGAN, countTrainableParams, DCGAN, GAN, InvalidArgumentError, loadMnist, MlpGAN, mlpGenerator, networkSlot, resolveGANConfig, useBackend, VAE,
+  ACGAN, countTrainableParams, DCGAN, GAN, imageSetFromTensor, InvalidArgumentError, loadMnist, minimaxDiscriminatorLoss, MlpGAN, mlpGenerator, networkSlot,
+  nonSaturatingGeneratorLoss, reconstructionError, resolveGANConfig, saveCheckpoint, Trainer, useBackend, VAE,
   type Dataset, type NetworkContext,
 } from "../../src/index.js";
 import { checkModelContract } from "./contract.js";
@@ -74,6 +75,11 @@ describe("LayersModel networks", () => {
     vae.decoder.setWeights(zero);
     const { reconLoss } = await vae.trainStep({ images });
     expect(reconLoss).toBeCloseTo(784 * Math.LN2, 2);
+    // the likelihood metrics read the same logits: BCE ln 2 per pixel, squared error 0
+    const set = imageSetFromTensor(images, "[0,1]", { name: "grey" });
+    const { bce, mse } = await reconstructionError(vae, set);
+    expect(bce).toBeCloseTo(784 * Math.LN2, 1);
+    expect(mse).toBeCloseTo(0, 4);
     tf.dispose([images, ...zero]);
     vae.dispose();
   });
@@ -89,6 +95,20 @@ describe("LayersModel networks", () => {
     expect(() => networkSlot("Mine", "decoder", undefined, { ...expected, outputs: [[32, 32, 3]] })).toThrow("Mine: config.decoder ('mlp-generator') must have 1 output of shape [32, 32, 3] (batch axis left out), found [28, 28, 1]");
     fromSpec.network.dispose();
     fromFunction.network.dispose();
+  });
+
+  it("a spec network is checked once built, and a model given for resume overrides the saved objective", async () => {
+    const short = { name: "short", inputShape: [100], layers: [{ type: "dense" as const, units: 10 }] };
+    expect(() => new GAN({ generator: short })).toThrow("GAN 'gan': config.generator ('short') must have 1 output of shape [28, 28, 1] (batch axis left out), found [10]");
+    // an unregistered objective object saves as its name; resuming passes it again
+    const own = { name: "own-loss", discriminator: minimaxDiscriminatorLoss, generator: nonSaturatingGeneratorLoss, labelSmoothing: true };
+    const gan = new MlpGAN({ objective: own, seed: 1 });
+    await saveCheckpoint(join(dir, "own"), gan, new Trainer(gan, data, { steps: 1, batchSize: 16 }).state());
+    await expect(Trainer.resume(join(dir, "own"), data)).rejects.toThrow("Trainer.resume(dir, data, { modelOverrides: { objective } })");
+    const resumed = await Trainer.resume(join(dir, "own"), data, { modelOverrides: { objective: own } });
+    expect((resumed.model as GAN).loss).toBe(own);
+    resumed.model.dispose();
+    gan.dispose();
   });
 
   it("a network of the wrong shape fails at construction, naming the slot", () => {

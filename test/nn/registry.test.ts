@@ -5,9 +5,10 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CheckpointError, GAN, InvalidArgumentError, loadModel, MANIFEST_FILE, MlpVAE, modelFactory, registeredModelKinds, registerModel, useBackend, VAE,
+  CheckpointError, GAN, InvalidArgumentError, loadModel, type GANConfig, MANIFEST_FILE, MlpVAE, modelFactory, registeredModelKinds, registerModel, useBackend, VAE,
 } from "../../src/index.js";
 
 let dir: string;
@@ -53,6 +54,33 @@ describe("registerModel", () => {
     await expect(loadModel(join(dir, "odd"))).rejects.toBeInstanceOf(CheckpointError);
     await expect(loadModel(join(dir, "odd"))).rejects.toThrow("no model kind 'vq-vae' is registered (registered: gan, vae");
     await expect(GAN.load(join(dir, "odd"))).rejects.toThrow("holds a model of kind 'vq-vae', expected 'gan'");
+    gan.dispose();
+  });
+
+  it("a subclass of GAN with its own kind loads through its own load and through loadModel", async () => {
+    class MyGAN extends GAN {
+      override readonly kind: string = "my-gan-test";
+    }
+    registerModel<GANConfig>("my-gan-test", { create: (config) => new MyGAN(config) });
+    const mine = new MyGAN({ seed: 4 });
+    await mine.save(join(dir, "mine"));
+    const [a, b] = [await MyGAN.load(join(dir, "mine")), await loadModel(join(dir, "mine"))];
+    expect([a, b].every((m) => m instanceof MyGAN && m.kind === "my-gan-test")).toBe(true);
+    for (const m of [mine, a, b]) m.dispose();
+  });
+
+  it("a failed load leaves a network given in overrides to its owner", async () => {
+    const gan = new GAN({ seed: 5 });
+    await gan.save(join(dir, "owned"));
+    // the same inputs and outputs as the saved MLP generator, other weights: the load fails
+    const z = tfl.input({ shape: [100] });
+    const flat = tfl.layers.dense({ units: 784, activation: "tanh" }).apply(z) as tfl.SymbolicTensor;
+    const mine = tfl.model({ inputs: z, outputs: tfl.layers.reshape({ targetShape: [28, 28, 1] }).apply(flat) as tfl.SymbolicTensor });
+    await expect(GAN.load(join(dir, "owned"), { generator: mine })).rejects.toThrow(CheckpointError);
+    const out = mine.predict(tf.zeros([1, 100])) as tf.Tensor;
+    expect(out.shape).toEqual([1, 28, 28, 1]);
+    tf.dispose(out);
+    mine.dispose();
     gan.dispose();
   });
 

@@ -135,7 +135,7 @@ export function evalCommand(): Command {
   return new Command("eval")
     .addHelpText("after", EXIT_CODES_HELP)
     .description("evaluate a model's samples, or image files, against real images: FID, KID, IS, precision/recall, density/coverage, class coverage, VAE likelihoods")
-    .argument("<source>", "run folder, model folder, checkpoint folder, IDX file of images ([n, 28, 28] uint8, raw or .gz) or a folder of PNGs")
+    .argument("<source>", "run folder, model folder, checkpoint folder, IDX file of images ([n, 28, 28] uint8, raw or .gz: the oracle's shape) or a folder of PNGs")
     .option("--reference <name|idx>", `real images: ${REFERENCE_NAMES.join(", ")} or an IDX file (with --oracle) (default: the test split of the run's data, else mnist-test)`)
     .option("--n <n>", "samples generated and reference images used", integer("--n", 2, 100_000), 10000)
     .option(

@@ -175,6 +175,8 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
       ...(latentDim === undefined ? {} : { latentDim }),
       ...(learningRate === undefined ? {} : { learningRate }),
       seed,
+      // the images' shape comes from the data (e.g. a 32x32x3 IDX folder given as --data)
+      imageShape: data.imageShape,
     });
     // a restart keeps the recorded length and batch size unless given again
     const length = recorded === undefined || opts.epochs !== undefined || opts.steps !== undefined
