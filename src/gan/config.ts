@@ -214,32 +214,39 @@ export function prepareGAN(config: GANConfig = {}): PreparedGAN {
     ? { g: () => mlpGenerator({ latentDim, batchNorm, imageShape }), d: () => mlpDiscriminator({ imageShape }) }
     : { g: () => dcganGenerator({ latentDim, batchNorm, imageShape }), d: () => dcganDiscriminator({ imageShape }) };
   let generator = materializeNetwork(owner, "generator", config.generator, context(gConditional)) ?? backbone.g();
-  let discriminator = materializeNetwork(owner, "discriminator", config.discriminator, context(dConditional)) ?? backbone.d();
-  const condition = { numClasses, mode: labelMode };
-  const shapes = {
-    generator: { inputs: gConditional ? [[latentDim], [numClasses]] : [[latentDim]], outputs: [imageShape] },
-    discriminator: { inputs: dConditional ? [imageShape, [numClasses]] : [imageShape], outputs: auxiliaryClassifier ? [[1], [numClasses]] : [[1]] },
-  };
-  if (isLayersModel(generator)) {
-    checkNetworkShapes(owner, "generator", generator, shapes.generator);
-  } else {
-    if (gConditional) generator = { ...generator, condition };
-    checkSpec(owner, "generator", generator, [latentDim], imageShape);
+  let discriminator: NetworkSpec | tfl.LayersModel | undefined;
+  try {
+    discriminator = materializeNetwork(owner, "discriminator", config.discriminator, context(dConditional)) ?? backbone.d();
+    const condition = { numClasses, mode: labelMode };
+    const shapes = {
+      generator: { inputs: gConditional ? [[latentDim], [numClasses]] : [[latentDim]], outputs: [imageShape] },
+      discriminator: { inputs: dConditional ? [imageShape, [numClasses]] : [imageShape], outputs: auxiliaryClassifier ? [[1], [numClasses]] : [[1]] },
+    };
+    if (isLayersModel(generator)) {
+      checkNetworkShapes(owner, "generator", generator, shapes.generator);
+    } else {
+      if (gConditional) generator = { ...generator, condition };
+      checkSpec(owner, "generator", generator, [latentDim], imageShape);
+    }
+    if (isLayersModel(discriminator)) {
+      checkNetworkShapes(owner, "discriminator", discriminator, shapes.discriminator);
+    } else {
+      if (dConditional) discriminator = { ...discriminator, condition };
+      if (auxiliaryClassifier) discriminator = withClassHead(owner, discriminator, numClasses);
+      checkSpec(owner, "discriminator", discriminator, imageShape, undefined);
+    }
+    const resolved: ResolvedGANConfig = {
+      ...base, architecture, batchNorm, objective: objectiveName, labelSmoothing, gradientPenalty: gp, clipValue, nCritic,
+      conditional, auxiliaryClassifier, labelMode, generatorOptimizer, discriminatorOptimizer,
+      generator: resolvedNetwork(generator, "generator"),
+      discriminator: resolvedNetwork(discriminator, "discriminator"),
+    };
+    return { config: resolved, generator, discriminator, loss, shapes };
+  } catch (err) {
+    // what a slot function built is not the caller's to dispose
+    disposeFunctionBuilt(config, { generator, discriminator }, ["generator", "discriminator"]);
+    throw err;
   }
-  if (isLayersModel(discriminator)) {
-    checkNetworkShapes(owner, "discriminator", discriminator, shapes.discriminator);
-  } else {
-    if (dConditional) discriminator = { ...discriminator, condition };
-    if (auxiliaryClassifier) discriminator = withClassHead(owner, discriminator, numClasses);
-    checkSpec(owner, "discriminator", discriminator, imageShape, undefined);
-  }
-  const resolved: ResolvedGANConfig = {
-    ...base, architecture, batchNorm, objective: objectiveName, labelSmoothing, gradientPenalty: gp, clipValue, nCritic,
-    conditional, auxiliaryClassifier, labelMode, generatorOptimizer, discriminatorOptimizer,
-    generator: resolvedNetwork(generator, "generator"),
-    discriminator: resolvedNetwork(discriminator, "discriminator"),
-  };
-  return { config: resolved, generator, discriminator, loss, shapes };
 }
 
 function checkInteger(owner: string, what: string, value: number): void {

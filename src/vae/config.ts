@@ -152,42 +152,49 @@ export function prepareVAE(config: VAEConfig = {}): PreparedVAE {
   checkRange(owner, "config.beta", beta, 0, Infinity, false);
   const context: NetworkContext = { latentDim, imageShape, numClasses, conditional, seed: base.seed };
   const givenEncoder = materializeNetwork(owner, "encoder", config.encoder, context);
-  const givenDecoder = materializeNetwork(owner, "decoder", config.decoder, context);
-  const backbone = givenEncoder === undefined || givenDecoder === undefined ? backbones[architecture]() : undefined;
-  let encoder = givenEncoder ?? (backbone as { e: NetworkSpec }).e;
-  let decoder = givenDecoder ?? (backbone as { d: NetworkSpec }).d;
-  const label = conditional ? [[numClasses]] : [];
-  const shapes = {
-    encoder: { inputs: [imageShape, ...label], outputs: [[2 * latentDim]] },
-    decoder: { inputs: [[latentDim], ...label], outputs: [imageShape] },
-  };
-  if (isLayersModel(encoder)) {
-    checkNetworkShapes(owner, "encoder", encoder, shapes.encoder);
-  } else {
-    const out = encoder.outputShape;
-    if (out !== undefined && (out.length !== 1 || out[0] !== 2 * latentDim)) {
-      throw new InvalidArgumentError(`${owner}: the encoder must output [2 * latentDim] = [${2 * latentDim}] (means, then log-variances), found [${out.join(", ")}]`);
+  let givenDecoder: NetworkSpec | tfl.LayersModel | undefined;
+  try {
+    givenDecoder = materializeNetwork(owner, "decoder", config.decoder, context);
+    const backbone = givenEncoder === undefined || givenDecoder === undefined ? backbones[architecture]() : undefined;
+    let encoder = givenEncoder ?? (backbone as { e: NetworkSpec }).e;
+    let decoder = givenDecoder ?? (backbone as { d: NetworkSpec }).d;
+    const label = conditional ? [[numClasses]] : [];
+    const shapes = {
+      encoder: { inputs: [imageShape, ...label], outputs: [[2 * latentDim]] },
+      decoder: { inputs: [[latentDim], ...label], outputs: [imageShape] },
+    };
+    if (isLayersModel(encoder)) {
+      checkNetworkShapes(owner, "encoder", encoder, shapes.encoder);
+    } else {
+      const out = encoder.outputShape;
+      if (out !== undefined && (out.length !== 1 || out[0] !== 2 * latentDim)) {
+        throw new InvalidArgumentError(`${owner}: the encoder must output [2 * latentDim] = [${2 * latentDim}] (means, then log-variances), found [${out.join(", ")}]`);
+      }
+      if (encoder.inputShape.join() !== imageShape.join()) {
+        throw new InvalidArgumentError(`${owner}: the encoder's inputShape must be the image shape [${imageShape.join(", ")}], found [${encoder.inputShape.join(", ")}]`);
+      }
+      if (conditional) encoder = { ...encoder, condition: { numClasses, mode: labelMode } };
     }
-    if (encoder.inputShape.join() !== imageShape.join()) {
-      throw new InvalidArgumentError(`${owner}: the encoder's inputShape must be the image shape [${imageShape.join(", ")}], found [${encoder.inputShape.join(", ")}]`);
+    if (isLayersModel(decoder)) {
+      checkNetworkShapes(owner, "decoder", decoder, shapes.decoder);
+    } else {
+      if (decoder.inputShape.length !== 1 || decoder.inputShape[0] !== latentDim) {
+        throw new InvalidArgumentError(`${owner}: the decoder's inputShape must be [${latentDim}], found [${decoder.inputShape.join(", ")}]`);
+      }
+      if (decoder.outputShape !== undefined && decoder.outputShape.join() !== imageShape.join()) {
+        throw new InvalidArgumentError(`${owner}: the decoder's outputShape must be the image shape [${imageShape.join(", ")}], found [${decoder.outputShape.join(", ")}]`);
+      }
+      if (conditional) decoder = { ...decoder, condition: { numClasses, mode: labelMode } };
     }
-    if (conditional) encoder = { ...encoder, condition: { numClasses, mode: labelMode } };
+    const resolved: ResolvedVAEConfig = {
+      ...base, architecture, beta, reconstruction, conditional, labelMode, optimizer,
+      encoder: resolvedNetwork(encoder, "encoder"),
+      decoder: resolvedNetwork(decoder, "decoder"),
+    };
+    return { config: resolved, encoder, decoder, shapes };
+  } catch (err) {
+    // what a slot function built is not the caller's to dispose
+    disposeFunctionBuilt(config, { encoder: givenEncoder, decoder: givenDecoder }, ["encoder", "decoder"]);
+    throw err;
   }
-  if (isLayersModel(decoder)) {
-    checkNetworkShapes(owner, "decoder", decoder, shapes.decoder);
-  } else {
-    if (decoder.inputShape.length !== 1 || decoder.inputShape[0] !== latentDim) {
-      throw new InvalidArgumentError(`${owner}: the decoder's inputShape must be [${latentDim}], found [${decoder.inputShape.join(", ")}]`);
-    }
-    if (decoder.outputShape !== undefined && decoder.outputShape.join() !== imageShape.join()) {
-      throw new InvalidArgumentError(`${owner}: the decoder's outputShape must be the image shape [${imageShape.join(", ")}], found [${decoder.outputShape.join(", ")}]`);
-    }
-    if (conditional) decoder = { ...decoder, condition: { numClasses, mode: labelMode } };
-  }
-  const resolved: ResolvedVAEConfig = {
-    ...base, architecture, beta, reconstruction, conditional, labelMode, optimizer,
-    encoder: resolvedNetwork(encoder, "encoder"),
-    decoder: resolvedNetwork(decoder, "decoder"),
-  };
-  return { config: resolved, encoder, decoder, shapes };
 }

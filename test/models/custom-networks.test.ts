@@ -117,6 +117,13 @@ describe("LayersModel networks", () => {
     expect(() => new GAN({ generator: wrong })).toThrow("GAN 'gan': config.generator ('" + wrong.name + "') must have 1 output of shape [28, 28, 1] (batch axis left out), found [784]");
     // an AC-GAN's critic needs a class output too
     expect(() => new ACGAN({ discriminator: residualDiscriminator() })).toThrow("must have 2 outputs of shape [1] and [10]");
+    const critic = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [28, 28, 1] }), tfl.layers.dense({ units: 2 })] });
+    const before = tf.memory().numTensors;
+    expect(() => new GAN({ generator: upsamplingGenerator, discriminator: critic })).toThrow("must have 1 output of shape [1] (batch axis left out), found [2]");
+    // the generator its function built is disposed with the failed construction; the given critic is the caller's
+    expect(tf.memory().numTensors).toBe(before);
+    expect(critic.getWeights().length).toBeGreaterThan(0);
+    critic.dispose();
     expect(() => new DCGAN({ generator: () => 3 as unknown as tfl.LayersModel })).toThrow("config.generator is a function that must return a tfjs LayersModel, it returned number");
     expect(() => new DCGAN({ generator: "dcgan" as unknown as tfl.LayersModel })).toThrow("config.generator must be a NetworkSpec, a tfjs LayersModel or a function returning one, found string");
     wrong.dispose();
