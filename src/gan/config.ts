@@ -204,7 +204,7 @@ export function prepareGAN(config: GANConfig = {}): PreparedGAN {
   checkRange(owner, "config.clipValue", clipValue, 0, Infinity, false);
   if (labelSmoothing > 0 && loss.labelSmoothing !== true) {
     throw new InvalidArgumentError(
-      `${owner}: config.labelSmoothing is ${labelSmoothing}, but the objective "${objectiveName}" has no label smoothing; use a BCE objective ("non-saturating" or "minimax") or set labelSmoothing to 0 (a model saved before this check loads with load(dir, { labelSmoothing: 0 }))`,
+      `${owner}: config.labelSmoothing is ${labelSmoothing}, but the objective "${objectiveName}" has no label smoothing; use a BCE objective ("non-saturating" or "minimax"), declare labelSmoothing: true on a GanLoss that implements it, or set labelSmoothing to 0 (a model saved before this check loads with load(dir, { labelSmoothing: 0 }))`,
     );
   }
   const context = (conditionalNet: boolean): NetworkContext => ({ latentDim, imageShape, numClasses, conditional: conditionalNet, seed: base.seed });

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { InvalidArgumentError } from "../errors.js";
 import { auxiliaryClassifierLoss } from "../losses/gan.js";
 import { gradientPenalty } from "../losses/penalty.js";
 import { BaseGenerativeModel } from "../nn/base-model.js";
@@ -37,7 +38,12 @@ export interface DiscriminatorOutput {
  * ```
  */
 export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
-  /** Always `"gan"`: the kind every GAN (and every GAN preset) is saved and loaded as. */
+  /**
+   * `"gan"`: the kind every GAN (and every GAN preset) is saved and loaded as. A subclass that
+   * changes what the model does (its `trainStep`, its networks) must declare its own `kind` (an
+   * instance and a static one) and `registerModel` it; otherwise a resumed or loaded run rebuilds a
+   * plain `GAN`.
+   */
   readonly kind: string = "gan";
   /** The kind of every instance, for `load` to check a folder before building. */
   static readonly kind: string = "gan";
@@ -125,7 +131,7 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
         const fake = this.generate(z, oneHot, true);
         const real = this.discriminate(images, oneHot, true);
         const faked = this.discriminate(fake, oneHot, true);
-        let loss = fns.discriminator(real.source, faked.source, labelSmoothing > 0 ? { labelSmoothing } : {}) as tf.Scalar;
+        let loss = this.scalarLoss("discriminator", fns.discriminator(real.source, faked.source, labelSmoothing > 0 ? { labelSmoothing } : {}));
         const extra: Record<string, tf.Scalar> = {
           realScore: tf.mean(real.source),
           fakeScore: tf.mean(faked.source),
@@ -164,7 +170,7 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
         const faked = this.discriminate(this.generate(z, oneHot, true), oneHot, true);
         // relativistic losses compare with the real batch's outputs (no gradient flows to D: only G's variables update)
         const options = fns.generatorUsesReal === true ? { realOutputs: this.discriminate(images, oneHot, true).source } : {};
-        const loss = fns.generator(faked.source, options) as tf.Scalar;
+        const loss = this.scalarLoss("generator", fns.generator(faked.source, options));
         if (this.config.auxiliaryClassifier && oneHot !== undefined && faked.classes) {
           const gClassLoss = auxiliaryClassifierLoss(oneHot, faked.classes) as tf.Scalar;
           return { loss: tf.add(loss, gClassLoss), gClassLoss };
@@ -175,6 +181,14 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
     const values = await resolveScalars({ gLoss: gLoss as tf.Scalar, ...parts });
     this.lastGeneratorLoss = values.gLoss ?? Number.NaN;
     return values;
+  }
+
+  /** An objective's loss, checked to be the scalar the optimizer needs. */
+  private scalarLoss(which: "discriminator" | "generator", loss: tf.Tensor): tf.Scalar {
+    if (loss.rank !== 0) {
+      throw new InvalidArgumentError(`${this.name}: the ${which} loss of objective "${this.config.objective}" must return a scalar (reduce it, e.g. with reduceLoss), found shape [${loss.shape.join(", ")}]`);
+    }
+    return loss as tf.Scalar;
   }
 
   /** Runs the generator in inference mode: what `sample` decodes. */

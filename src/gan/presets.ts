@@ -98,6 +98,8 @@ export const DEFAULT_ACGAN: GANConfig = { ...DEFAULT_DCGAN, name: "acgan", auxil
  * ```
  */
 export class MlpGAN extends GAN {
+  /** The kind of every instance (see `GAN.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "gan";
   /** @param config - overrides of {@link DEFAULT_MLP_GAN}. */
   constructor(config: GANConfig = {}) {
     super(withPreset(DEFAULT_MLP_GAN, config));
@@ -122,6 +124,8 @@ export type VanillaGAN = MlpGAN;
  * ```
  */
 export class DCGAN extends GAN {
+  /** The kind of every instance (see `GAN.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "gan";
   /** @param config - overrides of {@link DEFAULT_DCGAN}. */
   constructor(config: GANConfig = {}) {
     super(withPreset(DEFAULT_DCGAN, config));
@@ -130,6 +134,8 @@ export class DCGAN extends GAN {
 
 /** WGAN with weight clipping; see {@link DEFAULT_WGAN}. Pass `architecture: "mlp"` for the MLP backbone. */
 export class WGAN extends GAN {
+  /** The kind of every instance (see `GAN.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "gan";
   /** @param config - overrides of {@link DEFAULT_WGAN}. */
   constructor(config: GANConfig = {}) {
     super(withPreset(DEFAULT_WGAN, config));
@@ -138,6 +144,8 @@ export class WGAN extends GAN {
 
 /** WGAN-GP; see {@link DEFAULT_WGAN_GP}. Pass `architecture: "mlp"` for the MLP backbone. */
 export class WGANGP extends GAN {
+  /** The kind of every instance (see `GAN.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "gan";
   /** @param config - overrides of {@link DEFAULT_WGAN_GP}. */
   constructor(config: GANConfig = {}) {
     super(withPreset(DEFAULT_WGAN_GP, config));
@@ -146,6 +154,8 @@ export class WGANGP extends GAN {
 
 /** Conditional GAN; see {@link DEFAULT_CGAN}. `trainStep` needs `batch.oneHot`. */
 export class CGAN extends GAN {
+  /** The kind of every instance (see `GAN.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "gan";
   /** @param config - overrides of {@link DEFAULT_CGAN}. */
   constructor(config: GANConfig = {}) {
     super(withPreset(DEFAULT_CGAN, config));
@@ -154,6 +164,8 @@ export class CGAN extends GAN {
 
 /** AC-GAN; see {@link DEFAULT_ACGAN}. `trainStep` needs `batch.oneHot`. */
 export class ACGAN extends GAN {
+  /** The kind of every instance (see `GAN.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "gan";
   /** @param config - overrides of {@link DEFAULT_ACGAN}. */
   constructor(config: GANConfig = {}) {
     super(withPreset(DEFAULT_ACGAN, config));

@@ -80,7 +80,7 @@ function checkImageShape(owner: string, shape: readonly number[]): ImageShape {
  * ```
  */
 export abstract class BaseGenerativeModel<C extends BaseModelConfig = BaseModelConfig> implements GenerativeModel {
-  /** The kind the model is registered under; saved in the manifest. */
+  /** The kind the model is registered under (letters, digits, `.`, `_`, `-`); saved in the manifest. */
   abstract readonly kind: string;
   /** Pixel range the model's images live in. */
   abstract readonly pixelRange: PixelRange;
@@ -122,7 +122,11 @@ export abstract class BaseGenerativeModel<C extends BaseModelConfig = BaseModelC
     return this.steps;
   }
 
-  /** The model's networks by role, e.g. `{ generator, discriminator }`; saved under these names. */
+  /**
+   * The model's networks by role, e.g. `{ generator, discriminator }`; saved under these names
+   * (letters, digits, `_`, `-`: they name files). A network built by {@link networkSlot} must be
+   * under the same role as its config key.
+   */
   abstract networks(): Record<string, tfl.LayersModel>;
 
   /** The model's optimizers by role; saved under these names. */
@@ -163,8 +167,11 @@ export abstract class BaseGenerativeModel<C extends BaseModelConfig = BaseModelC
   protected checkBatch(fn: string, batch: TrainBatch): CheckedBatch {
     const { images } = batch;
     const [h, w, c] = this.imageShape;
-    if (images.rank !== 4 || images.shape[1] !== h || images.shape[2] !== w || images.shape[3] !== c) {
-      throw new InvalidArgumentError(`${this.name}.${fn}: batch.images must have shape [B, ${h}, ${w}, ${c}], found [${images.shape.join(", ")}]`);
+    if (images.rank !== 4 || images.shape[1] !== h || images.shape[2] !== w || images.shape[3] !== c || images.shape[0] === 0) {
+      throw new InvalidArgumentError(`${this.name}.${fn}: batch.images must have shape [B, ${h}, ${w}, ${c}] with B >= 1, found [${images.shape.join(", ")}]`);
+    }
+    if (images.dtype !== "float32") {
+      throw new InvalidArgumentError(`${this.name}.${fn}: batch.images must be float32 in the model's pixel range ${this.pixelRange}, found ${images.dtype}`);
     }
     return { images: images as tf.Tensor4D, oneHot: this.conditional ? this.requireLabels(fn, batch.oneHot, images.shape[0]) : undefined, size: images.shape[0] };
   }

@@ -29,7 +29,10 @@ export interface NetworkContext {
  *
  * A `LayersModel` is saved with the model (tfjs's layers-model topology and weights) and rebuilt
  * from the saved topology on load; custom layer classes must be registered with tfjs's
- * `serialization.registerClass` before loading.
+ * `serialization.registerClass` before loading. Seed its initialisers from
+ * `NetworkContext.seed` for reproducible starting weights; its tfjs `dropout` layers draw from
+ * `Math.random` (only networks given as specs get gen-mnist's seeded dropout), so a run with them
+ * is not bit-identical on resume.
  *
  * @example
  * ```ts

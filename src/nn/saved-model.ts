@@ -4,6 +4,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { z } from "zod";
+import { InvalidArgumentError } from "../errors.js";
 import { assertFiniteModel } from "./finite.js";
 import { isLayersModel, materializeNetworkRefs } from "./network-slot.js";
 import {
@@ -78,6 +79,7 @@ export interface PersistableModel {
 export const MANIFEST_FILE = "gen-mnist.json";
 
 const KIND = /^[a-z0-9][\w.-]*$/i;
+const ROLE = /^[\w-]+$/;
 
 const manifestSchema = z.object({
   format: z.literal("gen-mnist-model"),
@@ -89,8 +91,8 @@ const manifestSchema = z.object({
     steps: z.number().int().nonnegative(),
     extra: z.record(z.string(), z.number().nullable()).optional(),
   }),
-  networks: z.array(z.string().regex(/^[\w-]+$/)),
-  optimizers: z.array(z.string().regex(/^[\w-]+$/)),
+  networks: z.array(z.string().regex(ROLE)),
+  optimizers: z.array(z.string().regex(ROLE)),
   savedAt: z.string(),
   files: z.record(z.string().regex(/^[\w.-]+$/), z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
   checksum: z.string().regex(/^[0-9a-f]{64}$/),
@@ -103,6 +105,7 @@ const manifestSchema = z.object({
  * @internal
  */
 export async function saveModelDir(model: PersistableModel, dir: string): Promise<void> {
+  checkSavableNames(model);
   await assertFiniteModel(model, dir);
   await writeDirAtomic(dir, (tmp) => writeModelFiles(model, tmp));
 }
@@ -114,6 +117,7 @@ export async function saveModelDir(model: PersistableModel, dir: string): Promis
  * @internal
  */
 export async function writeModelFiles(model: PersistableModel, tmp: string, extra: Readonly<Record<string, unknown>> = {}): Promise<void> {
+  checkSavableNames(model);
   const networks = model.networks();
   const optimizers = model.optimizers();
   for (const [name, net] of Object.entries(networks)) await saveLayersModel(net, tmp, name);
@@ -135,6 +139,21 @@ export async function writeModelFiles(model: PersistableModel, tmp: string, extr
     files,
   };
   await writeJson(join(tmp, MANIFEST_FILE), { ...body, checksum: sha256(JSON.stringify(body)) });
+}
+
+/**
+ * Refuses, before anything is written, a kind or a network/optimizer role that a saved folder
+ * could not be loaded with (its manifest checks them on load).
+ * @throws {@link InvalidArgumentError} naming the name and the rule.
+ */
+function checkSavableNames(model: PersistableModel): void {
+  if (!KIND.test(model.kind)) {
+    throw new InvalidArgumentError(`cannot save: the model's kind ${JSON.stringify(model.kind)} must be letters, digits, '.', '_' or '-' (starting with a letter or digit)`);
+  }
+  for (const [what, names] of [["network", Object.keys(model.networks())], ["optimizer", Object.keys(model.optimizers())]] as const) {
+    const bad = names.find((name) => !ROLE.test(name));
+    if (bad !== undefined) throw new InvalidArgumentError(`cannot save: ${what} role ${JSON.stringify(bad)} of ${model.kind} must be letters, digits, '_' or '-' (it names files)`);
+  }
 }
 
 const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");

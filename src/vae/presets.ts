@@ -27,6 +27,8 @@ export const DEFAULT_BETA_VAE: VAEConfig = { ...DEFAULT_MLP_VAE, name: "beta-vae
  * ```
  */
 export class MlpVAE extends VAE {
+  /** The kind of every instance (see `VAE.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "vae";
   /** @param config - overrides of {@link DEFAULT_MLP_VAE}. */
   constructor(config: VAEConfig = {}) {
     super({ ...DEFAULT_MLP_VAE, ...config });
@@ -35,6 +37,8 @@ export class MlpVAE extends VAE {
 
 /** The convolutional VAE (published table, 1,390,113 parameters); `architecture: "conv-small"` gives the small latent-10 variant. */
 export class ConvVAE extends VAE {
+  /** The kind of every instance (see `VAE.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "vae";
   /** @param config - overrides of {@link DEFAULT_CONV_VAE}. */
   constructor(config: VAEConfig = {}) {
     super({ ...DEFAULT_CONV_VAE, ...config });
@@ -43,6 +47,8 @@ export class ConvVAE extends VAE {
 
 /** Conditional VAE; `trainStep`, `encode`, `decode` take one-hot labels. */
 export class CVAE extends VAE {
+  /** The kind of every instance (see `VAE.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "vae";
   /** @param config - overrides of {@link DEFAULT_CVAE}. */
   constructor(config: VAEConfig = {}) {
     super({ ...DEFAULT_CVAE, ...config });
@@ -51,6 +57,8 @@ export class CVAE extends VAE {
 
 /** β-VAE; see {@link DEFAULT_BETA_VAE}. */
 export class BetaVAE extends VAE {
+  /** The kind of every instance (see `VAE.kind`), for `load` to check a folder before building. */
+  static override readonly kind: string = "vae";
   /** @param config - overrides of {@link DEFAULT_BETA_VAE}. */
   constructor(config: VAEConfig = {}) {
     super({ ...DEFAULT_BETA_VAE, ...config });

@@ -9,6 +9,7 @@ import { buildCheckedNetworks } from "../nn/network-slot.js";
 import { createOptimizer } from "../nn/optimizer.js";
 import { minimizeWithParts, resolveScalars } from "../nn/step.js";
 import { registerModel } from "../nn/registry.js";
+import { checkImageBatch } from "../_internals/check.js";
 import { prepareVAE, type ResolvedVAEConfig, type VAEConfig } from "./config.js";
 
 /** Mean and log-variance of the approximate posterior q(z | x). */
@@ -35,7 +36,11 @@ export interface Posterior {
  * ```
  */
 export class VAE extends BaseGenerativeModel<ResolvedVAEConfig> {
-  /** Always `"vae"`: the kind every VAE (and every VAE preset) is saved and loaded as. */
+  /**
+   * `"vae"`: the kind every VAE (and every VAE preset) is saved and loaded as. A subclass that
+   * changes what the model does must declare its own `kind` (an instance and a static one) and
+   * `registerModel` it; otherwise a resumed or loaded run rebuilds a plain `VAE`.
+   */
   readonly kind: string = "vae";
   /** The kind of every instance, for `load` to check a folder before building. */
   static readonly kind: string = "vae";
@@ -74,6 +79,7 @@ export class VAE extends BaseGenerativeModel<ResolvedVAEConfig> {
 
   /** The posterior q(z | x) of a batch `[B, H, W, C]` in [0, 1] (inference mode unless `training`). */
   encode(images: tf.Tensor4D, oneHot?: tf.Tensor2D, training = false): Posterior {
+    checkImageBatch(`${this.name}.encode`, images, this.imageShape);
     return tf.tidy(() => {
       const out = this.encoder.apply(this.withLabels(images, oneHot, "encode"), { training }) as tf.Tensor2D;
       const [mean, logVariance] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];

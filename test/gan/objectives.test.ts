@@ -88,6 +88,15 @@ describe("custom objectives", () => {
     plain.dispose();
   });
 
+  it("a loss that does not reduce to a scalar is named in the error", async () => {
+    const unreduced: GanLoss = { name: "unreduced", discriminator: (r, f) => tf.sub(f, r), generator: (f) => tf.neg(f) };
+    const gan = new GAN({ objective: unreduced });
+    const batch = randomBatch(4, "[-1,1]");
+    await expect(gan.trainStep(batch)).rejects.toThrow(`gan: the discriminator loss of objective "unreduced" must return a scalar (reduce it, e.g. with reduceLoss), found shape [4, 1]`);
+    batch.dispose();
+    gan.dispose();
+  });
+
   it("label smoothing with an objective that cannot use it is an error, not ignored", () => {
     for (const objective of ["wasserstein", "hinge", "least-squares"] as const) {
       expect(() => new GAN({ objective, labelSmoothing: 0.1 })).toThrow(InvalidArgumentError);

@@ -66,7 +66,12 @@ describe("32×32×3 images end to end", () => {
     const grey = syntheticImages(32, { height: 28, width: 28, channels: 1, name: "grey" });
     expect(() => new Trainer(model, grey)).toThrow("Trainer: the dataset grey holds images [28, 28, 1], the model 'mlp-gan' takes [32, 32, 3]; build the model with { imageShape: [28, 28, 1] }");
     const images = tf.zeros([2, 28, 28, 1]) as tf.Tensor4D;
-    await expect(model.trainStep({ images })).rejects.toThrow("batch.images must have shape [B, 32, 32, 3], found [2, 28, 28, 1]");
+    await expect(model.trainStep({ images })).rejects.toThrow("batch.images must have shape [B, 32, 32, 3] with B >= 1, found [2, 28, 28, 1]");
+    const empty = tf.zeros([0, 32, 32, 3]) as tf.Tensor4D;
+    await expect(model.trainStep({ images: empty })).rejects.toThrow("with B >= 1, found [0, 32, 32, 3]");
+    const ints = tf.zeros([2, 32, 32, 3], "int32") as tf.Tensor4D;
+    await expect(model.trainStep({ images: ints })).rejects.toThrow("batch.images must be float32 in the model's pixel range [-1,1], found int32");
+    tf.dispose([empty, ints]);
     images.dispose();
     model.dispose();
   });

@@ -1,5 +1,6 @@
 // The open model registry: kinds are strings, loadModel and Trainer.resume resolve any registered
 // kind, unknown kinds and bad registrations say what is wrong, and version-2 manifests still load.
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -8,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CheckpointError, GAN, InvalidArgumentError, loadModel, type GANConfig, MANIFEST_FILE, MlpVAE, modelFactory, registeredModelKinds, registerModel, useBackend, VAE,
+  CheckpointError, DCGAN, GAN, InvalidArgumentError, loadModel, type GANConfig, MANIFEST_FILE, MlpVAE, modelFactory, registeredModelKinds, registerModel, useBackend, VAE,
 } from "../../src/index.js";
 
 let dir: string;
@@ -82,6 +83,31 @@ describe("registerModel", () => {
     tf.dispose(out);
     mine.dispose();
     gan.dispose();
+  });
+
+  it("refuses to save names a folder could not be loaded with, before writing anything", async () => {
+    class Odd extends GAN {
+      override readonly kind: string = "My GAN";
+    }
+    const odd = new Odd();
+    await expect(odd.save(join(dir, "odd-kind"))).rejects.toThrow(`cannot save: the model's kind "My GAN" must be letters, digits`);
+    expect(existsSync(join(dir, "odd-kind"))).toBe(false);
+    odd.dispose();
+    class Roles extends GAN {
+      override networks() {
+        return { "decoder.ema": this.generator, discriminator: this.discriminator };
+      }
+    }
+    const roles = new Roles();
+    await expect(roles.save(join(dir, "odd-role"))).rejects.toThrow(`cannot save: network role "decoder.ema" of gan must be letters, digits, '_' or '-'`);
+    roles.dispose();
+  });
+
+  it("preset classes check a folder's kind before building", async () => {
+    const vae = new MlpVAE({ seed: 1 });
+    await vae.save(join(dir, "a-vae"));
+    await expect(DCGAN.load(join(dir, "a-vae"))).rejects.toThrow("holds a model of kind 'vae', expected 'gan'");
+    vae.dispose();
   });
 
   it("reads version-2 manifests, whose family is the kind", async () => {
