@@ -269,3 +269,13 @@ export {
   type NllEvaluationOptions,
 } from "./metrics/evaluate.js";
 export { Evaluate, type EvaluateCallbackOptions } from "./metrics/evaluate-callback.js";
+export { interpolate, interpolateLatents, type InterpolationMethod, type InterpolationOptions } from "./latent/interpolate.js";
+export {
+  latentEmbedding,
+  latentMapSvg,
+  latentManifold,
+  type LatentEmbedding,
+  type LatentEmbeddingOptions,
+  type LatentMapOptions,
+  type LatentManifoldOptions,
+} from "./latent/latent-map.js";

@@ -4,6 +4,7 @@ import { GenMnistError, InvalidArgumentError } from "../index.js";
 import { CliError, describeFsError, EXIT_CODES, EXIT_CODES_HELP } from "./errors.js";
 import { dataGridCommand } from "./commands/data-grid.js";
 import { evalCommand } from "./commands/eval.js";
+import { interpolateCommand, latentMapCommand } from "./commands/latent.js";
 import { sampleCommand } from "./commands/sample.js";
 import { trainCommand } from "./commands/train.js";
 
@@ -14,7 +15,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") })
     .addHelpText("after", EXIT_CODES_HELP);
-  for (const command of [trainCommand(), sampleCommand(), evalCommand(), dataGridCommand()]) {
+  for (const command of [trainCommand(), sampleCommand(), evalCommand(), interpolateCommand(), latentMapCommand(), dataGridCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") }));
   }
   try {

@@ -48,8 +48,8 @@ export async function lossCurvesSvg(points: readonly LossPoint[], options: LossP
   return renderSvg({ title, width, height, background: "white", data: { values }, layer: smooth > 0 ? [raw, averaged] : [raw] });
 }
 
-/** Compiles a Vega-Lite spec and renders it headless to an SVG document. */
-async function renderSvg(spec: Record<string, unknown>): Promise<string> {
+/** Compiles a Vega-Lite spec and renders it headless to an SVG document. @internal */
+export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
   const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
   const compiled = vl.compile({ $schema: "https://vega.github.io/schema/vega-lite/v5.json", ...spec } as Parameters<typeof vl.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
