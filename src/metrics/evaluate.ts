@@ -2,7 +2,7 @@ import type { ImageSet } from "../data/image-set.js";
 import { sampleImageSet } from "../data/image-set.js";
 import { loadFashionMnist, loadMnist } from "../data/mnist.js";
 import { InvalidArgumentError } from "../errors.js";
-import type { GenerativeModel } from "../nn/model.js";
+import type { GenerativeModel, LatentSampler } from "../nn/model.js";
 import { VAE } from "../vae/vae.js";
 import { checkInteger } from "../_internals/check.js";
 import { classCoverage, type ClassCoverageResult } from "./class-coverage.js";
@@ -221,6 +221,8 @@ export interface EvaluateOptions {
    * @defaultValue 500
    */
   readonly batchSize?: number;
+  /** Where a model's latents come from (a fitted {@link LatentSampler}). @defaultValue the prior N(0, I) */
+  readonly sampler?: LatentSampler;
   /** Called with a line on each stage (e.g. to show progress). */
   readonly onProgress?: (message: string) => void;
 }
@@ -333,7 +335,7 @@ export async function evaluate(source: GenerativeModel | ImageSet, options: Eval
     let images: ImageSet;
     if (model !== undefined) {
       onProgress?.(`sampling ${n} images from ${model.name}`);
-      images = await sampleImages(model, n, { seed, batchSize });
+      images = await sampleImages(model, n, { seed, batchSize, ...(options.sampler === undefined ? {} : { sampler: options.sampler }) });
       lap("samples");
     } else {
       images = sampleImageSet(source as ImageSet, n, seed);

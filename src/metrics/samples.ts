@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { imageSet, imageSetFromTensor, type ImageSet } from "../data/image-set.js";
 import { InvalidArgumentError } from "../errors.js";
-import type { GenerativeModel } from "../nn/model.js";
+import type { GenerativeModel, LatentSampler } from "../nn/model.js";
 import { checkInteger } from "../_internals/check.js";
 
 /** Options of {@link sampleImages}. */
@@ -18,6 +18,8 @@ export interface SampleImagesOptions {
   readonly batchSize?: number;
   /** Classes of conditional models' samples, one per image. @defaultValue `i % numClasses` (balanced) */
   readonly labels?: readonly number[];
+  /** A fitted sampler of the latents (e.g. a `GaussianMixtureSampler`). @defaultValue the prior N(0, I) */
+  readonly sampler?: LatentSampler;
 }
 
 /**
@@ -40,7 +42,11 @@ export async function sampleImages(model: GenerativeModel, n: number, options: S
   if (classes !== undefined && classes.length !== n) {
     throw new InvalidArgumentError(`sampleImages: options.labels must hold ${n} labels, found ${classes.length}`);
   }
-  const latents = tf.randomNormal([n, model.latentDim], 0, 1, "float32", seed) as tf.Tensor2D;
+  const latents = options.sampler === undefined ? (tf.randomNormal([n, model.latentDim], 0, 1, "float32", seed) as tf.Tensor2D) : options.sampler.sample(n, { seed });
+  if (latents.rank !== 2 || latents.shape[0] !== n || latents.shape[1] !== model.latentDim) {
+    latents.dispose();
+    throw new InvalidArgumentError(`sampleImages: the sampler ${options.sampler?.name ?? ""} gave latents [${latents.shape.join(", ")}], the model takes [${n}, ${model.latentDim}]`);
+  }
   const parts: Uint8Array[] = [];
   let height = 0;
   let width = 0;

@@ -76,3 +76,42 @@ export interface GenerativeModel {
   /** Releases the model's weights and optimizer state. */
   dispose(): void;
 }
+
+/**
+ * Where a model's latents come from when it generates: the prior N(0, I) by default, or a
+ * distribution fitted to something (a Gaussian mixture on a VAE's encodings, Latent Space
+ * Adaptation on a GAN's good samples). `fit` once, then `sample` as often as needed.
+ *
+ * @example
+ * ```ts
+ * const gmm = new GaussianMixtureSampler({ components: 10 });
+ * await gmm.fit(vae, await loadMnist({ split: "test" }));
+ * const images = vae.sample(64, { latents: gmm.sample(64, { seed: 1 }) });
+ * ```
+ */
+export interface LatentSampler {
+  /** Name shown in reports, e.g. `"prior"` or `"gmm"`. */
+  readonly name: string;
+  /** Fits the sampler to a model (and, for samplers that need them, images of the model's shape). */
+  fit(model: GenerativeModel, data?: ImageSetLike): Promise<void>;
+  /** `n` latents `[n, latentDim]`; the same seed gives the same latents. */
+  sample(n: number, options?: { readonly seed?: number }): tf.Tensor2D;
+}
+
+/** Images as bytes with their shape and labels: `Dataset` and `ImageSet` both fit. */
+export interface ImageSetLike {
+  /** `size * height * width * channels` bytes, row-major HWC. */
+  readonly pixels: Uint8Array;
+  /** Number of images. */
+  readonly size: number;
+  /** Image height. */
+  readonly height: number;
+  /** Image width. */
+  readonly width: number;
+  /** Channels per pixel (1 when absent). */
+  readonly channels?: number | undefined;
+  /** Class labels, when known. */
+  readonly labels?: Uint8Array | undefined;
+  /** Name shown in messages. */
+  readonly name: string;
+}

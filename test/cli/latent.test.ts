@@ -35,6 +35,17 @@ describe("gen-mnist interpolate / latent-map", () => {
     }
   }, 120_000);
 
+  it("sample --sampler gmm fits a mixture to a VAE's test encodings; a GAN is refused", async () => {
+    const out = join(dir, "gmm.png");
+    const run = cli("sample", join(dir, "vae"), "-n", "16", "--sampler", "gmm", "--out", out);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("fitted a 10-component Gaussian mixture to vae's encodings of the mnist test split");
+    expect(existsSync(out)).toBe(true);
+    const gan = cli("sample", join(dir, "mlp-gan"), "--sampler", "gmm", "--out", join(dir, "x.png"));
+    expect(gan.code).toBe(2);
+    expect(gan.stderr).toContain("needs a VAE's encoder");
+  }, 120_000);
+
   it("latent-map writes an SVG, and the manifold of a 2-D VAE beside it; a GAN is refused", async () => {
     const out = join(dir, "map.svg");
     const run = cli("latent-map", join(dir, "vae"), "-n", "200", "--out", out);

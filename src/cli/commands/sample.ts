@@ -1,9 +1,11 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
+import type * as tf from "@tensorflow/tfjs-core";
 import {
   BACKEND_REQUESTS,
   CheckpointError,
+  GaussianMixtureSampler,
   imageGrid,
   imageSetFromTensor,
   loadModel,
@@ -13,10 +15,12 @@ import {
   type BackendRequest,
 } from "../../index.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
-import { findModelDir, integer, threadsOption } from "../options.js";
+import { findModelDir, integer, loadData, threadsOption } from "../options.js";
 
 interface SampleOptions {
   count: number;
+  sampler: "prior" | "gmm";
+  data: string;
   out?: string;
   label?: number;
   format: "png" | "idx";
@@ -38,7 +42,16 @@ async function sample(dir: string, opts: SampleOptions): Promise<void> {
     throw new CheckpointError(`--label: ${model.name} is not conditional; it cannot generate a chosen class`);
   }
   const labels = opts.label === undefined ? undefined : new Array<number>(opts.count).fill(opts.label);
-  const images = model.sample(opts.count, { seed: opts.seed, ...(labels ? { labels } : {}) });
+  let latents: tf.Tensor2D | undefined;
+  if (opts.sampler === "gmm") {
+    // a Gaussian mixture fitted to the VAE's encodings of the test split (10 components)
+    const gmm = new GaussianMixtureSampler();
+    await gmm.fit(model, await loadData(opts.data, "test"));
+    console.log(`fitted a ${gmm.components.length}-component Gaussian mixture to ${model.name}'s encodings of the ${opts.data} test split (${gmm.iterations} EM iterations)`);
+    latents = gmm.sample(opts.count, { seed: opts.seed });
+  }
+  const images = model.sample(opts.count, { seed: opts.seed, ...(labels ? { labels } : {}), ...(latents ? { latents } : {}) });
+  latents?.dispose();
   if (!images.dataSync().every(Number.isFinite)) {
     images.dispose();
     model.dispose();
@@ -65,6 +78,8 @@ export function sampleCommand(): Command {
     .option("--label <class>", "class of every sample (conditional models)", integer("--label", 0))
     .addOption(new Option("--format <format>", "png grid or IDX file (uint8, for evaluation)").choices(["png", "idx"]).default("png"))
     .option("--seed <n>", "seed of the latent draw", integer("--seed", 0), 0)
+    .addOption(new Option("--sampler <name>", "latents from the prior N(0, I), or a Gaussian mixture fitted to a VAE's encodings of the --data test split").choices(["prior", "gmm"]).default("prior"))
+    .option("--data <name>", "data whose test split --sampler gmm fits to: mnist, fashion-mnist or a folder of IDX files", "mnist")
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
     .addOption(threadsOption())
     .action((dir: string, opts: SampleOptions) => sample(dir, opts))
