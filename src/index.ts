@@ -280,3 +280,5 @@ export {
   type LatentManifoldOptions,
 } from "./latent/latent-map.js";
 export { PriorSampler, GaussianMixtureSampler, type GaussianMixtureOptions, type MixtureComponent } from "./latent/samplers.js";
+export { LatentSpaceAdaptation, type LatentSpaceAdaptationOptions, type LsaClassReport } from "./latent/lsa.js";
+export { shapiroWilk, normalCdf, normalQuantile, type ShapiroWilkResult } from "./latent/shapiro-wilk.js";

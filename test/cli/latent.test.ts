@@ -44,6 +44,10 @@ describe("gen-mnist interpolate / latent-map", () => {
     const gan = cli("sample", join(dir, "mlp-gan"), "--sampler", "gmm", "--out", join(dir, "x.png"));
     expect(gan.code).toBe(2);
     expect(gan.stderr).toContain("needs a VAE's encoder");
+    // an untrained GAN draws one blob: Latent Space Adaptation says which class it never reaches
+    const lsa = cli("sample", join(dir, "mlp-gan"), "--sampler", "lsa", "--out", join(dir, "lsa.png"));
+    expect(lsa.code).toBe(2);
+    expect(lsa.stderr).toMatch(/no candidate of mlp-gan looks like class \d to the oracle \(mode collapse\?\)/);
   }, 120_000);
 
   it("latent-map writes an SVG, and the manifold of a 2-D VAE beside it; a GAN is refused", async () => {

@@ -6,6 +6,7 @@ import {
   BACKEND_REQUESTS,
   CheckpointError,
   GaussianMixtureSampler,
+  LatentSpaceAdaptation,
   imageGrid,
   imageSetFromTensor,
   loadModel,
@@ -19,7 +20,7 @@ import { findModelDir, integer, loadData, threadsOption } from "../options.js";
 
 interface SampleOptions {
   count: number;
-  sampler: "prior" | "gmm";
+  sampler: "prior" | "gmm" | "lsa";
   data: string;
   out?: string;
   label?: number;
@@ -49,6 +50,14 @@ async function sample(dir: string, opts: SampleOptions): Promise<void> {
     await gmm.fit(model, await loadData(opts.data, "test"));
     console.log(`fitted a ${gmm.components.length}-component Gaussian mixture to ${model.name}'s encodings of the ${opts.data} test split (${gmm.iterations} EM iterations)`);
     latents = gmm.sample(opts.count, { seed: opts.seed });
+  } else if (opts.sampler === "lsa") {
+    // Latent Space Adaptation: the GAN's candidates the oracle finds closest to real digits, per class
+    const lsa = new LatentSpaceAdaptation();
+    await lsa.fit(model, await loadData(opts.data, "test"));
+    const kept = lsa.classes.reduce((s, c) => s + c.kept, 0);
+    const normal = lsa.classes.reduce((s, c) => s + c.normalShare, 0) / lsa.classes.length;
+    console.log(`Latent Space Adaptation: kept ${kept} of 10000 candidates over ${lsa.classes.length} classes; ${(100 * normal).toFixed(0)}% of the per-class latent dimensions pass Shapiro–Wilk at 0.05`);
+    latents = lsa.sample(opts.count, { seed: opts.seed });
   }
   const images = model.sample(opts.count, { seed: opts.seed, ...(labels ? { labels } : {}), ...(latents ? { latents } : {}) });
   latents?.dispose();
@@ -78,8 +87,8 @@ export function sampleCommand(): Command {
     .option("--label <class>", "class of every sample (conditional models)", integer("--label", 0))
     .addOption(new Option("--format <format>", "png grid or IDX file (uint8, for evaluation)").choices(["png", "idx"]).default("png"))
     .option("--seed <n>", "seed of the latent draw", integer("--seed", 0), 0)
-    .addOption(new Option("--sampler <name>", "latents from the prior N(0, I), or a Gaussian mixture fitted to a VAE's encodings of the --data test split").choices(["prior", "gmm"]).default("prior"))
-    .option("--data <name>", "data whose test split --sampler gmm fits to: mnist, fashion-mnist or a folder of IDX files", "mnist")
+    .addOption(new Option("--sampler <name>", "latents from the prior N(0, I); gmm: a Gaussian mixture fitted to a VAE's encodings of the --data test split; lsa: Latent Space Adaptation of a GAN against that split").choices(["prior", "gmm", "lsa"]).default("prior"))
+    .option("--data <name>", "data whose test split --sampler gmm/lsa fits to: mnist, fashion-mnist or a folder of IDX files", "mnist")
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
     .addOption(threadsOption())
     .action((dir: string, opts: SampleOptions) => sample(dir, opts))
