@@ -160,6 +160,8 @@ export interface EvaluationSource {
   readonly name: string;
   /** Images evaluated. */
   readonly n: number;
+  /** Where a model's latents came from (`"prior"`, or the sampler's name, e.g. `"lsa"`); absent for images. */
+  readonly sampler?: string;
 }
 
 /** The real images of an {@link EvaluationReport}. */
@@ -417,7 +419,7 @@ export async function evaluate(source: GenerativeModel | ImageSet, options: Eval
     }
     const testAccuracy = reference.oracle.info.testAccuracy;
     return {
-      source: { kind: model === undefined ? "images" : "model", name: sourceName, n: images.size },
+      source: { kind: model === undefined ? "images" : "model", name: sourceName, n: images.size, ...(model === undefined ? {} : { sampler: options.sampler?.name ?? "prior" }) },
       reference: { name: real.name, n: real.size },
       oracle: { name: reference.oracle.info.name, testAccuracy: testAccuracy ?? null, featureDim: reference.oracle.featureDim },
       metrics: out,

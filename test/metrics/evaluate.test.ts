@@ -90,10 +90,16 @@ describe("evaluate on models", () => {
     const gan = new MlpGAN({ seed: 1 });
     const a = await evaluate(gan, { reference, n: 300, metrics: ["fid", "classes", "is"], seed: 4 });
     const b = await evaluate(gan, { reference, n: 300, metrics: ["fid", "classes", "is"], seed: 4 });
-    expect(a.source).toEqual({ kind: "model", name: "mlp-gan", n: 300 });
+    expect(a.source).toEqual({ kind: "model", name: "mlp-gan", n: 300, sampler: "prior" });
     expect(metricValues(a)).toEqual(metricValues(b));
     expect(Object.keys(metricValues(a)).sort()).toEqual(["class_entropy", "class_max_deviation", "classes_covered", "fid", "is", "is_std"]);
     expect(a.metrics.kid).toBeUndefined();
+    // a sampler's latents replace the prior's, and the report names it
+    const fixed = { name: "zeros", fit: async () => undefined, sample: (k: number) => tf.zeros([k, 100]) as tf.Tensor2D };
+    const c = await evaluate(gan, { reference, n: 300, metrics: ["classes"], seed: 4, sampler: fixed });
+    expect(c.source.sampler).toBe("zeros");
+    // every sample decodes z = 0: one image, so one class
+    expect(c.metrics.classCoverage?.coveredClasses).toBe(1);
     // "coverage" is another name for "classes"
     expect(metricValues(await evaluate(gan, { reference, n: 300, metrics: ["coverage"], seed: 4 }))).toEqual({
       classes_covered: a.metrics.classCoverage?.coveredClasses,
