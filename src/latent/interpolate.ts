@@ -65,8 +65,9 @@ export function interpolateLatents(from: tf.Tensor, to: tf.Tensor, options: Inte
     // on the unit sphere, then scaled by the linearly interpolated norm
     const unit = tf.add(tf.mul(tf.div(tf.sin(tf.mul(tf.sub(1, t), omega)), sin), tf.div(x, nx)), tf.mul(tf.div(tf.sin(tf.mul(t, omega)), sin), tf.div(y, ny)));
     const arc = tf.mul(unit, tf.add(nx, tf.mul(t, tf.sub(ny, nx))));
-    // (anti)parallel ends have no unique great circle: the straight line there
-    return tf.where(tf.less(tf.abs(sin), 1e-6), line, arc) as tf.Tensor2D;
+    // (anti)parallel ends have no unique great circle, nor has a zero end a direction: the straight line there
+    const degenerate = tf.logicalOr(tf.less(tf.abs(sin), 1e-6), tf.less(tf.minimum(nx, ny), 1e-12));
+    return tf.where(tf.broadcastTo(degenerate, line.shape), line, tf.where(tf.isNaN(arc), line, arc)) as tf.Tensor2D;
   });
 }
 

@@ -51,6 +51,7 @@ export async function latentEmbedding(vae: VAE, data: ImageSet, options: LatentE
   }
   if (vae.conditional && data.labels === undefined) throw new InvalidArgumentError(`latentEmbedding: ${vae.name} is conditional and ${data.name} has no labels`);
   const d = vae.latentDim;
+  if (d < 2) throw new InvalidArgumentError(`latentEmbedding: ${vae.name} has a ${d}-D latent space; a map needs at least 2 dimensions`);
   const means = new Float64Array(n * d);
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
@@ -151,7 +152,8 @@ export interface LatentManifoldOptions {
 /**
  * The decoded manifold of a VAE with a 2-D latent space: `size × size` images of an evenly spaced
  * grid of latents over `[-extent, extent]²` (row by row, z₂ from top to bottom, z₁ left to
- * right), in [0, 1]. Kingma & Welling (2014), figure 4.
+ * right), in [0, 1]; after Kingma & Welling (2014), figure 4 (which spaces its grid through the
+ * Gaussian's inverse CDF instead).
  * @throws {@link InvalidArgumentError} when the VAE's latent space is not 2-D.
  *
  * @example

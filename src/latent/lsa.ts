@@ -40,11 +40,11 @@ export interface LsaClassReport {
   readonly threshold: number;
   /** Shapiro–Wilk p-value of each latent dimension of the kept latents (`NaN` when fewer than 3 were kept). */
   readonly pValues: Float64Array;
-  /** Share of dimensions whose normality is not rejected at `alpha`. */
+  /** Share of dimensions whose normality is not rejected at `alpha` (`NaN` when fewer than 3 were kept). */
   readonly normalShare: number;
   /** Mean of the fitted diagonal Gaussian. */
   readonly mean: Float64Array;
-  /** Standard deviation of the fitted diagonal Gaussian. */
+  /** Standard deviation of the fitted diagonal Gaussian (1, the prior's, when a single latent was kept). */
   readonly std: Float64Array;
 }
 
@@ -107,7 +107,8 @@ export class LatentSpaceAdaptation implements LatentSampler {
       if (this.options.oracle === undefined) oracle.dispose();
     }
     const similarity = nearestRealSimilarity({ features: pixelFeatures(images), labels }, { features: pixelFeatures(data as ImageSet), labels: data.labels }).perSample;
-    const numClasses = Math.max(...Array.from(data.labels)) + 1;
+    let numClasses = 0;
+    for (const label of data.labels) numClasses = Math.max(numClasses, label + 1);
     const reports: LsaClassReport[] = [];
     for (let c = 0; c < numClasses; c++) {
       const members = Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === c);

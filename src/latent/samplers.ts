@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { imageSetBatch } from "../data/image-set.js";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError, NonFiniteError } from "../errors.js";
 import { checkInteger, labelsOneHot } from "../_internals/check.js";
 import { logSumExp } from "../_internals/logsumexp.js";
 import { createRng, randomInt, standardNormal, type Rng } from "../_internals/random.js";
@@ -42,11 +42,11 @@ export interface GaussianMixtureOptions {
   readonly components?: number;
   /** Most EM iterations. @defaultValue 200 */
   readonly maxIterations?: number;
-  /** EM stops when the mean log-likelihood improves by less than this. @defaultValue 1e-6 */
+  /** EM stops when the mean log-likelihood per point changes by less than this, relative to its size (`|Δ| < tolerance · max(1, |ℓ|)`). @defaultValue 1e-6 */
   readonly tolerance?: number;
   /** Added to every covariance's diagonal, to keep it positive definite. @defaultValue 1e-6 */
   readonly regularization?: number;
-  /** Seed of the initial means (distinct encodings picked at random). @defaultValue 0 */
+  /** Seed of the initial means (encodings at distinct random indices). @defaultValue 0 */
   readonly seed?: number;
   /** Encode only the first `n` images. @defaultValue every image */
   readonly n?: number;
@@ -92,6 +92,7 @@ export class GaussianMixtureSampler implements LatentSampler {
     const { components = 10, maxIterations = 200, tolerance = 1e-6, regularization = 1e-6, seed = 0, n } = options;
     checkInteger("GaussianMixtureSampler", "options.components", components, 1);
     checkInteger("GaussianMixtureSampler", "options.maxIterations", maxIterations, 1);
+    if (!(tolerance >= 0)) throw new InvalidArgumentError(`GaussianMixtureSampler: options.tolerance must be >= 0, found ${tolerance}`);
     if (!(regularization >= 0)) throw new InvalidArgumentError(`GaussianMixtureSampler: options.regularization must be >= 0, found ${regularization}`);
     this.options = { components, maxIterations, tolerance, regularization, seed, n };
   }
@@ -104,6 +105,11 @@ export class GaussianMixtureSampler implements LatentSampler {
   async fit(model: GenerativeModel, data?: ImageSetLike): Promise<void> {
     if (!(model instanceof VAE)) throw new InvalidArgumentError(`GaussianMixtureSampler.fit: needs a VAE's encoder; ${model.name} is a ${model.kind} model`);
     if (data === undefined) throw new InvalidArgumentError("GaussianMixtureSampler.fit: pass the images to encode (e.g. the test split)");
+    const [h, w, c] = model.imageShape;
+    if (data.height !== h || data.width !== w || (data.channels ?? 1) !== c) {
+      throw new InvalidArgumentError(`GaussianMixtureSampler.fit: ${data.name} holds ${data.height}x${data.width}x${data.channels ?? 1} images; ${model.name} takes ${h}x${w}x${c}`);
+    }
+    if (model.conditional && data.labels === undefined) throw new InvalidArgumentError(`GaussianMixtureSampler.fit: ${model.name} is conditional and ${data.name} has no labels`);
     const n = Math.min(this.options.n ?? data.size, data.size);
     if (n < this.options.components) throw new InvalidArgumentError(`GaussianMixtureSampler.fit: ${data.name} holds ${n} images, fewer than the ${this.options.components} components`);
     const d = model.latentDim;
@@ -117,6 +123,10 @@ export class GaussianMixtureSampler implements LatentSampler {
       });
       points.set(await mean.data(), start * d);
       mean.dispose();
+    }
+    const bad = points.reduce((k, v) => k + (Number.isFinite(v) ? 0 : 1), 0);
+    if (bad > 0) {
+      throw new NonFiniteError(`GaussianMixtureSampler.fit: ${model.name} encodes ${data.name} to NaN or infinite means (its weights diverged)`, { where: `encodings of '${data.name}'`, count: bad });
     }
     this.fitPoints(points, n, d);
   }

@@ -10,7 +10,12 @@ export interface ShapiroWilkResult {
   readonly n: number;
 }
 
-/** Standard normal CDF Φ (Abramowitz–Stegun 7.1.26 via erfc, |error| < 1.5e-7). */
+/** Upper tail `1 − Φ(x)` of the standard normal, without cancellation for large `x`. */
+export function normalUpperTail(x: number): number {
+  return normalCdf(-x);
+}
+
+/** Standard normal CDF Φ (Numerical Recipes' erfc, fractional error < 1.2e-7). */
 export function normalCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * z);
@@ -117,5 +122,5 @@ function shapiroWilkP(w: number, n: number): number {
     const sigma = Math.exp(-0.4803 - 0.082676 * l + 0.0030302 * l ** 2);
     z = (y - mu) / sigma;
   }
-  return 1 - normalCdf(z);
+  return normalUpperTail(z);
 }

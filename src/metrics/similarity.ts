@@ -9,7 +9,7 @@ import { checkFeatures, checkSameCols, selectRows, type FeatureMatrix } from "./
  * {@link nearestRealSimilarity}).
  */
 export function pixelFeatures(set: ImageSet): FeatureMatrix {
-  const cols = set.height * set.width;
+  const cols = set.height * set.width * (set.channels ?? 1);
   const data = new Float64Array(set.size * cols);
   for (let i = 0; i < data.length; i++) data[i] = (set.pixels[i] ?? 0) / 255;
   return { rows: set.size, cols, data };

@@ -32,6 +32,8 @@ describe("interpolateLatents", () => {
       fc.property(vec(8), vec(8), fc.double({ min: 0.5, max: 3, noNaN: true }), (a, b, scale) => {
         fc.pre(norm(a) > 0.5 && norm(b) > 0.5);
         const [na, nb] = [norm(a), norm(b)];
+        // (nearly) opposite ends have no great circle: the documented fallback is the line
+        fc.pre(a.reduce((s, v, i) => s + v * (b[i] ?? 0), 0) / (na * nb) > -0.99);
         const z = interpolateLatents(tf.tensor1d(a), tf.tensor1d(b.map((x) => (x * scale * na) / nb)), { steps: 7, method: "slerp" });
         // the ends' norms are na and scale·na: the middle's is their mean
         expect(norm((z.arraySync()[3] ?? []) as number[])).toBeCloseTo((na + scale * na) / 2, 2);
@@ -47,6 +49,10 @@ describe("interpolateLatents", () => {
     // antipodal ends have no great circle: slerp takes the line there
     const through = interpolateLatents(tf.tensor1d([1, 0]), tf.tensor1d([-1, 0]), { steps: 3 });
     expect(through.arraySync()[1]?.map((x) => Math.abs(x))).toEqual([0, 0]);
+    // a zero end has no direction: the line, never NaN
+    const fromZero = interpolateLatents(tf.zeros([4]), tf.ones([4]), { steps: 3 });
+    expect(fromZero.arraySync()[1]).toEqual([0.5, 0.5, 0.5, 0.5]);
+    fromZero.dispose();
     tf.dispose([z, through]);
     expect(() => interpolateLatents(tf.zeros([2]), tf.zeros([3]))).toThrow("from and to must have the same shape, found [1, 2] and [1, 3]");
     expect(() => interpolateLatents(tf.zeros([2]), tf.zeros([2]), { steps: 1 })).toThrow("options.steps must be an integer >= 2, found 1");
@@ -79,6 +85,7 @@ describe("interpolate", () => {
     const cgan = new CGAN({ seed: 1 });
     const conditional = interpolate(cgan, tf.zeros([100]), tf.ones([100]), { steps: 3, label: 7 });
     expect(conditional.shape).toEqual([3, 28, 28, 1]);
+    expect(conditional.dataSync().every(Number.isFinite)).toBe(true);
     tf.dispose([images, path, first, conditional]);
     vae.dispose();
     cgan.dispose();

@@ -59,14 +59,17 @@ async function runInterpolate(dir: string, opts: InterpolateOptions): Promise<vo
   const out = outFile(opts.out, "interpolation.png");
   const { modelDir, model } = await start(dir, opts);
   try {
+    if (opts.label !== 0 && !model.conditional) throw new InvalidArgumentError(`--label: ${model.name} is not conditional; it cannot generate a chosen class`);
     let from: tf.Tensor;
     let to: tf.Tensor;
     let what: string;
     if (model instanceof VAE) {
       // between pairs of test images, encoded
-      const data = (await loadData(opts.data, "test", 2 * opts.paths)).withRange("[0,1]");
-      if (data.size < 2 * opts.paths) throw new CliError(`--paths ${opts.paths}: ${data.name} holds only ${data.size} images`, EXIT_CODES.usage);
-      const batch = data.batch(Array.from({ length: 2 * opts.paths }, (_, i) => i));
+      // a conditional VAE encodes images of the path's class (--label) with that label
+      const data = (await loadData(opts.data, "test", model.conditional ? undefined : 2 * opts.paths)).withRange("[0,1]");
+      const indices = Array.from({ length: data.size }, (_, i) => i).filter((i) => !model.conditional || data.labels[i] === opts.label).slice(0, 2 * opts.paths);
+      if (indices.length < 2 * opts.paths) throw new CliError(`--paths ${opts.paths}: ${data.name} holds only ${indices.length} images${model.conditional ? ` of class ${opts.label}` : ""}`, EXIT_CODES.usage);
+      const batch = data.batch(indices);
       [from, to] = tf.tidy(() => [tf.slice(batch.images, [0], [opts.paths]), tf.slice(batch.images, [opts.paths], [opts.paths])]);
       batch.dispose();
       what = `between pairs of ${data.name} images`;

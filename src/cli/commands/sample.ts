@@ -6,13 +6,16 @@ import {
   BACKEND_REQUESTS,
   CheckpointError,
   GaussianMixtureSampler,
+  InvalidArgumentError,
   LatentSpaceAdaptation,
+  loadOracle,
   imageGrid,
   imageSetFromTensor,
   loadModel,
   useBackend,
   writeIdx,
   writePng,
+  VAE,
   type BackendRequest,
 } from "../../index.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
@@ -46,18 +49,29 @@ async function sample(dir: string, opts: SampleOptions): Promise<void> {
   let latents: tf.Tensor2D | undefined;
   if (opts.sampler === "gmm") {
     // a Gaussian mixture fitted to the VAE's encodings of the test split (10 components)
+    if (!(model instanceof VAE)) throw new InvalidArgumentError(`--sampler gmm: needs a VAE's encoder; ${model.name} is a ${model.kind} model (try --sampler lsa for a GAN)`);
     const gmm = new GaussianMixtureSampler();
     await gmm.fit(model, await loadData(opts.data, "test"));
     console.log(`fitted a ${gmm.components.length}-component Gaussian mixture to ${model.name}'s encodings of the ${opts.data} test split (${gmm.iterations} EM iterations)`);
     latents = gmm.sample(opts.count, { seed: opts.seed });
   } else if (opts.sampler === "lsa") {
-    // Latent Space Adaptation: the GAN's candidates the oracle finds closest to real digits, per class
-    const lsa = new LatentSpaceAdaptation();
-    await lsa.fit(model, await loadData(opts.data, "test"));
-    const kept = lsa.classes.reduce((s, c) => s + c.kept, 0);
-    const normal = lsa.classes.reduce((s, c) => s + c.normalShare, 0) / lsa.classes.length;
-    console.log(`Latent Space Adaptation: kept ${kept} of 10000 candidates over ${lsa.classes.length} classes; ${(100 * normal).toFixed(0)}% of the per-class latent dimensions pass Shapiro–Wilk at 0.05`);
-    latents = lsa.sample(opts.count, { seed: opts.seed });
+    // Latent Space Adaptation: the GAN's candidates the data's oracle finds closest to real images, per class
+    if (model.conditional) throw new InvalidArgumentError(`--sampler lsa: ${model.name} is conditional; Latent Space Adaptation is for unconditional GANs`);
+    if (opts.data !== "mnist" && opts.data !== "fashion-mnist") {
+      throw new InvalidArgumentError(`--sampler lsa: labels candidates with a shipped oracle, which knows mnist and fashion-mnist, not ${opts.data}`);
+    }
+    const oracle = await loadOracle(opts.data);
+    try {
+      const lsa = new LatentSpaceAdaptation({ oracle });
+      await lsa.fit(model, await loadData(opts.data, "test"));
+      const kept = lsa.classes.reduce((s, c) => s + c.kept, 0);
+      const shares = lsa.classes.map((c) => c.normalShare).filter(Number.isFinite);
+      const normal = shares.length === 0 ? "no class kept enough latents to test normality" : `${(100 * (shares.reduce((s, v) => s + v, 0) / shares.length)).toFixed(0)}% of the per-class latent dimensions pass Shapiro–Wilk at 0.05`;
+      console.log(`Latent Space Adaptation (${opts.data} oracle): kept ${kept} of 10000 candidates over ${lsa.classes.length} classes; ${normal}`);
+      latents = lsa.sample(opts.count, { seed: opts.seed });
+    } finally {
+      oracle.dispose();
+    }
   }
   const images = model.sample(opts.count, { seed: opts.seed, ...(labels ? { labels } : {}), ...(latents ? { latents } : {}) });
   latents?.dispose();
