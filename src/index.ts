@@ -92,7 +92,7 @@ export type {
 } from "./nn/spec.js";
 export { buildNetwork, withoutFinalActivation, countTrainableParams, trainableVariables, NetworkShapeError, type BuildNetworkOptions } from "./nn/build.js";
 export { createOptimizer, type OptimizerSpec, type AdamSpec, type RmsPropSpec, type SgdSpec } from "./nn/optimizer.js";
-export { MNIST_IMAGE_SHAPE, type GenerativeModel, type StepLosses, type TrainBatch, type SampleOptions, type ImageShape, type LatentSampler, type ImageSetLike } from "./nn/model.js";
+export { MNIST_IMAGE_SHAPE, type GenerativeModel, type StepLosses, type TrainBatch, type SampleOptions, type ImageShape, type LatentSampler } from "./nn/model.js";
 export { BaseGenerativeModel, resolveBaseConfig, type BaseModelConfig, type CheckedBatch } from "./nn/base-model.js";
 export { registerModel, registeredModelKinds, modelFactory, loadModel, type ModelFactory } from "./nn/registry.js";
 export {

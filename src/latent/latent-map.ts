@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
-import { imageSetBatch, type ImageSet } from "../data/image-set.js";
+import type { ImageSet } from "../data/image-set.js";
 import { InvalidArgumentError } from "../errors.js";
-import { checkInteger, labelsOneHot } from "../_internals/check.js";
+import { checkInteger } from "../_internals/check.js";
+import { encodeMeans } from "./encode.js";
 import { renderSvg } from "../image/plot.js";
 import type { VAE } from "../vae/vae.js";
 
@@ -45,25 +46,9 @@ export async function latentEmbedding(vae: VAE, data: ImageSet, options: LatentE
   if (options.n !== undefined) checkInteger("latentEmbedding", "options.n", options.n, 2);
   checkInteger("latentEmbedding", "options.batchSize", batchSize, 1);
   if (n < 2) throw new InvalidArgumentError(`latentEmbedding: ${data.name} must hold at least 2 images, found ${n}`);
-  const [h, w, c] = vae.imageShape;
-  if (data.height !== h || data.width !== w || (data.channels ?? 1) !== c) {
-    throw new InvalidArgumentError(`latentEmbedding: ${data.name} holds ${data.height}x${data.width}x${data.channels ?? 1} images; ${vae.name} takes ${h}x${w}x${c}`);
-  }
-  if (vae.conditional && data.labels === undefined) throw new InvalidArgumentError(`latentEmbedding: ${vae.name} is conditional and ${data.name} has no labels`);
   const d = vae.latentDim;
   if (d < 2) throw new InvalidArgumentError(`latentEmbedding: ${vae.name} has a ${d}-D latent space; a map needs at least 2 dimensions`);
-  const means = new Float64Array(n * d);
-  for (let start = 0; start < n; start += batchSize) {
-    const end = Math.min(n, start + batchSize);
-    const mean = tf.tidy(() => {
-      const images = imageSetBatch(data, start, end);
-      const oneHot = vae.conditional ? labelsOneHot("latentEmbedding", end - start, vae.config.numClasses, Array.from(data.labels?.subarray(start, end) ?? [])) : undefined;
-      return vae.encode(images, oneHot).mean;
-    });
-    means.set(await mean.data(), start * d);
-    mean.dispose();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const means = await encodeMeans("latentEmbedding", vae, data, n, batchSize);
   const labels = data.labels?.subarray(0, n);
   if (d === 2) return { points: means, labels, method: "direct", explainedVariance: [1, 1], n };
   return { ...principalPlane(means, n, d), labels, method: "pca", n };

@@ -7,7 +7,7 @@ import type { Oracle } from "../metrics/oracle.js";
 import { loadOracle } from "../metrics/oracle-io.js";
 import { sampleImages } from "../metrics/samples.js";
 import { nearestRealSimilarity, pixelFeatures } from "../metrics/similarity.js";
-import type { GenerativeModel, ImageSetLike, LatentSampler } from "../nn/model.js";
+import type { GenerativeModel, LatentSampler } from "../nn/model.js";
 import { shapiroWilk } from "./shapiro-wilk.js";
 
 /** Options of {@link LatentSpaceAdaptation}. */
@@ -85,7 +85,7 @@ export class LatentSpaceAdaptation implements LatentSampler {
    * @throws {@link InvalidArgumentError} for a conditional model, data without labels, or a class no
    *   candidate reached.
    */
-  async fit(model: GenerativeModel, data?: ImageSetLike): Promise<void> {
+  async fit(model: GenerativeModel, data?: ImageSet): Promise<void> {
     if (model.conditional) throw new InvalidArgumentError(`LatentSpaceAdaptation.fit: ${model.name} is conditional; Latent Space Adaptation is for unconditional GANs`);
     if (data?.labels === undefined) throw new InvalidArgumentError("LatentSpaceAdaptation.fit: pass real labelled images (e.g. the test split)");
     const { candidates: n, keep, seed, alpha } = this.options;
@@ -106,7 +106,7 @@ export class LatentSpaceAdaptation implements LatentSampler {
     } finally {
       if (this.options.oracle === undefined) oracle.dispose();
     }
-    const similarity = nearestRealSimilarity({ features: pixelFeatures(images), labels }, { features: pixelFeatures(data as ImageSet), labels: data.labels }).perSample;
+    const similarity = nearestRealSimilarity({ features: pixelFeatures(images), labels }, { features: pixelFeatures(data), labels: data.labels }).perSample;
     let numClasses = 0;
     for (const label of data.labels) numClasses = Math.max(numClasses, label + 1);
     const reports: LsaClassReport[] = [];

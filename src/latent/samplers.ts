@@ -1,11 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { imageSetBatch } from "../data/image-set.js";
+import type { ImageSet } from "../data/image-set.js";
 import { InvalidArgumentError, NonFiniteError } from "../errors.js";
-import { checkInteger, labelsOneHot } from "../_internals/check.js";
+import { checkInteger } from "../_internals/check.js";
 import { logSumExp } from "../_internals/logsumexp.js";
 import { createRng, randomInt, standardNormal, type Rng } from "../_internals/random.js";
-import type { GenerativeModel, ImageSetLike, LatentSampler } from "../nn/model.js";
+import type { GenerativeModel, LatentSampler } from "../nn/model.js";
 import { VAE } from "../vae/vae.js";
+import { encodeMeans } from "./encode.js";
 
 /**
  * Latents from the prior N(0, I): what `sample` draws by default, as a {@link LatentSampler}
@@ -102,28 +103,13 @@ export class GaussianMixtureSampler implements LatentSampler {
    * label) and fits the mixture to the encodings.
    * @throws {@link InvalidArgumentError} for a model without an encoder, or too few images.
    */
-  async fit(model: GenerativeModel, data?: ImageSetLike): Promise<void> {
+  async fit(model: GenerativeModel, data?: ImageSet): Promise<void> {
     if (!(model instanceof VAE)) throw new InvalidArgumentError(`GaussianMixtureSampler.fit: needs a VAE's encoder; ${model.name} is a ${model.kind} model`);
     if (data === undefined) throw new InvalidArgumentError("GaussianMixtureSampler.fit: pass the images to encode (e.g. the test split)");
-    const [h, w, c] = model.imageShape;
-    if (data.height !== h || data.width !== w || (data.channels ?? 1) !== c) {
-      throw new InvalidArgumentError(`GaussianMixtureSampler.fit: ${data.name} holds ${data.height}x${data.width}x${data.channels ?? 1} images; ${model.name} takes ${h}x${w}x${c}`);
-    }
-    if (model.conditional && data.labels === undefined) throw new InvalidArgumentError(`GaussianMixtureSampler.fit: ${model.name} is conditional and ${data.name} has no labels`);
     const n = Math.min(this.options.n ?? data.size, data.size);
     if (n < this.options.components) throw new InvalidArgumentError(`GaussianMixtureSampler.fit: ${data.name} holds ${n} images, fewer than the ${this.options.components} components`);
     const d = model.latentDim;
-    const points = new Float64Array(n * d);
-    for (let start = 0; start < n; start += 500) {
-      const end = Math.min(n, start + 500);
-      const mean = tf.tidy(() => {
-        const images = imageSetBatch(data, start, end);
-        const oneHot = model.conditional ? labelsOneHot("GaussianMixtureSampler.fit", end - start, model.config.numClasses, Array.from(data.labels?.subarray(start, end) ?? [])) : undefined;
-        return model.encode(images, oneHot).mean;
-      });
-      points.set(await mean.data(), start * d);
-      mean.dispose();
-    }
+    const points = await encodeMeans("GaussianMixtureSampler.fit", model, data, n);
     const bad = points.reduce((k, v) => k + (Number.isFinite(v) ? 0 : 1), 0);
     if (bad > 0) {
       throw new NonFiniteError(`GaussianMixtureSampler.fit: ${model.name} encodes ${data.name} to NaN or infinite means (its weights diverged)`, { where: `encodings of '${data.name}'`, count: bad });

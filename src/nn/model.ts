@@ -1,4 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
+import type { ImageSet } from "../data/image-set.js";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { ModelState } from "./saved-model.js";
 
@@ -93,25 +94,8 @@ export interface LatentSampler {
   /** Name shown in reports, e.g. `"prior"` or `"gmm"`. */
   readonly name: string;
   /** Fits the sampler to a model (and, for samplers that need them, images of the model's shape). */
-  fit(model: GenerativeModel, data?: ImageSetLike): Promise<void>;
+  fit(model: GenerativeModel, data?: ImageSet): Promise<void>;
   /** `n` latents `[n, latentDim]`; the same seed gives the same latents. */
   sample(n: number, options?: { readonly seed?: number }): tf.Tensor2D;
 }
 
-/** Images as bytes with their shape and labels: `Dataset` and `ImageSet` both fit. */
-export interface ImageSetLike {
-  /** `size * height * width * channels` bytes, row-major HWC. */
-  readonly pixels: Uint8Array;
-  /** Number of images. */
-  readonly size: number;
-  /** Image height. */
-  readonly height: number;
-  /** Image width. */
-  readonly width: number;
-  /** Channels per pixel (1 when absent). */
-  readonly channels?: number | undefined;
-  /** Class labels, when known. */
-  readonly labels?: Uint8Array | undefined;
-  /** Name shown in messages. */
-  readonly name: string;
-}
