@@ -30,11 +30,20 @@ export function labelsOneHot(owner: string, n: number, numClasses: number, label
   return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d([...values], "int32"), numClasses), "float32") as tf.Tensor2D);
 }
 
-/** Throws unless `images` is a batch `[B, H, W, C]` of `imageShape` (default `[28, 28, 1]`). */
-export function checkImageBatch(owner: string, images: tf.Tensor, imageShape: readonly number[] = [28, 28, 1]): tf.Tensor4D {
+/**
+ * Throws unless `images` is a batch `[B, H, W, C]` of `imageShape` (default `[28, 28, 1]`), with
+ * `B >= 1` when `options.nonEmpty`; `options.what` names the argument in the message.
+ */
+export function checkImageBatch(
+  owner: string,
+  images: tf.Tensor,
+  imageShape: readonly number[] = [28, 28, 1],
+  options: { readonly what?: string; readonly nonEmpty?: boolean } = {},
+): tf.Tensor4D {
+  const { what = "images", nonEmpty = false } = options;
   const [h, w, c] = imageShape;
-  if (images.rank !== 4 || images.shape[1] !== h || images.shape[2] !== w || images.shape[3] !== c) {
-    throw new InvalidArgumentError(`${owner}: images must have shape [B, ${h}, ${w}, ${c}], found [${images.shape.join(", ")}]`);
+  if (images.rank !== 4 || images.shape[1] !== h || images.shape[2] !== w || images.shape[3] !== c || (nonEmpty && images.shape[0] === 0)) {
+    throw new InvalidArgumentError(`${owner}: ${what} must have shape [B, ${h}, ${w}, ${c}]${nonEmpty ? " with B >= 1" : ""}, found [${images.shape.join(", ")}]`);
   }
   return images as tf.Tensor4D;
 }

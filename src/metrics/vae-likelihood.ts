@@ -77,8 +77,12 @@ function logLikelihood(model: VAE, x: tf.Tensor, logits: tf.Tensor): tf.Tensor1D
   });
 }
 
-/** Runs `fn` on batches of the images (in [0, 1], with one-hot labels for conditional models). */
-async function forBatches(
+/**
+ * Runs `fn` on batches of the first `n` images (all when absent) of a set, in [0, 1], with their
+ * one-hot labels for conditional models, after checking they fit the VAE.
+ * @internal
+ */
+export async function forBatches(
   owner: string,
   model: VAE,
   data: ImageSet,
@@ -91,7 +95,7 @@ async function forBatches(
   checkInteger(owner, "options.batchSize", batchSize, 1);
   const [h, w, c] = model.imageShape;
   if (data.height !== h || data.width !== w || (data.channels ?? 1) !== c) {
-    throw new InvalidArgumentError(`${owner}: ${data.name} holds ${data.height}x${data.width}x${data.channels ?? 1} images; the model takes ${h}x${w}x${c}`);
+    throw new InvalidArgumentError(`${owner}: ${data.name} holds ${data.height}x${data.width}x${data.channels ?? 1} images; ${model.name} takes ${h}x${w}x${c}`);
   }
   if (model.conditional && data.labels === undefined) {
     throw new InvalidArgumentError(`${owner}: ${model.name} is conditional and ${data.name} has no labels`);

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { PixelRange } from "../data/dataset.js";
 import { InvalidArgumentError } from "../errors.js";
-import { checkInteger, drawLatents, labelsOneHot } from "../_internals/check.js";
+import { checkImageBatch, checkInteger, drawLatents, labelsOneHot } from "../_internals/check.js";
 import { createRng, randomSeed, rngFromState, type Rng } from "../_internals/random.js";
 import { countTrainableParams } from "./build.js";
 import { MNIST_IMAGE_SHAPE, type GenerativeModel, type ImageShape, type SampleOptions, type StepLosses, type TrainBatch } from "./model.js";
@@ -165,15 +165,11 @@ export abstract class BaseGenerativeModel<C extends BaseModelConfig = BaseModelC
    * @throws {@link InvalidArgumentError} naming `fn` and what was expected.
    */
   protected checkBatch(fn: string, batch: TrainBatch): CheckedBatch {
-    const { images } = batch;
-    const [h, w, c] = this.imageShape;
-    if (images.rank !== 4 || images.shape[1] !== h || images.shape[2] !== w || images.shape[3] !== c || images.shape[0] === 0) {
-      throw new InvalidArgumentError(`${this.name}.${fn}: batch.images must have shape [B, ${h}, ${w}, ${c}] with B >= 1, found [${images.shape.join(", ")}]`);
-    }
+    const images = checkImageBatch(`${this.name}.${fn}`, batch.images, this.imageShape, { what: "batch.images", nonEmpty: true });
     if (images.dtype !== "float32") {
       throw new InvalidArgumentError(`${this.name}.${fn}: batch.images must be float32 in the model's pixel range ${this.pixelRange}, found ${images.dtype}`);
     }
-    return { images: images as tf.Tensor4D, oneHot: this.conditional ? this.requireLabels(fn, batch.oneHot, images.shape[0]) : undefined, size: images.shape[0] };
+    return { images, oneHot: this.conditional ? this.requireLabels(fn, batch.oneHot, images.shape[0]) : undefined, size: images.shape[0] };
   }
 
   /** `oneHot` checked to be `[n, numClasses]` (any `n` when absent). */

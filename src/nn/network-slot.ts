@@ -185,7 +185,7 @@ export function checkNetworkShapes(
   owner: string,
   slot: string,
   model: tfl.LayersModel,
-  expected: { readonly inputs: readonly (readonly (number | null)[])[]; readonly outputs: readonly (readonly (number | null)[])[] },
+  expected: NetworkShapes,
 ): void {
   const fmt = (shapes: readonly (readonly (number | null)[])[]): string => shapes.map((s) => `[${s.map((d) => d ?? "?").join(", ")}]`).join(" and ");
   const fits = (got: readonly (number | null)[], want: readonly (number | null)[]): boolean =>
@@ -238,16 +238,12 @@ export interface NetworkSlot {
   readonly resolved: ResolvedNetwork;
 }
 
-/** Options of {@link networkSlot}. */
-export interface NetworkSlotOptions {
+/** Options of {@link networkSlot}: the slot's shapes, and what builds it. */
+export interface NetworkSlotOptions extends NetworkShapes {
   /** What a function-valued slot is given. */
   readonly context: NetworkContext;
   /** The spec built when the slot is empty. */
   readonly fallback: () => NetworkSpec;
-  /** Shape of each input, batch axis left out (`null` for any size). */
-  readonly inputs: readonly (readonly (number | null)[])[];
-  /** Shape of each output, batch axis left out (`null` for any size). */
-  readonly outputs: readonly (readonly (number | null)[])[];
 }
 
 /**
@@ -272,12 +268,6 @@ export function networkSlot(
   options: NetworkSlotOptions,
 ): NetworkSlot {
   const given = materializeNetwork(owner, slot, value, options.context) ?? options.fallback();
-  const network = buildSlot(given, options.context.seed);
-  try {
-    checkNetworkShapes(owner, slot, network, options);
-  } catch (err) {
-    if (network !== value) network.dispose();
-    throw err;
-  }
-  return { network, resolved: resolvedNetwork(given, slot) };
+  const { [slot]: network } = buildCheckedNetworks(owner, { [slot]: value }, { [slot]: given }, { [slot]: options }, options.context.seed);
+  return { network: network as tfl.LayersModel, resolved: resolvedNetwork(given, slot) };
 }

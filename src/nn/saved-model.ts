@@ -265,8 +265,7 @@ export async function loadSavedModel<T extends PersistableModel>(
     }
     await restoreModelDir(model, dir, manifest);
   } catch (err) {
-    for (const net of Object.values(model.networks())) if (!given.has(net)) net.dispose();
-    for (const opt of Object.values(model.optimizers())) opt.dispose();
+    disposeModel(model, given);
     // checked files that still do not fit the model fail in tfjs: name the folder
     if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(`${dir}: its files do not load (${err instanceof Error ? err.message : String(err)})`);
@@ -274,8 +273,8 @@ export async function loadSavedModel<T extends PersistableModel>(
   return model;
 }
 
-/** Disposes every network and optimizer of a model. @internal */
-export function disposeModel(model: PersistableModel): void {
-  for (const net of Object.values(model.networks())) net.dispose();
+/** Disposes every network (but those in `keep`) and every optimizer of a model. @internal */
+export function disposeModel(model: PersistableModel, keep: ReadonlySet<tfl.LayersModel> = new Set()): void {
+  for (const net of Object.values(model.networks())) if (!keep.has(net)) net.dispose();
   for (const opt of Object.values(model.optimizers())) opt.dispose();
 }
