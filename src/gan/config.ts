@@ -1,10 +1,11 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { InvalidArgumentError } from "../errors.js";
-import { checkRange } from "../_internals/check.js";
+import { checkInteger, checkRange } from "../_internals/check.js";
 import { resolveBaseConfig } from "../nn/base-model.js";
 import type { ImageShape } from "../nn/model.js";
 import {
   checkNetworkShapes,
+  checkSpecShapes,
   disposeFunctionBuilt,
   isLayersModel,
   materializeNetwork,
@@ -198,7 +199,7 @@ export function prepareGAN(config: GANConfig = {}): PreparedGAN {
     throw new InvalidArgumentError(`${owner}: config.architecture must be "mlp" or "dcgan", found ${JSON.stringify(architecture)}`);
   }
   const { name: objectiveName, loss } = resolveObjective(owner, objective);
-  checkInteger(owner, "config.nCritic", nCritic);
+  checkInteger(owner, "config.nCritic", nCritic, 1);
   checkRange(owner, "config.labelSmoothing", labelSmoothing, 0, 1, true);
   checkRange(owner, "config.gradientPenalty", gp, 0, Infinity, false);
   checkRange(owner, "config.clipValue", clipValue, 0, Infinity, false);
@@ -226,14 +227,14 @@ export function prepareGAN(config: GANConfig = {}): PreparedGAN {
       checkNetworkShapes(owner, "generator", generator, shapes.generator);
     } else {
       if (gConditional) generator = { ...generator, condition };
-      checkSpec(owner, "generator", generator, [latentDim], imageShape);
+      checkSpecShapes(owner, "generator", generator, [latentDim], imageShape);
     }
     if (isLayersModel(discriminator)) {
       checkNetworkShapes(owner, "discriminator", discriminator, shapes.discriminator);
     } else {
       if (dConditional) discriminator = { ...discriminator, condition };
       if (auxiliaryClassifier) discriminator = withClassHead(owner, discriminator, numClasses);
-      checkSpec(owner, "discriminator", discriminator, imageShape, undefined);
+      checkSpecShapes(owner, "discriminator", discriminator, imageShape, undefined);
     }
     const resolved: ResolvedGANConfig = {
       ...base, architecture, batchNorm, objective: objectiveName, labelSmoothing, gradientPenalty: gp, clipValue, nCritic,
@@ -246,21 +247,6 @@ export function prepareGAN(config: GANConfig = {}): PreparedGAN {
     // what a slot function built is not the caller's to dispose
     disposeFunctionBuilt(config, { generator, discriminator }, ["generator", "discriminator"]);
     throw err;
-  }
-}
-
-function checkInteger(owner: string, what: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${owner}: ${what} must be an integer >= 1, found ${value}`);
-}
-
-/** A spec's input and (declared) output shapes against the model's. */
-function checkSpec(owner: string, slot: string, spec: NetworkSpec, input: readonly number[], output: readonly number[] | undefined): void {
-  const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-  if (!same(spec.inputShape, input)) {
-    throw new InvalidArgumentError(`${owner}: the ${slot}'s inputShape must be [${input.join(", ")}], found [${spec.inputShape.join(", ")}]`);
-  }
-  if (output !== undefined && spec.outputShape !== undefined && !same(spec.outputShape, output)) {
-    throw new InvalidArgumentError(`${owner}: the ${slot}'s outputShape must be the image shape [${output.join(", ")}], found [${spec.outputShape.join(", ")}]`);
   }
 }
 

@@ -202,6 +202,17 @@ export function checkNetworkShapes(
   check("output", outputs, expected.outputs);
 }
 
+/** A spec's input and (declared) output shapes against the model's, before it is built. @internal */
+export function checkSpecShapes(owner: string, slot: string, spec: NetworkSpec, input: readonly number[], output: readonly number[] | undefined): void {
+  const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+  if (!same(spec.inputShape, input)) {
+    throw new InvalidArgumentError(`${owner}: the ${slot}'s inputShape must be [${input.join(", ")}], found [${spec.inputShape.join(", ")}]`);
+  }
+  if (output !== undefined && spec.outputShape !== undefined && !same(spec.outputShape, output)) {
+    throw new InvalidArgumentError(`${owner}: the ${slot}'s outputShape must be the image shape [${output.join(", ")}], found [${spec.outputShape.join(", ")}]`);
+  }
+}
+
 /**
  * Replaces every {@link LayersModelRef} at the top level of a saved config by the network rebuilt
  * from its topology in `dir` (weights are restored afterwards, with the rest of the model).

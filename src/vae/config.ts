@@ -5,6 +5,7 @@ import { resolveBaseConfig } from "../nn/base-model.js";
 import type { ImageShape } from "../nn/model.js";
 import {
   checkNetworkShapes,
+  checkSpecShapes,
   disposeFunctionBuilt,
   isLayersModel,
   materializeNetwork,
@@ -178,12 +179,7 @@ export function prepareVAE(config: VAEConfig = {}): PreparedVAE {
     if (isLayersModel(decoder)) {
       checkNetworkShapes(owner, "decoder", decoder, shapes.decoder);
     } else {
-      if (decoder.inputShape.length !== 1 || decoder.inputShape[0] !== latentDim) {
-        throw new InvalidArgumentError(`${owner}: the decoder's inputShape must be [${latentDim}], found [${decoder.inputShape.join(", ")}]`);
-      }
-      if (decoder.outputShape !== undefined && decoder.outputShape.join() !== imageShape.join()) {
-        throw new InvalidArgumentError(`${owner}: the decoder's outputShape must be the image shape [${imageShape.join(", ")}], found [${decoder.outputShape.join(", ")}]`);
-      }
+      checkSpecShapes(owner, "decoder", decoder, [latentDim], imageShape);
       if (conditional) decoder = { ...decoder, condition: { numClasses, mode: labelMode } };
     }
     const resolved: ResolvedVAEConfig = {
