@@ -86,8 +86,8 @@ const BUILT_IN: Readonly<Record<GanObjective, GanLoss>> = {
 };
 
 const registered = new Map<string, GanLoss>(Object.entries(BUILT_IN));
-/** The objects users registered, by name (the map above holds copies carrying the name). */
-const originals = new Map<string, GanLoss>();
+/** The objects registered, by name, as given (the map above holds user objects' named wrappers). */
+const originals = new Map<string, GanLoss>(Object.entries(BUILT_IN));
 
 /**
  * Registers a GAN objective by name: `GANConfig.objective` then takes the name, and saved models
@@ -146,10 +146,9 @@ export function resolveObjective(owner: string, objective: string | GanLoss): { 
   }
   checkGanLoss(`${owner}: config.objective`, objective);
   const name = objective.name ?? "custom";
-  const known = registered.get(name);
   // a loss saved under another objective's name would load as that objective
   const original = originals.get(name);
-  if (known !== undefined && original !== objective && !(original !== undefined && sameFunctions(original, objective)) && !(name in BUILT_IN && sameFunctions(known, objective))) {
+  if (original !== undefined && !sameFunctions(original, objective)) {
     throw new InvalidArgumentError(
       `${owner}: config.objective is named "${name}", the name of another registered objective; give it its own name (saved models record it)`,
     );
