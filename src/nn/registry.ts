@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import type { GenerativeModel } from "./model.js";
 import { CheckpointError, readJson } from "./persist.js";
-import { loadSavedModel, MANIFEST_FILE } from "./saved-model.js";
+import { KIND, loadSavedModel, MANIFEST_FILE } from "./saved-model.js";
 
 /**
  * How a model kind is built and loaded: what {@link registerModel} takes.
@@ -19,8 +19,6 @@ export interface ModelFactory<C = Record<string, unknown>> {
 }
 
 const registry = new Map<string, ModelFactory<never>>();
-
-const KIND = /^[a-z0-9][\w.-]*$/i;
 
 /**
  * Registers a model kind, so that {@link loadModel} and `Trainer.resume` can rebuild any saved

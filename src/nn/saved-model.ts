@@ -78,7 +78,8 @@ export interface PersistableModel {
 /** File name of the manifest in a saved model folder. */
 export const MANIFEST_FILE = "gen-mnist.json";
 
-const KIND = /^[a-z0-9][\w.-]*$/i;
+/** What a model kind may be: it is saved in manifests and checked on load. @internal */
+export const KIND = /^[a-z0-9][\w.-]*$/i;
 const ROLE = /^[\w-]+$/;
 
 const manifestSchema = z.object({
