@@ -82,6 +82,8 @@ export interface MetricPlotOptions {
   readonly columns?: number;
   /** Only these metrics (in this order). @defaultValue every metric in the points */
   readonly metrics?: readonly string[];
+  /** Title of the x axis (e.g. `"training minutes"` when each point's `step` holds minutes). @defaultValue "step" */
+  readonly xTitle?: string;
 }
 
 /**
@@ -96,7 +98,7 @@ export interface MetricPlotOptions {
  */
 export async function metricCurvesSvg(points: readonly MetricPoint[], options: MetricPlotOptions = {}): Promise<string> {
   if (points.length === 0) throw new InvalidArgumentError("metricCurvesSvg: no points to plot");
-  const { title = "metrics during training", width = 300, height = 140, columns = 3 } = options;
+  const { title = "metrics during training", width = 300, height = 140, columns = 3, xTitle = "step" } = options;
   const names = options.metrics ?? [...new Set(points.flatMap((p) => Object.keys(p.metrics)))];
   const values = points.flatMap(({ step, metrics, series }) =>
     names.filter((name) => Number.isFinite(metrics[name])).map((name) => ({ step, name, value: metrics[name], series: series ?? "" })),
@@ -113,7 +115,7 @@ export async function metricCurvesSvg(points: readonly MetricPoint[], options: M
       width,
       height,
       layer: [
-        { mark: { type: "line" }, encoding: { x: { field: "step", type: "quantitative", title: "step" }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false }, axis: { format: "~r" } }, ...color } },
+        { mark: { type: "line" }, encoding: { x: { field: "step", type: "quantitative", title: xTitle }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false }, axis: { format: "~r" } }, ...color } },
         { mark: { type: "point", filled: true, size: 30 }, encoding: { x: { field: "step", type: "quantitative" }, y: { field: "value", type: "quantitative" }, ...color } },
       ],
     },
