@@ -210,3 +210,31 @@ export function syntheticImages(n: number, options: SyntheticImagesOptions = {})
   }
   return new Dataset(pixels, labels, { height, width, channels, numClasses, range, name });
 }
+
+/**
+ * Checks that `svg` is a standalone SVG document, well-formed as XML (every tag closed in order,
+ * attributes quoted, `&` only in entities), and returns its elements' opening tags by name.
+ */
+export function checkSvgDocument(svg: string): Map<string, string[]> {
+  if (!svg.startsWith("<svg ") || !/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/.test(svg)) throw new Error("not an SVG document with the SVG namespace");
+  if (/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(svg)) throw new Error("a bare & (not an entity)");
+  const elements = new Map<string, string[]>();
+  const open: string[] = [];
+  const tag = /<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g;
+  let end = 0;
+  for (let m = tag.exec(svg); m !== null; m = tag.exec(svg)) {
+    if (/[<>]/.test(svg.slice(end, m.index))) throw new Error(`malformed markup before offset ${m.index}: ${svg.slice(end, m.index).slice(0, 80)}`);
+    end = m.index + m[0].length;
+    const [, closing, name = "", , selfClosing] = m;
+    if (closing === "/") {
+      if (open.pop() !== name) throw new Error(`</${name}> closes nothing open at offset ${m.index}`);
+      continue;
+    }
+    const same = elements.get(name) ?? [];
+    same.push(m[0]);
+    elements.set(name, same);
+    if (selfClosing !== "/") open.push(name);
+  }
+  if (open.length > 0 || svg.slice(end).trim() !== "") throw new Error(`unclosed <${open.join("> <")}> or text after the root`);
+  return elements;
+}

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "../errors.js";
 import { writeFileAtomic } from "../_internals/fs.js";
+import { axes, circle, colour, escapeXml, legend, legendWidth, linePath, linearScale, svgDocument, TABLEAU10, tickLabelWidth, translate } from "./svg.js";
 
 /** One point of a loss curve: `{ step, losses }` (a `StepRecord` fits). */
 export interface LossPoint {
@@ -25,8 +26,8 @@ export interface LossPlotOptions {
 }
 
 /**
- * Renders loss curves (one line per named loss, against the step) as an SVG document, with
- * Vega-Lite rendered headless by Vega.
+ * Renders loss curves (one line per named loss, against the step) as a standalone SVG document:
+ * the raw curves, faint, under their moving averages, with axes and a legend.
  *
  * @example
  * ```ts
@@ -36,28 +37,42 @@ export interface LossPlotOptions {
 export async function lossCurvesSvg(points: readonly LossPoint[], options: LossPlotOptions = {}): Promise<string> {
   if (points.length === 0) throw new InvalidArgumentError("lossCurvesSvg: no points to plot");
   const { title = "training losses", width = 640, height = 320, smooth = 25 } = options;
-  const values = points.flatMap(({ step, losses }) =>
-    Object.entries(losses).filter(([, v]) => Number.isFinite(v)).map(([name, loss]) => ({ step, name, loss })),
-  );
-  const raw = { mark: { type: "line" as const, opacity: smooth > 0 ? 0.3 : 1 }, encoding: { x: { field: "step", type: "quantitative" as const, title: "step" }, y: { field: "loss", type: "quantitative" as const, title: "loss" }, color: { field: "name", type: "nominal" as const, title: "" } } };
-  const averaged = {
-    transform: [{ window: [{ op: "mean" as const, field: "loss", as: "smoothed" }], frame: [-smooth + 1, 0], groupby: ["name"], sort: [{ field: "step" }] }],
-    mark: { type: "line" as const },
-    encoding: { x: { field: "step", type: "quantitative" as const }, y: { field: "smoothed", type: "quantitative" as const }, color: { field: "name", type: "nominal" as const } },
-  };
-  return renderSvg({ title, width, height, background: "white", data: { values }, layer: smooth > 0 ? [raw, averaged] : [raw] });
+  const curves = new Map<string, [number, number][]>();
+  for (const { step, losses } of points) {
+    for (const [name, loss] of Object.entries(losses)) {
+      if (!Number.isFinite(loss) || !Number.isFinite(step)) continue;
+      const curve = curves.get(name) ?? [];
+      curve.push([step, loss]);
+      curves.set(name, curve);
+    }
+  }
+  for (const curve of curves.values()) curve.sort((a, b) => a[0] - b[0]);
+  const all = [...curves.values()].flat();
+  const x = linearScale(all.map(([step]) => step), [0, width], { zero: true, ticks: Math.ceil(width / 40) });
+  const y = linearScale(all.map(([, loss]) => loss), [height, 0], { zero: true, ticks: Math.ceil(height / 40) });
+  const pixels = (curve: readonly (readonly [number, number])[]): [number, number][] => curve.map(([s, v]) => [x.map(s), y.map(v)]);
+  const names = [...curves.keys()];
+  const body: string[] = [axes({ x, y, width, height }, { x: "step", y: "loss" })];
+  names.forEach((name, i) => {
+    const curve = curves.get(name) ?? [];
+    const stroke = colour(TABLEAU10, i);
+    body.push(linePath(pixels(curve), stroke, `data-name="${escapeXml(name)}"${smooth > 0 ? ' stroke-opacity="0.3"' : ""}`));
+    if (smooth > 0) body.push(linePath(pixels(movingAverage(curve, smooth)), stroke, `data-name="${escapeXml(name)}" data-smoothed="${smooth}"`));
+  });
+  const left = tickLabelWidth(y) + 32;
+  const top = 36;
+  const key = legend(names.map((name, i) => ({ label: name, colour: colour(TABLEAU10, i) })), "line");
+  return svgDocument(left + width + 20 + legendWidth(names), top + height + 44, title, translate(left, top, body.join("")) + translate(left + width + 20, top, key));
 }
 
-/** Compiles a Vega-Lite spec and renders it headless to an SVG document. @internal */
-export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
-  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
-  const compiled = vl.compile({ $schema: "https://vega.github.io/schema/vega-lite/v5.json", ...spec } as Parameters<typeof vl.compile>[0]).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+/** Mean of each point's value and the `window - 1` before it (Vega-Lite's window frame `[-window + 1, 0]`). */
+function movingAverage(curve: readonly (readonly [number, number])[], window: number): [number, number][] {
+  let sum = 0;
+  return curve.map(([step, value], i) => {
+    sum += value;
+    if (i >= window) sum -= curve[i - window]?.[1] ?? 0;
+    return [step, sum / Math.min(i + 1, window)];
+  });
 }
 
 /** One point of metric curves: `{ step, metrics }` (an `EvaluationRecord` fits). */
@@ -88,8 +103,9 @@ export interface MetricPlotOptions {
 
 /**
  * Renders metrics against the training step as small multiples, one chart per metric with its
- * own y scale (FID in the tens beside precision in [0, 1]), as an SVG document. Points with a
- * `series` are drawn one colour per series, to compare runs.
+ * own y scale (FID in the tens beside precision in [0, 1]) and a shared x scale, as a standalone
+ * SVG document. Points with a `series` are drawn one colour per series, with a legend, to compare
+ * runs.
  *
  * @example
  * ```ts
@@ -100,26 +116,44 @@ export async function metricCurvesSvg(points: readonly MetricPoint[], options: M
   if (points.length === 0) throw new InvalidArgumentError("metricCurvesSvg: no points to plot");
   const { title = "metrics during training", width = 300, height = 140, columns = 3, xTitle = "step" } = options;
   const names = options.metrics ?? [...new Set(points.flatMap((p) => Object.keys(p.metrics)))];
-  const values = points.flatMap(({ step, metrics, series }) =>
-    names.filter((name) => Number.isFinite(metrics[name])).map((name) => ({ step, name, value: metrics[name], series: series ?? "" })),
-  );
-  const color = points.some((p) => p.series !== undefined) ? { color: { field: "series", type: "nominal", title: null } } : {};
-  return renderSvg({
-    title,
-    background: "white",
-    data: { values },
-    facet: { field: "name", type: "nominal", title: null, sort: [...names] },
-    columns,
-    resolve: { scale: { y: "independent" } },
-    spec: {
-      width,
-      height,
-      layer: [
-        { mark: { type: "line" }, encoding: { x: { field: "step", type: "quantitative", title: xTitle }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false }, axis: { format: "~r" } }, ...color } },
-        { mark: { type: "point", filled: true, size: 30 }, encoding: { x: { field: "step", type: "quantitative" }, y: { field: "value", type: "quantitative" }, ...color } },
-      ],
-    },
+  const coloured = points.some((p) => p.series !== undefined);
+  const seriesNames = [...new Set(points.map((p) => p.series ?? ""))];
+  // per metric (in the order asked; those with a finite value), per series: [step, value] by step
+  const charts = names.flatMap((name) => {
+    const bySeries = new Map<string, [number, number][]>();
+    for (const { step, metrics, series = "" } of points) {
+      const value = metrics[name];
+      if (value === undefined || !Number.isFinite(value) || !Number.isFinite(step)) continue;
+      const curve = bySeries.get(series) ?? [];
+      curve.push([step, value]);
+      bySeries.set(series, curve);
+    }
+    for (const curve of bySeries.values()) curve.sort((a, b) => a[0] - b[0]);
+    return bySeries.size === 0 ? [] : [{ name, bySeries }];
   });
+  const steps = charts.flatMap((c) => [...c.bySeries.values()].flat().map(([step]) => step));
+  const x = linearScale(steps, [0, width], { zero: true, ticks: Math.ceil(width / 40) });
+  const panels = charts.map(({ name, bySeries }) => {
+    const y = linearScale([...bySeries.values()].flat().map(([, v]) => v), [height, 0], { ticks: Math.ceil(height / 40) });
+    const body: string[] = [`<text class="chart-title" x="${width / 2}" y="-10" text-anchor="middle" font-size="12" font-weight="bold">${escapeXml(name)}</text>`];
+    body.push(axes({ x, y, width, height }, { x: xTitle }));
+    for (const [series, curve] of bySeries) {
+      const fill = colour(TABLEAU10, coloured ? seriesNames.indexOf(series) : 0);
+      const data = `data-metric="${escapeXml(name)}"${coloured ? ` data-series="${escapeXml(series)}"` : ""}`;
+      body.push(linePath(curve.map(([s, v]) => [x.map(s), y.map(v)]), fill, data));
+      for (const [s, v] of curve) body.push(circle(x.map(s), y.map(v), 3, fill, data));
+    }
+    return { left: tickLabelWidth(y) + 14, body: body.join("") };
+  });
+  const left = Math.max(0, ...panels.map((p) => p.left));
+  const [cellWidth, cellHeight] = [left + width + 16, height + 74];
+  const cols = Math.max(1, Math.min(columns, panels.length));
+  const top = 56;
+  const grid = panels.map((p, i) => translate((i % cols) * cellWidth + left, top + Math.floor(i / cols) * cellHeight, p.body)).join("");
+  const legendX = cols * cellWidth + 4;
+  const key = coloured ? translate(legendX, top, legend(seriesNames.map((series, i) => ({ label: series, colour: colour(TABLEAU10, i) })), "line")) : "";
+  const rows = Math.max(1, Math.ceil(panels.length / cols));
+  return svgDocument(legendX + (coloured ? legendWidth(seriesNames) : 0), top + rows * cellHeight - 20, title, grid + key);
 }
 
 /** Writes {@link lossCurvesSvg}'s chart to a file, atomically. */

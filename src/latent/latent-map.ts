@@ -4,7 +4,7 @@ import type { ImageSet } from "../data/image-set.js";
 import { InvalidArgumentError } from "../errors.js";
 import { checkInteger } from "../_internals/check.js";
 import { encodeMeans } from "./encode.js";
-import { renderSvg } from "../image/plot.js";
+import { CATEGORY10, axes, circle, colour, escapeXml, legend, legendWidth, linearScale, svgDocument, tickLabelWidth, translate } from "../image/svg.js";
 import type { VAE } from "../vae/vae.js";
 
 /** Options of {@link latentEmbedding}. */
@@ -93,7 +93,8 @@ export interface LatentMapOptions {
 }
 
 /**
- * Draws a {@link LatentEmbedding} as an SVG scatter plot, one colour per class.
+ * Draws a {@link LatentEmbedding} as a standalone SVG scatter plot, one colour per class (d3's
+ * category10, by class number) with a legend of the classes present.
  *
  * @example
  * ```ts
@@ -105,23 +106,27 @@ export async function latentMapSvg(embedding: LatentEmbedding, options: LatentMa
   const axis = (k: 0 | 1): string =>
     embedding.method === "direct" ? `z${k + 1}` : `PC${k + 1} (${(100 * embedding.explainedVariance[k]).toFixed(0)}% of the variance)`;
   const title = options.title ?? `latent space (${embedding.method === "direct" ? "2-D latents" : "PCA of the posterior means"})`;
-  const values = Array.from({ length: embedding.n }, (_, i) => {
-    const label = embedding.labels?.[i];
-    return { x: embedding.points[2 * i], y: embedding.points[2 * i + 1], class: label === undefined ? "" : (classNames?.[label] ?? String(label)) };
-  });
-  return renderSvg({
-    title,
-    width: size,
-    height: size,
-    background: "white",
-    data: { values },
-    mark: { type: "circle", size: 8, opacity: 0.6 },
-    encoding: {
-      x: { field: "x", type: "quantitative", title: axis(0), scale: { zero: false } },
-      y: { field: "y", type: "quantitative", title: axis(1), scale: { zero: false } },
-      ...(embedding.labels === undefined ? {} : { color: { field: "class", type: "nominal", title: "class", scale: { scheme: "category10" } } }),
-    },
-  });
+  const { n, points, labels } = embedding;
+  const ticks = Math.ceil(size / 60);
+  const x = linearScale(Array.from({ length: n }, (_, i) => points[2 * i] ?? NaN), [0, size], { ticks });
+  const y = linearScale(Array.from({ length: n }, (_, i) => points[2 * i + 1] ?? NaN), [size, 0], { ticks });
+  const name = (label: number): string => classNames?.[label] ?? String(label);
+  const body: string[] = [axes({ x, y, width: size, height: size }, { x: axis(0), y: axis(1) }), '<g class="points" fill-opacity="0.6">'];
+  for (let i = 0; i < n; i++) {
+    const [px, py] = [points[2 * i] ?? NaN, points[2 * i + 1] ?? NaN];
+    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
+    const label = labels?.[i];
+    const fill = label === undefined ? colour(CATEGORY10, 0) : colour(CATEGORY10, label);
+    body.push(circle(x.map(px), y.map(py), 1.6, fill, label === undefined ? "" : `data-class="${escapeXml(name(label))}"`));
+  }
+  body.push("</g>");
+  const present = labels === undefined ? [] : [...new Set(labels)].sort((a, b) => a - b);
+  const entries = present.map((label) => ({ label: name(label), colour: colour(CATEGORY10, label) }));
+  const left = tickLabelWidth(y) + 32;
+  const top = 36;
+  const key = entries.length === 0 ? "" : translate(left + size + 20, top, legend(entries, "dot", "class"));
+  const legendSpace = entries.length === 0 ? 0 : 20 + legendWidth(entries.map((e) => e.label), "class");
+  return svgDocument(left + size + 10 + legendSpace, top + size + 44, title, translate(left, top, body.join("")) + key);
 }
 
 /** Options of {@link latentManifold}. */

@@ -3,6 +3,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { imageSet, latentEmbedding, latentManifold, latentMapSvg, MlpVAE, useBackend, VAE } from "../../src/index.js";
+import { checkSvgDocument } from "../helpers.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
@@ -48,10 +49,32 @@ describe("latentEmbedding", () => {
 
   it("draws an SVG with one colour per class, and refuses what does not fit", async () => {
     const vae = new MlpVAE({ latentDim: 2, seed: 1 });
-    const svg = await latentMapSvg(await latentEmbedding(vae, set(20)), { title: "tiny map" });
-    expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg).toContain("tiny map");
-    expect((svg.match(/<path[^>]*class="?[^"]*"?/g) ?? []).length).toBeGreaterThan(0);
+    const embedding = await latentEmbedding(vae, set(20));
+    const svg = await latentMapSvg(embedding, { title: "tiny map" });
+    const elements = checkSvgDocument(svg);
+    expect(svg).toContain(">tiny map</text>");
+    // one dot per image, one colour per class, a legend of the classes, axes z1 and z2 with tick labels
+    const dots = elements.get("circle") ?? [];
+    expect(dots).toHaveLength(20);
+    const fill = (c: string): string | undefined => /fill="([^"]+)"/.exec(c)?.[1];
+    expect(new Set(dots.map(fill)).size).toBe(10);
+    expect(dots.filter((c) => c.includes('data-class="3"')).map(fill)).toEqual([fill(dots[3] ?? ""), fill(dots[3] ?? "")]);
+    expect([...svg.matchAll(/<text class="legend-label"[^>]*>([^<]*)</g)].map((m) => m[1])).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    expect(svg).toContain(">class</text>");
+    expect(svg).toContain(">z1</text>");
+    expect(svg).toContain(">z2</text>");
+    expect(svg.match(/class="tick-label"/g)?.length).toBeGreaterThan(4);
+    // class names for the legend; no labels: one colour and no legend
+    const named = await latentMapSvg(embedding, { classNames: ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"] });
+    expect(named).toContain(">seven</text>");
+    expect(named).toContain('data-class="seven"');
+    expect(named).toContain(">latent space (2-D latents)</text>");
+    const unlabelled = await latentMapSvg({ ...embedding, labels: undefined });
+    expect(new Set((checkSvgDocument(unlabelled).get("circle") ?? []).map(fill)).size).toBe(1);
+    expect(unlabelled).not.toContain('class="legend"');
+    const pca = await latentMapSvg({ ...embedding, method: "pca", explainedVariance: [0.42, 0.17] });
+    expect(pca).toContain(">PC1 (42% of the variance)</text>");
+    expect(pca).toContain(">PC2 (17% of the variance)</text>");
     await expect(latentEmbedding(vae, imageSet(new Uint8Array(2 * 1024), { height: 32, width: 32 }))).rejects.toThrow("holds 32x32x1 images; vae takes 28x28x1");
     vae.dispose();
   });
