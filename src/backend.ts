@@ -59,8 +59,13 @@ export interface BackendSelection {
   readonly packageName: string;
   /** Packages tried before it, in order, with the reason each was skipped. */
   readonly skipped: readonly SkippedBackend[];
-  /** One human-readable line: which backend was chosen and why the others were skipped. */
+  /**
+   * One short human-readable line: which backend runs, from which package (and for the `gen-mnist`
+   * backend, which kernels on how many threads).
+   */
   readonly summary: string;
+  /** {@link BackendSelection.summary} followed by why each backend tried before it was skipped. */
+  readonly details: string;
 }
 
 /**
@@ -137,15 +142,16 @@ async function tryCandidate(candidate: Candidate): Promise<string | undefined> {
   return undefined;
 }
 
-function describe(selection: Omit<BackendSelection, "summary">): string {
+/** {@link BackendSelection.summary} and {@link BackendSelection.details} of a selection. */
+function describe(selection: Omit<BackendSelection, "summary" | "details">): Pick<BackendSelection, "summary" | "details"> {
   const threads =
     selection.backend === GEN_MNIST_BACKEND
       ? `, ${selection.kernelModule === "relaxed" ? "relaxed-SIMD" : "SIMD128"} kernels on ${selection.kernelThreads} thread${selection.kernelThreads === 1 ? "" : "s"}`
       : "";
-  const head = `gen-mnist: using tfjs backend '${selection.backend}' (${selection.packageName}${threads})`;
-  if (selection.skipped.length === 0) return head;
+  const summary = `gen-mnist: using tfjs backend '${selection.backend}' (${selection.packageName}${threads})`;
+  if (selection.skipped.length === 0) return { summary, details: summary };
   const why = selection.skipped.map((s) => `${s.packageName}: ${s.reason}`).join("; ");
-  return `${head}; skipped ${why}`;
+  return { summary, details: `${summary}; skipped ${why}` };
 }
 
 /**
@@ -166,10 +172,10 @@ function describe(selection: Omit<BackendSelection, "summary">): string {
  * @example
  * ```ts
  * import { useBackend } from "gen-mnist";
- * const { summary } = await useBackend("auto");
+ * const { summary, details } = await useBackend("auto");
  * console.log(summary);
- * // gen-mnist: using tfjs backend 'gen-mnist' (@tensorflow/tfjs-backend-wasm, relaxed-SIMD kernels on 2 threads);
- * // skipped @tensorflow/tfjs-node-gpu: package not installed (npm install @tensorflow/tfjs-node-gpu); ...
+ * // gen-mnist: using tfjs backend 'gen-mnist' (@tensorflow/tfjs-backend-wasm, relaxed-SIMD kernels on 2 threads)
+ * console.log(details); // the same, then: skipped @tensorflow/tfjs-node-gpu: package not installed (npm install @tensorflow/tfjs-node-gpu); ...
  * await useBackend("gen-mnist", { threads: 1 }); // one thread, e.g. beside other jobs
  * ```
  */
@@ -198,7 +204,7 @@ export async function useBackend(request: BackendRequest = "auto", options: UseB
       const kernelThreads = ours ? setKernelThreads(threads) : 1;
       const kernelModule = ours ? WasmKernels.select(kernels) : undefined;
       const base = { backend, packageName: candidate.packageName, skipped, kernelThreads, kernelModule };
-      return { ...base, summary: describe(base) };
+      return { ...base, ...describe(base) };
     }
     skipped.push({ packageName: candidate.packageName, reason });
   }

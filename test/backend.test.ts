@@ -63,10 +63,15 @@ describe("useBackend", () => {
     expect({ backend: selection.backend, packageName: selection.packageName }).toEqual(order[chosen]);
     expect(tf.getBackend()).toBe(selection.backend);
     expect(selection.summary).toContain(`using tfjs backend '${selection.backend}' (${selection.packageName}`);
+    // the summary is one short line; the details add why each earlier one was skipped
+    expect(selection.summary).not.toContain("skipped");
+    expect(selection.details.startsWith(selection.summary)).toBe(true);
+    if (chosen > 0) expect(selection.details).toContain(`${selection.summary}; skipped `);
+    else expect(selection.details).toBe(selection.summary);
     // each skip is explained, and "not installed" is true
     const require = createRequire(import.meta.url);
     for (const { packageName, reason } of selection.skipped) {
-      expect(selection.summary).toContain(`${packageName}: ${reason}`);
+      expect(selection.details).toContain(`${packageName}: ${reason}`);
       if (reason.startsWith("package not installed")) {
         expect(reason).toBe(`package not installed (npm install ${packageName})`);
         expect(() => require.resolve(`${packageName}/package.json`)).toThrow();

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { GenMnistError, InvalidArgumentError } from "../index.js";
 import { CliError, describeFsError, EXIT_CODES, EXIT_CODES_HELP } from "./errors.js";
@@ -8,10 +9,17 @@ import { interpolateCommand, latentMapCommand } from "./commands/latent.js";
 import { sampleCommand } from "./commands/sample.js";
 import { trainCommand } from "./commands/train.js";
 
+/** The installed package's version: its own package.json, found by self-reference (from src/ under tsx as from dist/). */
+function packageVersion(): string {
+  const pkg: unknown = createRequire(import.meta.url)("gen-mnist/package.json");
+  return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string" ? pkg.version : "unknown";
+}
+
 /** Runs the CLI and returns the exit code (see {@link EXIT_CODES}): every error becomes one line on stderr. */
 async function main(argv: readonly string[]): Promise<number> {
   const program = new Command("gen-mnist")
     .description("Train, sample and evaluate GANs and VAEs on MNIST-like data with TensorFlow.js.")
+    .version(packageVersion(), "-V, --version", "print gen-mnist's version")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") })
     .addHelpText("after", EXIT_CODES_HELP);

@@ -10,6 +10,7 @@ import {
   loadMnist,
   MANIFEST_FILE,
   readModelManifest,
+  type BackendSelection,
   type Dataset,
   type ReferenceName,
   type Split,
@@ -50,6 +51,14 @@ export const dataKey = (data: string): string => (data === "mnist" || data === "
 /** The `--threads` option every command that runs models has. */
 export const threadsOption = (): Option =>
   new Option("--threads <n>", "threads of the gen-mnist backend's kernels (default: every core, or GEN_MNIST_THREADS)").argParser(integer("--threads", 1, MAX_KERNEL_THREADS));
+
+/** The `--verbose` option of every command that picks a backend. */
+export const verboseOption = (): Option => new Option("--verbose", "also say why each faster backend was skipped").default(false);
+
+/** The backend line, on stderr: which backend runs, and with `--verbose` why faster ones were skipped. */
+export function reportBackend(selection: BackendSelection, opts: { readonly verbose?: boolean }): void {
+  console.error(opts.verbose === true ? selection.details : selection.summary);
+}
 
 /** Loads `mnist`, `fashion-mnist` or a folder of IDX files. */
 export async function loadData(data: string, split: Split, limit?: number): Promise<Dataset> {

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,8 +16,11 @@ describe.each([
     const out = await mkdtemp(join(tmpdir(), `gen-mnist-cli-${model}-`));
     // the default backend ("auto": gen-mnist's kernels here)
     const run = cli("train", model, "--steps", "20", "--batch-size", "32", "--limit", "1024", "--out", out, ...extra);
-    expect(run.stdout).toContain("using tfjs backend 'gen-mnist'");
-    expect(run.stdout).toContain(threads);
+    // the backend line goes to stderr, short: why faster backends were skipped only with --verbose
+    expect(run.stderr).toContain("using tfjs backend 'gen-mnist'");
+    expect(run.stderr).toContain(threads);
+    expect(run.stderr).not.toContain("skipped");
+    expect(run.stdout).not.toContain("using tfjs backend");
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`run folder ${out}`);
@@ -38,9 +41,19 @@ describe.each([
     const config = JSON.parse(await readFile(join(out, "config.json"), "utf8")) as { model: string; trainer: { batchSize: number } };
     expect(config.model).toBe(model);
     expect(config.trainer.batchSize).toBe(32);
-    const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8")) as { totalSteps: number; finalLosses: Record<string, number>; stopReason: null };
+    const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8")) as {
+      totalSteps: number;
+      finalLosses: Record<string, number>;
+      meanLossesLast50Steps: Record<string, number>;
+      stopReason: null;
+    };
     expect(summary.totalSteps).toBe(20);
-    expect(Object.keys(summary.finalLosses).sort()).toEqual(expect.arrayContaining([...lossNames].sort()));
+    // finalLosses: the last step's; meanLossesLast50Steps: the mean of the last 50 steps (here all 20)
+    const history = jsonl.map((l) => JSON.parse(l) as Record<string, number>);
+    for (const name of lossNames) {
+      expect(summary.finalLosses[name]).toBe(history[19]?.[name]);
+      expect(summary.meanLossesLast50Steps[name]).toBeCloseTo(history.reduce((s, h) => s + (h[name] ?? 0), 0) / 20, 10);
+    }
     expect(summary.stopReason).toBeNull();
     if (model === "vae") expect(decodePng(await readFile(join(out, "reconstructions.png"))).height).toBe(2 * 30 + 2);
 
@@ -76,6 +89,28 @@ describe("gen-mnist usage errors", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("--checkpoint-every <n>");
     expect(stdout).toContain("(default: 10)");
+  });
+
+  it("--version (and -V) prints the package's version and exits 0", () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, "../../package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const { code, stdout } = cli(flag);
+      expect(code).toBe(0);
+      expect(stdout.trim()).toBe(version);
+    }
+  });
+
+  it("--verbose adds why each faster backend was skipped to the backend line on stderr", async () => {
+    const out = await mkdtemp(join(tmpdir(), "gen-mnist-cli-verbose-"));
+    const plain = cli("data-grid", "-n", "4", "--out", out, "--backend", "auto");
+    const verbose = cli("data-grid", "-n", "4", "--out", out, "--backend", "auto", "--verbose");
+    expect([plain.code, verbose.code]).toEqual([0, 0]);
+    const line = (stderr: string): string => stderr.split("\n").find((l) => l.includes("using tfjs backend")) ?? "";
+    expect(line(plain.stderr)).toMatch(/^gen-mnist: using tfjs backend '[\w-]+' \([^)]*\)$/);
+    expect(line(verbose.stderr).startsWith(line(plain.stderr))).toBe(true);
+    // tfjs-node-gpu is tried first; where it is not installed, --verbose says so
+    const gpuInstalled = existsSync(join(__dirname, "../../node_modules/@tensorflow/tfjs-node-gpu"));
+    if (!gpuInstalled) expect(line(verbose.stderr)).toContain("; skipped @tensorflow/tfjs-node-gpu: package not installed (npm install @tensorflow/tfjs-node-gpu)");
   });
 
   it("a missing run folder is a clear error with exit code 1", () => {

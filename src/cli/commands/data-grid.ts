@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { BACKEND_REQUESTS, imageGrid, useBackend, writePng, type BackendRequest, type Split } from "../../index.js";
-import { integer, loadData } from "../options.js";
+import { integer, loadData, reportBackend, verboseOption } from "../options.js";
 import { EXIT_CODES_HELP } from "../errors.js";
 
 interface DataGridOptions {
@@ -11,6 +11,7 @@ interface DataGridOptions {
   count: number;
   seed: number;
   backend: BackendRequest;
+  verbose: boolean;
   out: string;
 }
 
@@ -24,9 +25,10 @@ export function dataGridCommand(): Command {
     .option("-n, --count <n>", "number of images", integer("--count", 1), 64)
     .option("--seed <n>", "seed of the random pick", integer("--seed", 0), 1)
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
+    .addOption(verboseOption())
     .option("--out <dir>", "output folder", "runs/data")
     .action(async (opts: DataGridOptions) => {
-      console.log((await useBackend(opts.backend)).summary);
+      reportBackend(await useBackend(opts.backend), opts);
       const dataset = await loadData(opts.data, opts.split);
       console.log(`${dataset.name}: ${dataset.size} images, label counts [${dataset.labelCounts().join(", ")}]`);
       const batch = dataset.batch(Array.from(dataset.order({ seed: opts.seed }).subarray(0, opts.count)));

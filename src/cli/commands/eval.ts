@@ -20,7 +20,7 @@ import {
   type ReferenceName,
   writeJsonAtomic,
 } from "../../index.js";
-import { dataReference, integer, modelDirIn, nameList, threadsOption } from "../options.js";
+import { dataReference, integer, modelDirIn, nameList, reportBackend, threadsOption, verboseOption } from "../options.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 
 interface EvalOptions {
@@ -34,6 +34,7 @@ interface EvalOptions {
   nllN: number;
   backend: BackendRequest;
   threads?: number;
+  verbose?: boolean;
   progress: boolean;
 }
 
@@ -95,7 +96,7 @@ async function runEval(source: string, opts: EvalOptions): Promise<void> {
     throw new CliError(`--json ${opts.json}: is a folder; expected a file name, e.g. ${join(opts.json, "metrics.json")}`, EXIT_CODES.usage);
   }
   const backend = await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads });
-  console.error(backend.summary);
+  reportBackend(backend, opts);
   const isDir = existsSync(source) && statSync(source).isDirectory();
   const modelDir = isDir ? await modelDirIn(source) : undefined;
   let what: GenerativeModel | ImageSet;
@@ -150,6 +151,7 @@ export function evalCommand(): Command {
     .option("--json <file>", "where to write the report (default: metrics.json in the source's folder)")
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
     .addOption(threadsOption())
+    .addOption(verboseOption())
     .option("--no-progress", "no progress lines on stderr")
     .action((source: string, opts: EvalOptions, command: Command) => {
       if (opts.reference !== undefined && !(REFERENCE_NAMES as readonly string[]).includes(opts.reference) && opts.oracle === undefined) {

@@ -20,13 +20,14 @@ import {
   type InterpolationMethod,
 } from "../../index.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
-import { findModelDir, integer, loadData, threadsOption } from "../options.js";
+import { findModelDir, integer, loadData, reportBackend, threadsOption, verboseOption } from "../options.js";
 
 interface Common {
   out?: string;
   data: string;
   backend: BackendRequest;
   threads?: number;
+  verbose?: boolean;
 }
 
 interface InterpolateOptions extends Common {
@@ -50,7 +51,7 @@ function outFile(out: string | undefined, fallback: string): string {
 }
 
 async function start(dir: string, opts: Common): Promise<{ modelDir: string; model: Awaited<ReturnType<typeof loadModel>> }> {
-  console.error((await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads })).summary);
+  reportBackend(await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads }), opts);
   const modelDir = await findModelDir(dir);
   return { modelDir, model: await loadModel(modelDir) };
 }
@@ -115,6 +116,7 @@ const commonOptions = (command: Command): Command =>
     .option("--data <name>", "mnist, fashion-mnist or a folder of IDX files (its test split)", "mnist")
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
     .addOption(threadsOption())
+    .addOption(verboseOption())
     .addHelpText("after", EXIT_CODES_HELP);
 
 /** `gen-mnist interpolate <dir>`: latent paths as a PNG grid, one path a row. */

@@ -19,7 +19,7 @@ import {
   type BackendRequest,
 } from "../../index.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
-import { findModelDir, integer, loadData, threadsOption } from "../options.js";
+import { findModelDir, integer, loadData, reportBackend, threadsOption, verboseOption } from "../options.js";
 
 interface SampleOptions {
   count: number;
@@ -31,6 +31,7 @@ interface SampleOptions {
   seed: number;
   backend: BackendRequest;
   threads?: number;
+  verbose?: boolean;
 }
 
 async function sample(dir: string, opts: SampleOptions): Promise<void> {
@@ -39,7 +40,7 @@ async function sample(dir: string, opts: SampleOptions): Promise<void> {
   if (existsSync(out) && statSync(out).isDirectory()) {
     throw new CliError(`--out ${out}: is a folder; expected a file name, e.g. ${join(out, defaultName)}`, EXIT_CODES.usage);
   }
-  console.log((await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads })).summary);
+  reportBackend(await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads }), opts);
   const modelDir = await findModelDir(dir);
   const model = await loadModel(modelDir);
   if (opts.label !== undefined && !model.conditional) {
@@ -105,6 +106,7 @@ export function sampleCommand(): Command {
     .option("--data <name>", "data whose test split --sampler gmm/lsa fits to: mnist, fashion-mnist or a folder of IDX files", "mnist")
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
     .addOption(threadsOption())
+    .addOption(verboseOption())
     .action((dir: string, opts: SampleOptions) => sample(dir, opts))
     .addHelpText("after", EXIT_CODES_HELP);
 }

@@ -32,7 +32,7 @@ import {
   writeJsonAtomic,
 } from "../../index.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
-import { dataKey, dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber, threadsOption } from "../options.js";
+import { dataKey, dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber, reportBackend, threadsOption, verboseOption } from "../options.js";
 import { checkUnchanged, lockRunFolder, prepareNewRun, prepareRestart, quote, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
 
 interface TrainOptions {
@@ -46,6 +46,7 @@ interface TrainOptions {
   limit?: number;
   backend: BackendRequest;
   threads?: number;
+  verbose?: boolean;
   out?: string;
   resume: boolean;
   overwrite: boolean;
@@ -112,7 +113,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
   const limit = recorded === undefined ? opts.limit : recorded.limit ?? undefined;
   const learningRate = opts.lr ?? recorded?.learningRate ?? undefined;
   const backend = await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads });
-  console.log(backend.summary);
+  reportBackend(backend, opts);
   const data = await loadData(dataName, "train", limit);
   console.log(`data: ${data.name}, ${data.size} images`);
   await clearOldRun();
@@ -229,9 +230,10 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
   }
   const seconds = history.elapsedMs / 1000;
   const last = history.steps.slice(-Math.min(50, history.steps.length));
-  const finalLosses = Object.fromEntries(
+  const meanLossesLast50Steps = Object.fromEntries(
     Object.keys(last[0]?.losses ?? {}).map((k) => [k, last.reduce((s, r) => s + (r.losses[k] ?? 0), 0) / last.length]),
   );
+  const finalLosses = { ...history.steps[history.steps.length - 1]?.losses };
   const summary = {
     model: name,
     kind: model.kind,
@@ -246,6 +248,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
     seconds: Math.round(seconds * 10) / 10,
     imagesPerSecond: seconds > 0 ? Math.round((history.steps.length * trainer.options.batchSize) / seconds) : null,
     finalLosses,
+    meanLossesLast50Steps,
     metrics: allEvaluations[allEvaluations.length - 1] ?? null,
     stopReason: history.stopReason,
     diverged: history.diverged,
@@ -301,6 +304,7 @@ export function trainCommand(): Command {
     .option("--limit <n>", "use only the first n training images", integer("--limit", 1))
     .addOption(new Option("--backend <name>", "tfjs backend").choices([...BACKEND_REQUESTS]).default("auto"))
     .addOption(threadsOption())
+    .addOption(verboseOption())
     .option("--out <dir>", "run folder (default: runs/<model>); must be missing or empty unless --resume or --overwrite")
     .option("--resume", "continue the run in --out from its newest valid checkpoint (its data, batch size and seed; --epochs, --steps and --lr may change)", false)
     .option("--overwrite", "delete the run already in --out first", false)
