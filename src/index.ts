@@ -170,11 +170,11 @@ export {
   type VaePreset,
   type ModelOverrides,
 } from "./models/registry.js";
-export { Trainer, TRAINER_STATE_FILE, type TrainerOptions, type ResumeOptions, type TrainerState } from "./training/trainer.js";
+export { Trainer, TRAINER_STATE_FILE, type TrainerOptions, type AbortSignalLike, type ResumeOptions, type TrainerState } from "./training/trainer.js";
 export type { Callback, TrainContext, BatchEndContext, EpochEndContext, MetricsContext, TrainEndContext } from "./training/callback.js";
 export type { History, StepRecord, EpochRecord, EvaluationRecord, Divergence } from "./training/history.js";
 export { saveCheckpoint, latestCheckpoint, verifyCheckpoint, type LatestCheckpointOptions } from "./training/checkpoints.js";
-export { ProgressBar, type ProgressBarOptions } from "./training/callbacks/progress.js";
+export { ProgressBar, type ProgressBarOptions, type ProgressStream } from "./training/callbacks/progress.js";
 export { HistoryLogger, type HistoryLoggerOptions } from "./training/callbacks/history-logger.js";
 export { Checkpoint, type CheckpointOptions } from "./training/callbacks/checkpoint.js";
 export { SampleGrid, type SampleGridOptions } from "./training/callbacks/sample-grid.js";

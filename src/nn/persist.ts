@@ -133,7 +133,7 @@ export async function loadOptimizer(optimizer: tf.Optimizer, dir: string, name: 
 }
 
 /** A saved folder's file, or a {@link CheckpointError} saying it is missing or unreadable. @internal */
-export async function readSavedFile(path: string): Promise<Buffer> {
+export async function readSavedFile(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (err) {

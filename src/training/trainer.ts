@@ -9,6 +9,18 @@ import { verifyCheckpoint } from "./checkpoints.js";
 import { meanLosses, type Divergence, type EpochRecord, type EvaluationRecord, type History, type StepRecord } from "./history.js";
 import type { TrainerState } from "./state.js";
 
+/**
+ * What {@link TrainerOptions.signal} reads of an `AbortSignal` (an `AbortController`'s `signal`
+ * fits). Only these members are named, so that gen-mnist's types need neither the DOM library nor
+ * `@types/node`.
+ */
+export interface AbortSignalLike {
+  /** Whether training should stop after the current step. */
+  readonly aborted: boolean;
+  /** Why it was aborted (an `Error`'s message or a string goes into the stop reason). */
+  readonly reason?: unknown;
+}
+
 /** Options of a {@link Trainer}. */
 export interface TrainerOptions {
   /**
@@ -49,7 +61,7 @@ export interface TrainerOptions {
    * Stops training after the current step when aborted (e.g. from a SIGINT handler); callbacks'
    * `onTrainEnd` still run, so a `Checkpoint` saves where it stopped.
    */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
   /** Callbacks, called in order. */
   readonly callbacks?: readonly Callback[];
   /** Where to start: the state a checkpoint saved (see {@link Trainer.resume}). */
@@ -95,7 +107,7 @@ export class Trainer {
   private readonly callbacks: readonly Callback[];
   private readonly nanGuard: boolean;
   private readonly nanGuardEvery: number;
-  private readonly signal: AbortSignal | undefined;
+  private readonly signal: AbortSignalLike | undefined;
   private diverged: Divergence | null = null;
   private position: { epoch: number; stepInEpoch: number; step: number };
   private stopReason: string | null = null;
@@ -304,7 +316,7 @@ function checkResumable(start: TrainerState, options: TrainerState["options"], s
   }
 }
 
-function describeAbort(signal: AbortSignal): string {
+function describeAbort(signal: AbortSignalLike): string {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "aborted";
 }

@@ -2,13 +2,27 @@ import cliProgress from "cli-progress";
 import type { BatchEndContext, Callback, EpochEndContext, TrainContext, TrainEndContext } from "../callback.js";
 import { formatDuration, formatLosses } from "./format.js";
 
+/**
+ * What {@link ProgressBar} writes to: `process.stderr`, `process.stdout`, any Node.js writable
+ * stream or an object of your own with a `write(text)` method. Only the members the bar uses are
+ * named, so that gen-mnist's types need no `@types/node`.
+ */
+export interface ProgressStream {
+  /** Writes text. */
+  write(text: string): unknown;
+  /** Whether the stream is a terminal; the live bar moves the cursor only on one. */
+  readonly isTTY?: boolean | undefined;
+  /** Width of the terminal in characters, when known; the live bar fits itself to it. */
+  readonly columns?: number | undefined;
+}
+
 /** Options of {@link ProgressBar}. */
 export interface ProgressBarOptions {
   /**
    * Where to write.
    * @defaultValue process.stderr
    */
-  readonly stream?: NodeJS.WriteStream;
+  readonly stream?: ProgressStream;
   /**
    * Plain log lines instead of a live bar.
    * @defaultValue true when the stream is not a TTY or the `CI` environment variable is set
@@ -26,7 +40,7 @@ export interface ProgressBarOptions {
  * Each shows epoch, step, losses, images per second and the time left.
  */
 export class ProgressBar implements Callback {
-  private readonly stream: NodeJS.WriteStream;
+  private readonly stream: ProgressStream;
   private readonly plain: boolean;
   private readonly every: number | undefined;
   private bar: cliProgress.SingleBar | undefined;
@@ -53,7 +67,8 @@ export class ProgressBar implements Callback {
     this.stream.write(`${line}\n`);
     this.bar = new cliProgress.SingleBar(
       {
-        stream: this.stream,
+        // cli-progress types its stream as a Node.js stream but only writes text to it (and reads isTTY and columns)
+        stream: this.stream as NodeJS.WritableStream,
         format: "epoch {epoch}/{epochs} |{bar}| {value}/{total} | {losses} | {ips} img/s | ETA {eta_formatted}",
         hideCursor: true,
         etaBuffer: 50,
