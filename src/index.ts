@@ -283,14 +283,25 @@ export {
 export { PriorSampler, GaussianMixtureSampler, type GaussianMixtureOptions, type MixtureComponent } from "./latent/samplers.js";
 export { LatentSpaceAdaptation, type LatentSpaceAdaptationOptions, type LsaClassReport } from "./latent/lsa.js";
 export { shapiroWilk, normalCdf, normalQuantile, type ShapiroWilkResult } from "./latent/shapiro-wilk.js";
-export { runStudy, type StudyResults } from "./study/run-study.js";
+export { runStudy, type StudyResults, type StudyMachine, type StudyResultFiles } from "./study/run-study.js";
 export {
   DEFAULT_STUDY_MODELS,
   describeBudget,
   parseBudget,
   resolveStudyOptions,
   type ResolvedStudyOptions,
+  type ResolvedStudyEvaluation,
   type StudyBudget,
+  type StudyTimeBudget,
+  type StudyEpochBudget,
+  type StudyStepBudget,
+  type StudyNllOptions,
+  type StudyEventRun,
+  type StudyRunStartEvent,
+  type StudyTrainEvent,
+  type StudySnapshotEvent,
+  type StudyEvaluateEvent,
+  type StudyRunEndEvent,
   type StudyDataName,
   type StudyEvaluationOptions,
   type StudyEvent,
@@ -298,6 +309,18 @@ export {
 } from "./study/options.js";
 export { BudgetClock, type BudgetClockOptions } from "./study/budget.js";
 export type { StudyTrainSummary } from "./study/train-run.js";
-export type { StudyLsaResult, StudyRunResult, StudyTimelinePoint } from "./study/evaluate-run.js";
-export { pickWinners, resultsCsv, STUDY_METRICS, summarizeModels, type StudyModelSummary, type StudyStat, type StudyWinner } from "./study/results.js";
+export type { StudyLsaClass, StudyLsaFailure, StudyLsaResult, StudyRunFiles, StudyRunResult, StudyTimelinePoint } from "./study/evaluate-run.js";
+export {
+  pickWinners,
+  resultsCsv,
+  STUDY_METRICS,
+  summarizeModels,
+  type StudyLsaStats,
+  type StudyMetric,
+  type StudyModelSummary,
+  type StudyRunnerUp,
+  type StudyStat,
+  type StudyTrainingStats,
+  type StudyWinner,
+} from "./study/results.js";
 export { studyReportHtml } from "./study/report.js";

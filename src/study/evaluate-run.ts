@@ -38,10 +38,46 @@ export interface StudyLsaResult {
   readonly before: Readonly<Record<string, number>>;
   /** The same metrics with latents from the adapted sampler. */
   readonly after: Readonly<Record<string, number>>;
-  /** Per class: candidates, kept, threshold, share of dimensions normal by Shapiro–Wilk, and the dimensions' mean p-value. */
-  readonly classes: readonly { readonly label: number; readonly candidates: number; readonly kept: number; readonly threshold: number; readonly normalShare: number; readonly meanP: number }[];
+  /** Per class: candidates, kept, threshold, and the normality of the kept latents. */
+  readonly classes: readonly StudyLsaClass[];
   /** Samples from the adapted sampler, relative to the study folder. */
   readonly grid: string;
+}
+
+/** What Latent Space Adaptation found for one class, in a study. */
+export interface StudyLsaClass {
+  /** The class. */
+  readonly label: number;
+  /** Candidates the oracle put in it. */
+  readonly candidates: number;
+  /** Candidates kept. */
+  readonly kept: number;
+  /** The similarity threshold. */
+  readonly threshold: number;
+  /** Share of latent dimensions whose normality Shapiro–Wilk does not reject at 0.05. */
+  readonly normalShare: number;
+  /** Mean p-value over the dimensions. */
+  readonly meanP: number;
+}
+
+/** Why Latent Space Adaptation could not run on a GAN of a study. */
+export interface StudyLsaFailure {
+  /** The error's message. */
+  readonly error: string;
+}
+
+/** Pictures and plots of one run of a study, relative to the study folder. */
+export interface StudyRunFiles {
+  /** The final sample grid. */
+  readonly samples?: string;
+  /** Interpolation paths (PNG). */
+  readonly interpolation?: string;
+  /** A VAE's latent map (SVG). */
+  readonly latentMap?: string;
+  /** A 2-D VAE's decoded manifold (PNG). */
+  readonly manifold?: string;
+  /** Loss curves (SVG). */
+  readonly lossPlot?: string;
 }
 
 /** One model and seed of a study, trained and evaluated (`study-run.json` of its run folder). */
@@ -59,9 +95,9 @@ export interface StudyRunResult extends StudyTrainSummary {
   /** The evaluations during training. */
   readonly timeline: readonly StudyTimelinePoint[];
   /** Latent Space Adaptation before/after (unconditional GANs), or why it could not run. */
-  readonly lsa?: StudyLsaResult | { readonly error: string };
+  readonly lsa?: StudyLsaResult | StudyLsaFailure;
   /** Files of the run, relative to the study folder. */
-  readonly files: { readonly samples?: string; readonly interpolation?: string; readonly latentMap?: string; readonly manifold?: string; readonly lossPlot?: string };
+  readonly files: StudyRunFiles;
 }
 
 /** What evaluating one run of a study needs. */

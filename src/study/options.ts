@@ -2,11 +2,37 @@ import { InvalidArgumentError } from "../errors.js";
 import { MODEL_NAMES, type ModelName } from "../models/registry.js";
 import { checkInteger, checkRange } from "../_internals/check.js";
 
+/** A budget of training time per model and seed (evaluations excluded). */
+export interface StudyTimeBudget {
+  /** Minutes of training. */
+  readonly minutes: number;
+}
+
+/** A budget of epochs per model and seed. */
+export interface StudyEpochBudget {
+  /** Epochs. */
+  readonly epochs: number;
+}
+
+/** A budget of training steps per model and seed. */
+export interface StudyStepBudget {
+  /** Steps. */
+  readonly steps: number;
+}
+
 /**
  * How long each model of a study trains: a wall-clock budget of training time (evaluations
  * excluded), or a number of epochs or steps.
  */
-export type StudyBudget = { readonly minutes: number } | { readonly epochs: number } | { readonly steps: number };
+export type StudyBudget = StudyTimeBudget | StudyEpochBudget | StudyStepBudget;
+
+/** Options of the IWAE NLL of a study's VAEs. */
+export interface StudyNllOptions {
+  /** Importance samples per image. */
+  readonly k?: number;
+  /** Test images. */
+  readonly n?: number;
+}
 
 /** The datasets a study can run on (each with its shipped oracle). */
 export type StudyDataName = "mnist" | "fashion-mnist";
@@ -26,7 +52,7 @@ export interface StudyEvaluationOptions {
   /** Candidates of Latent Space Adaptation (GANs). @defaultValue 5000 (`quick`: 1000) */
   readonly lsaCandidates?: number;
   /** Importance samples `k` and test images `n` of the VAEs' IWAE NLL. @defaultValue { k: 50, n: 500 } (`quick`: { k: 10, n: 100 }) */
-  readonly nll?: { readonly k?: number; readonly n?: number };
+  readonly nll?: StudyNllOptions;
   /** Test images of each VAE's latent map. @defaultValue 2000 (`quick`: 500) */
   readonly latentMapN?: number;
 }
@@ -65,13 +91,66 @@ export interface StudyOptions {
   readonly onProgress?: (event: StudyEvent) => void;
 }
 
+/** The run a {@link StudyEvent} is about. */
+export interface StudyEventRun {
+  /** The model. */
+  readonly model: ModelName;
+  /** The seed. */
+  readonly seed: number;
+}
+
+/** A run starts (or is found done). */
+export interface StudyRunStartEvent extends StudyEventRun {
+  /** `"run-start"`. */
+  readonly type: "run-start";
+  /** Runs before this one. */
+  readonly index: number;
+  /** Runs of the study. */
+  readonly total: number;
+}
+
+/** A training step ended. */
+export interface StudyTrainEvent extends StudyEventRun {
+  /** `"train"`. */
+  readonly type: "train";
+  /** Share of the budget used, in [0, 1]. */
+  readonly fraction: number;
+  /** Steps trained. */
+  readonly step: number;
+  /** Training time used, in milliseconds. */
+  readonly trainMs: number;
+}
+
+/** An evaluation during training ended. */
+export interface StudySnapshotEvent extends StudyEventRun {
+  /** `"snapshot"`. */
+  readonly type: "snapshot";
+  /** Share of the budget it was taken at. */
+  readonly fraction: number;
+  /** Its metrics, by `metricValues` name. */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** A stage of a run's final evaluation starts. */
+export interface StudyEvaluateEvent extends StudyEventRun {
+  /** `"evaluate"`. */
+  readonly type: "evaluate";
+  /** The stage, in words. */
+  readonly stage: string;
+}
+
+/** A run is done. */
+export interface StudyRunEndEvent extends StudyEventRun {
+  /** `"run-end"`. */
+  readonly type: "run-end";
+  /** Whether it was done before (a resumed study). */
+  readonly skipped: boolean;
+  /** `finished` or `diverged`. */
+  readonly status: string;
+}
+
 /** What {@link StudyOptions.onProgress} is told. */
-export type StudyEvent =
-  | { readonly type: "run-start"; readonly model: ModelName; readonly seed: number; readonly index: number; readonly total: number; readonly resumedAt?: number }
-  | { readonly type: "train"; readonly model: ModelName; readonly seed: number; readonly fraction: number; readonly step: number; readonly trainMs: number }
-  | { readonly type: "snapshot"; readonly model: ModelName; readonly seed: number; readonly fraction: number; readonly metrics: Readonly<Record<string, number>> }
-  | { readonly type: "evaluate"; readonly model: ModelName; readonly seed: number; readonly stage: string }
-  | { readonly type: "run-end"; readonly model: ModelName; readonly seed: number; readonly skipped: boolean; readonly status: string };
+export type StudyEvent = StudyRunStartEvent | StudyTrainEvent | StudySnapshotEvent | StudyEvaluateEvent | StudyRunEndEvent;
 
 /** The models a study compares unless told otherwise: three GANs and two VAEs. */
 export const DEFAULT_STUDY_MODELS: readonly ModelName[] = ["mlp-gan", "dcgan", "wgan-gp", "vae", "conv-vae"];
@@ -91,7 +170,23 @@ export interface ResolvedStudyOptions {
   /** Whether the quick defaults applied. */
   readonly quick: boolean;
   /** The evaluation sizes. */
-  readonly evaluation: Required<Omit<StudyEvaluationOptions, "nll">> & { readonly nll: { readonly k: number; readonly n: number } };
+  readonly evaluation: ResolvedStudyEvaluation;
+}
+
+/** {@link StudyEvaluationOptions} with every default filled in. */
+export interface ResolvedStudyEvaluation {
+  /** Samples of each final evaluation. */
+  readonly n: number;
+  /** Shares of the budget evaluated during training, ascending. */
+  readonly snapshots: readonly number[];
+  /** Samples of each evaluation during training. */
+  readonly snapshotN: number;
+  /** Candidates of Latent Space Adaptation. */
+  readonly lsaCandidates: number;
+  /** The IWAE NLL's importance samples and test images. */
+  readonly nll: Required<StudyNllOptions>;
+  /** Test images of each latent map. */
+  readonly latentMapN: number;
 }
 
 const FULL = { budget: { minutes: 10 }, seeds: 3, n: 5000, snapshots: [0.25, 0.5, 0.75, 1], snapshotN: 1000, lsaCandidates: 5000, nll: { k: 50, n: 500 }, latentMapN: 2000 } as const;
@@ -158,7 +253,7 @@ function checkBudget(budget: StudyBudget): void {
  * parseBudget("90s"); // { minutes: 1.5 }
  * ```
  */
-export function parseBudget(text: string): { readonly minutes: number } {
+export function parseBudget(text: string): StudyTimeBudget {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|min)?\s*$/i.exec(text);
   const value = match === null ? Number.NaN : Number(match[1]);
   if (match === null || !(value > 0)) throw new InvalidArgumentError(`budget '${text}': expected a duration such as 90s, 10m or 1.5h`);

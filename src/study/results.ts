@@ -27,13 +27,51 @@ export interface StudyModelSummary {
   /** Parameters per network. */
   readonly parametersByNetwork: Readonly<Record<string, number>>;
   /** Training seconds, steps, images per second. */
-  readonly training: { readonly seconds: StudyStat; readonly steps: StudyStat; readonly imagesPerSecond: StudyStat };
+  readonly training: StudyTrainingStats;
   /** Mean of the last 50 steps' losses. */
   readonly losses: Readonly<Record<string, StudyStat>>;
   /** The final metrics. */
   readonly metrics: Readonly<Record<string, StudyStat>>;
   /** Latent Space Adaptation's metrics before and after, for GANs where it ran. */
-  readonly lsa?: { readonly before: Readonly<Record<string, StudyStat>>; readonly after: Readonly<Record<string, StudyStat>> };
+  readonly lsa?: StudyLsaStats;
+}
+
+/** A model's training over its seeds. */
+export interface StudyTrainingStats {
+  /** Training seconds. */
+  readonly seconds: StudyStat;
+  /** Steps trained. */
+  readonly steps: StudyStat;
+  /** Training images per second. */
+  readonly imagesPerSecond: StudyStat;
+}
+
+/** A GAN's Latent Space Adaptation over its seeds. */
+export interface StudyLsaStats {
+  /** Metrics with latents from the prior. */
+  readonly before: Readonly<Record<string, StudyStat>>;
+  /** Metrics with latents from the adapted sampler. */
+  readonly after: Readonly<Record<string, StudyStat>>;
+}
+
+/** The runner-up of a {@link StudyWinner}. */
+export interface StudyRunnerUp {
+  /** The model. */
+  readonly model: ModelName;
+  /** Its mean ± std. */
+  readonly value: StudyStat;
+}
+
+/** A metric a study compares. */
+export interface StudyMetric {
+  /** Its `metricValues` name, e.g. `fid`. */
+  readonly metric: string;
+  /** Its label in the report. */
+  readonly label: string;
+  /** Whether lower or higher values are better. */
+  readonly better: "lower" | "higher";
+  /** Only VAEs have it. */
+  readonly vaeOnly?: boolean;
 }
 
 /** Which model wins one metric. */
@@ -49,7 +87,7 @@ export interface StudyWinner {
   /** Its mean ± std. */
   readonly value: StudyStat;
   /** The next best model and its value, when another model has the metric. */
-  readonly runnerUp?: { readonly model: ModelName; readonly value: StudyStat };
+  readonly runnerUp?: StudyRunnerUp;
   /**
    * `clear` when the gap to the runner-up exceeds both standard deviations added, `within noise`
    * when it does not (with one seed: `one seed`, no noise estimate), `only model` without a runner-up.
@@ -58,7 +96,7 @@ export interface StudyWinner {
 }
 
 /** What a study compares, with the direction of "better". */
-export const STUDY_METRICS: readonly { readonly metric: string; readonly label: string; readonly better: "lower" | "higher"; readonly vaeOnly?: boolean }[] = [
+export const STUDY_METRICS: readonly StudyMetric[] = [
   { metric: "fid", label: "FID", better: "lower" },
   { metric: "kid", label: "KID", better: "lower" },
   { metric: "is", label: "IS (classifier score)", better: "higher" },

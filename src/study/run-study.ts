@@ -27,7 +27,7 @@ export interface StudyResults {
   /** The study's options, defaults filled in. */
   readonly options: ResolvedStudyOptions;
   /** Where it ran. */
-  readonly machine: { readonly cores: number; readonly cpu: string; readonly node: string; readonly platform: string; readonly backend: string };
+  readonly machine: StudyMachine;
   /** Every run (model and seed) done so far. */
   readonly runs: readonly StudyRunResult[];
   /** Each model over its seeds. */
@@ -35,7 +35,31 @@ export interface StudyResults {
   /** Which model wins each metric. */
   readonly winners: readonly StudyWinner[];
   /** The files written. */
-  readonly files: { readonly json: string; readonly csv: string; readonly report: string };
+  readonly files: StudyResultFiles;
+}
+
+/** The machine a study ran on. */
+export interface StudyMachine {
+  /** CPU cores. */
+  readonly cores: number;
+  /** CPU model. */
+  readonly cpu: string;
+  /** Node's version. */
+  readonly node: string;
+  /** Operating system. */
+  readonly platform: string;
+  /** The tfjs backend. */
+  readonly backend: string;
+}
+
+/** The files a study writes into its folder. */
+export interface StudyResultFiles {
+  /** `results.json`. */
+  readonly json: string;
+  /** `results.csv`. */
+  readonly csv: string;
+  /** `report.html`. */
+  readonly report: string;
 }
 
 /** The study's record of its options, `study.json`, which `resume` checks against. */

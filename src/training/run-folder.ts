@@ -13,7 +13,7 @@ import type { EvaluationRecord, StepRecord } from "./history.js";
  * const steps = await readStepLog(files.historyJsonl);
  * ```
  */
-export function runFolderFiles(out: string) {
+export function runFolderFiles(out: string): RunFolderFiles {
   return {
     config: join(out, "config.json"),
     historyJsonl: join(out, "history.jsonl"),
@@ -31,8 +31,35 @@ export function runFolderFiles(out: string) {
   };
 }
 
-/** The paths {@link runFolderFiles} returns. */
-export type RunFolderFiles = ReturnType<typeof runFolderFiles>;
+/** The paths of a run folder's files, by role (see {@link runFolderFiles}). */
+export interface RunFolderFiles {
+  /** `config.json`: the model, trainer and CLI settings (what `--resume` reads). */
+  readonly config: string;
+  /** `history.jsonl`: one line of losses a step. */
+  readonly historyJsonl: string;
+  /** `history.csv`: the same as CSV. */
+  readonly historyCsv: string;
+  /** `checkpoints/`: `epoch-NNNN/`, `last/`, `best/`. */
+  readonly checkpoints: string;
+  /** `samples/`: a grid an epoch and `final.png`. */
+  readonly samples: string;
+  /** `model/`: the finished model. */
+  readonly model: string;
+  /** `loss.svg`: the loss curves. */
+  readonly lossPlot: string;
+  /** `eval.jsonl`: the evaluations during training. */
+  readonly evalJsonl: string;
+  /** `eval.csv`: the same as CSV. */
+  readonly evalCsv: string;
+  /** `eval.svg`: their curves. */
+  readonly evalPlot: string;
+  /** `summary.json`: how the run ended. */
+  readonly summary: string;
+  /** `reconstructions.png`: a VAE's test images and reconstructions. */
+  readonly reconstructions: string;
+  /** `metrics.json`: written by `gen-mnist eval`. */
+  readonly metrics: string;
+}
 
 interface LogLine {
   readonly step: number;
