@@ -115,7 +115,7 @@ describe("runStudy", () => {
     await expect(runStudy({ out: join(dir, "none"), resume: true })).rejects.toThrow("holds no study (no study.json); start one without resume: true");
   });
 
-  it.skipIf(CHROMIUM === undefined)("report.html opens in headless Chromium with every section, no console error and no network request", async () => {
+  it.skipIf(CHROMIUM === undefined)("report.html opens in headless Chromium with every section, no console error and no network request (skipped where no Chromium is installed: apt-get install chromium, or set CHROMIUM_PATH)", async () => {
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     try {
