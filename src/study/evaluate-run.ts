@@ -10,6 +10,7 @@ import { latentEmbedding, latentManifold, latentMapSvg } from "../latent/latent-
 import { LatentSpaceAdaptation } from "../latent/lsa.js";
 import { evaluate, metricValues, SAMPLE_METRICS, VAE_METRICS, type PreparedReference } from "../metrics/evaluate.js";
 import type { Oracle } from "../metrics/oracle.js";
+import { MODEL_PRESETS } from "../models/registry.js";
 import type { GenerativeModel } from "../nn/model.js";
 import { loadModel } from "../nn/registry.js";
 import { readEvaluationLog } from "../training/run-folder.js";
@@ -135,7 +136,7 @@ export async function evaluateStudyRun(dir: string, trained: StudyTrainSummary, 
   const base = { ...trained, folder: rel(dir), timeline, totalParameters: Object.values(trained.parameters).reduce((s, v) => s + v, 0) };
   const lossPlot = existsSync(files.lossPlot) ? { lossPlot: rel(files.lossPlot) } : {};
   if (trained.status !== "finished") {
-    const result: StudyRunResult = { ...base, kind: "", metrics: {}, classCounts: [], files: lossPlot };
+    const result: StudyRunResult = { ...base, kind: MODEL_PRESETS[trained.model].kind, metrics: {}, classCounts: [], files: lossPlot };
     await writeJsonAtomic(files.result, result);
     return result;
   }

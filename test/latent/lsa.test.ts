@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CGAN, LatentSpaceAdaptation, loadMnist, useBackend, type Dataset, type GenerativeModel } from "../../src/index.js";
+import { stubModel } from "../helpers.js";
 
 let test: Dataset;
 let prototypes: tf.Tensor4D;
@@ -20,9 +21,8 @@ beforeAll(async () => {
 
 /** A stand-in generator with a known latent space (see the file comment); it draws only the first `classes` digits. */
 function knownModel(classes = 10): GenerativeModel {
-  return {
-    kind: "known", name: "known", latentDim: 3, imageShape: [28, 28, 1], pixelRange: "[0,1]", conditional: false, config: {},
-    trainStep: async () => ({}),
+  return stubModel({
+    name: "known", latentDim: 3,
     sample: (n, options = {}) =>
       tf.tidy(() => {
         const z = options.latents ?? (tf.randomNormal([n, 3], 0, 1, "float32", options.seed) as tf.Tensor2D);
@@ -33,14 +33,7 @@ function knownModel(classes = 10): GenerativeModel {
         const noise = tf.mul(tf.reshape(tf.abs(z1), [n, 1, 1, 1]), tf.randomUniform([n, 28, 28, 1], -0.5, 0.5, "float32", 7));
         return tf.clipByValue(tf.add(clean, noise), 0, 1) as tf.Tensor4D;
       }),
-    parameterCounts: () => ({}),
-    networks: () => ({}),
-    optimizers: () => ({}),
-    getState: () => ({ rng: [], steps: 0 }),
-    setState: () => undefined,
-    save: async () => undefined,
-    dispose: () => undefined,
-  };
+  });
 }
 
 describe("LatentSpaceAdaptation", () => {
