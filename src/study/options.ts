@@ -263,6 +263,6 @@ export function parseBudget(text: string): StudyTimeBudget {
 
 /** A budget in words, e.g. `10 min` or `3 epochs`. */
 export function describeBudget(budget: StudyBudget): string {
-  if ("minutes" in budget) return budget.minutes < 1 ? `${Math.round(budget.minutes * 60)} s` : `${Number(budget.minutes.toFixed(2))} min`;
+  if ("minutes" in budget) return budget.minutes < 1 ? `${Number((budget.minutes * 60).toPrecision(2))} s` : `${Number(budget.minutes.toFixed(2))} min`;
   return "epochs" in budget ? `${budget.epochs} epoch${budget.epochs === 1 ? "" : "s"}` : `${budget.steps} steps`;
 }
