@@ -173,6 +173,7 @@ export {
 export { Trainer, TRAINER_STATE_FILE, type TrainerOptions, type AbortSignalLike, type ResumeOptions, type TrainerState } from "./training/trainer.js";
 export type { Callback, TrainContext, BatchEndContext, EpochEndContext, MetricsContext, TrainEndContext } from "./training/callback.js";
 export type { History, StepRecord, EpochRecord, EvaluationRecord, Divergence } from "./training/history.js";
+export { runFolderFiles, readStepLog, readEvaluationLog, type RunFolderFiles } from "./training/run-folder.js";
 export { saveCheckpoint, latestCheckpoint, verifyCheckpoint, type LatestCheckpointOptions } from "./training/checkpoints.js";
 export { ProgressBar, type ProgressBarOptions, type ProgressStream } from "./training/callbacks/progress.js";
 export { HistoryLogger, type HistoryLoggerOptions } from "./training/callbacks/history-logger.js";
@@ -282,3 +283,44 @@ export {
 export { PriorSampler, GaussianMixtureSampler, type GaussianMixtureOptions, type MixtureComponent } from "./latent/samplers.js";
 export { LatentSpaceAdaptation, type LatentSpaceAdaptationOptions, type LsaClassReport } from "./latent/lsa.js";
 export { shapiroWilk, normalCdf, normalQuantile, type ShapiroWilkResult } from "./latent/shapiro-wilk.js";
+export { runStudy, type StudyResults, type StudyMachine, type StudyResultFiles } from "./study/run-study.js";
+export {
+  DEFAULT_STUDY_MODELS,
+  describeBudget,
+  parseBudget,
+  resolveStudyOptions,
+  type ResolvedStudyOptions,
+  type ResolvedStudyEvaluation,
+  type StudyBudget,
+  type StudyTimeBudget,
+  type StudyEpochBudget,
+  type StudyStepBudget,
+  type StudyNllOptions,
+  type StudyEventRun,
+  type StudyRunStartEvent,
+  type StudyTrainEvent,
+  type StudySnapshotEvent,
+  type StudyEvaluateEvent,
+  type StudyRunEndEvent,
+  type StudyDataName,
+  type StudyEvaluationOptions,
+  type StudyEvent,
+  type StudyOptions,
+} from "./study/options.js";
+export { BudgetClock, type BudgetClockOptions } from "./study/budget.js";
+export type { StudyTrainSummary } from "./study/train-run.js";
+export type { StudyLsaClass, StudyLsaFailure, StudyLsaResult, StudyRunFiles, StudyRunResult, StudyTimelinePoint } from "./study/evaluate-run.js";
+export {
+  pickWinners,
+  resultsCsv,
+  STUDY_METRICS,
+  summarizeModels,
+  type StudyLsaStats,
+  type StudyMetric,
+  type StudyModelSummary,
+  type StudyRunnerUp,
+  type StudyStat,
+  type StudyTrainingStats,
+  type StudyWinner,
+} from "./study/results.js";
+export { studyReportHtml } from "./study/report.js";

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { GANConfig, NetworkSpec, TrainBatch, VAEConfig } from "../src/index.js";
+import type { GANConfig, GenerativeModel, NetworkSpec, TrainBatch, VAEConfig } from "../src/index.js";
 
 /**
  * Tiny convolutional networks with the same layer kinds as the DCGAN tables (dense projection,
@@ -237,4 +237,26 @@ export function checkSvgDocument(svg: string): Map<string, string[]> {
   }
   if (open.length > 0 || svg.slice(end).trim() !== "") throw new Error(`unclosed <${open.join("> <")}> or text after the root`);
   return elements;
+}
+
+/**
+ * A stand-in model with no networks, nothing to save and no state: `fields` give what a test
+ * needs (a known `sample`, a slow `trainStep`…); the rest does nothing.
+ */
+export function stubModel(fields: Partial<GenerativeModel> & Pick<GenerativeModel, "name">): GenerativeModel {
+  return {
+    kind: fields.name, latentDim: 2, imageShape: [28, 28, 1], pixelRange: "[0,1]", conditional: false, config: {},
+    trainStep: async () => ({}),
+    sample: () => {
+      throw new Error(`${fields.name} draws no samples`);
+    },
+    parameterCounts: () => ({}),
+    networks: () => ({}),
+    optimizers: () => ({}),
+    getState: () => ({ rng: [], steps: 0 }),
+    setState: () => undefined,
+    save: async () => undefined,
+    dispose: () => undefined,
+    ...fields,
+  };
 }

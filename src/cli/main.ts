@@ -7,6 +7,7 @@ import { dataGridCommand } from "./commands/data-grid.js";
 import { evalCommand } from "./commands/eval.js";
 import { interpolateCommand, latentMapCommand } from "./commands/latent.js";
 import { sampleCommand } from "./commands/sample.js";
+import { studyCommand } from "./commands/study.js";
 import { trainCommand } from "./commands/train.js";
 
 /** The installed package's version: its own package.json, found by self-reference (from src/ under tsx as from dist/). */
@@ -23,7 +24,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") })
     .addHelpText("after", EXIT_CODES_HELP);
-  for (const command of [trainCommand(), sampleCommand(), evalCommand(), interpolateCommand(), latentMapCommand(), dataGridCommand()]) {
+  for (const command of [trainCommand(), sampleCommand(), evalCommand(), interpolateCommand(), latentMapCommand(), studyCommand(), dataGridCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ outputError: (text, write) => write(text.split("\n")[0] + "\n") }));
   }
   try {

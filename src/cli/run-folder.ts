@@ -1,27 +1,8 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { TEMPORARY_NAME } from "../index.js";
+import { runFolderFiles, TEMPORARY_NAME, type RunFolderFiles } from "../index.js";
 import { CliError, EXIT_CODES } from "./errors.js";
-
-/** The files and folders gen-mnist writes in a run folder, by role. */
-export function runFiles(out: string) {
-  return {
-    config: join(out, "config.json"),
-    historyJsonl: join(out, "history.jsonl"),
-    historyCsv: join(out, "history.csv"),
-    checkpoints: join(out, "checkpoints"),
-    samples: join(out, "samples"),
-    model: join(out, "model"),
-    lossPlot: join(out, "loss.svg"),
-    evalJsonl: join(out, "eval.jsonl"),
-    evalCsv: join(out, "eval.csv"),
-    evalPlot: join(out, "eval.svg"),
-    summary: join(out, "summary.json"),
-    reconstructions: join(out, "reconstructions.png"),
-    metrics: join(out, "metrics.json"),
-  };
-}
 
 /** What `config.json` of a run folder records. */
 export interface RunConfig {
@@ -44,7 +25,7 @@ export interface RunConfig {
 /** The lock file of a run folder that a `train` process is writing. */
 const LOCK_FILE = ".gen-mnist.lock";
 
-const KNOWN = new Set([...Object.values(runFiles("")).map((p) => p.replace(/^[/\\]/, "")), LOCK_FILE]);
+const KNOWN = new Set([...Object.values(runFolderFiles("")).map((p) => p.replace(/^[/\\]/, "")), LOCK_FILE]);
 /** Files of a saved model or checkpoint folder. */
 const MODEL_FILE = /^([\w-]+\.json|[\w-]+\.weights\.bin|optimizer-[\w-]+\.bin)$/;
 /** What gen-mnist writes inside each folder of a run. */
@@ -139,7 +120,7 @@ async function runSummary(out: string): Promise<string> {
 
 /** Reads the `config.json` of the run folder `out` for `--resume`. */
 export async function readRunConfig(out: string): Promise<RunConfig> {
-  const path = runFiles(out).config;
+  const path = runFolderFiles(out).config;
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out}: is a file; expected a run folder`, EXIT_CODES.usage);
   if (!existsSync(path)) {
     throw new CliError(`--resume: ${out} holds no run (no config.json); train without --resume to start one`, EXIT_CODES.usage);
@@ -183,7 +164,7 @@ export function checkUnchanged(out: string, pairs: readonly (GivenOption<string 
 }
 
 /** Before a run without any checkpoint starts again from step 0: removes what its first try wrote (not config.json). */
-export async function prepareRestart(files: ReturnType<typeof runFiles>): Promise<void> {
+export async function prepareRestart(files: RunFolderFiles): Promise<void> {
   for (const [role, path] of Object.entries(files)) if (role !== "config") await rm(path, { recursive: true, force: true });
 }
 

@@ -26,6 +26,12 @@ export interface LatentSpaceAdaptationOptions {
   readonly seed?: number;
   /** Significance level of the normality tests reported in {@link LsaClassReport.normalShare}. @defaultValue 0.05 */
   readonly alpha?: number;
+  /**
+   * A class no candidate reached (a model that collapsed on some digits): `"error"` fails `fit`;
+   * `"skip"` reports the class with 0 candidates and draws balanced over the classes that were reached.
+   * @defaultValue "error"
+   */
+  readonly missingClasses?: "error" | "skip";
 }
 
 /** What Latent Space Adaptation found for one class. */
@@ -69,14 +75,17 @@ export class LatentSpaceAdaptation implements LatentSampler {
   /** Per class: counts, threshold, normality p-values and the fitted Gaussian (empty before `fit`). */
   classes: readonly LsaClassReport[] = [];
   private readonly options: Required<Omit<LatentSpaceAdaptationOptions, "oracle">> & { readonly oracle: Oracle | undefined };
+  /** The classes `sample` draws from: those with kept latents. */
+  private reached: readonly LsaClassReport[] = [];
 
   /** @param options - see {@link LatentSpaceAdaptationOptions}. */
   constructor(options: LatentSpaceAdaptationOptions = {}) {
-    const { candidates = 10000, keep = 0.5, seed = 0, alpha = 0.05, oracle } = options;
+    const { candidates = 10000, keep = 0.5, seed = 0, alpha = 0.05, missingClasses = "error", oracle } = options;
     checkInteger("LatentSpaceAdaptation", "options.candidates", candidates, 10);
     checkRange("LatentSpaceAdaptation", "options.keep", keep, 0, 1, false);
     if (!(keep > 0)) throw new InvalidArgumentError(`LatentSpaceAdaptation: options.keep must be > 0, found ${keep}`);
-    this.options = { candidates, keep, seed, alpha, oracle };
+    if (missingClasses !== "error" && missingClasses !== "skip") throw new InvalidArgumentError(`LatentSpaceAdaptation: options.missingClasses must be "error" or "skip", found ${JSON.stringify(missingClasses)}`);
+    this.options = { candidates, keep, seed, alpha, missingClasses, oracle };
   }
 
   /**
@@ -113,7 +122,11 @@ export class LatentSpaceAdaptation implements LatentSampler {
     for (let c = 0; c < numClasses; c++) {
       const members = Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === c);
       if (members.length === 0) {
-        throw new InvalidArgumentError(`LatentSpaceAdaptation.fit: no candidate of ${model.name} looks like class ${c} to the oracle (mode collapse?); raise options.candidates`);
+        if (this.options.missingClasses === "skip") {
+          reports.push({ label: c, candidates: 0, kept: 0, threshold: Number.NaN, pValues: new Float64Array(d).fill(Number.NaN), normalShare: Number.NaN, mean: new Float64Array(d), std: new Float64Array(d).fill(1) });
+          continue;
+        }
+        throw new InvalidArgumentError(`LatentSpaceAdaptation.fit: no candidate of ${model.name} looks like class ${c} to the oracle (mode collapse?); raise options.candidates, or pass missingClasses: "skip"`);
       }
       const scores = members.map((i) => similarity[i] ?? 0).sort((a, b) => a - b);
       const threshold = scores[Math.min(scores.length - 1, Math.floor((1 - keep) * scores.length))] ?? 0;
@@ -137,17 +150,21 @@ export class LatentSpaceAdaptation implements LatentSampler {
       });
     }
     this.classes = reports;
+    this.reached = reports.filter((r) => r.kept > 0);
   }
 
-  /** `n` latents, balanced over the classes (class `i % numClasses` for the i-th), from each class's Gaussian. */
+  /**
+   * `n` latents, balanced over the classes (class `i % numClasses` for the i-th), from each class's
+   * Gaussian; with `missingClasses: "skip"`, balanced over the classes reached.
+   */
   sample(n: number, options: { readonly seed?: number } = {}): tf.Tensor2D {
-    if (this.classes.length === 0) throw new InvalidArgumentError("LatentSpaceAdaptation.sample: call fit(model, data) first");
+    if (this.reached.length === 0) throw new InvalidArgumentError("LatentSpaceAdaptation.sample: call fit(model, data) first");
     checkInteger("LatentSpaceAdaptation.sample", "n", n, 1);
     const d = this.classes[0]?.mean.length ?? 0;
     const rng = createRng(options.seed ?? 0);
     const out = new Float32Array(n * d);
     for (let i = 0; i < n; i++) {
-      const { mean, std } = this.classes[i % this.classes.length] as LsaClassReport;
+      const { mean, std } = this.reached[i % this.reached.length] as LsaClassReport;
       for (let j = 0; j < d; j++) out[i * d + j] = (mean[j] ?? 0) + (std[j] ?? 1) * standardNormal(rng);
     }
     return tf.tensor2d(out, [n, d]);

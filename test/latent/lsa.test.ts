@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CGAN, LatentSpaceAdaptation, loadMnist, useBackend, type Dataset, type GenerativeModel } from "../../src/index.js";
+import { stubModel } from "../helpers.js";
 
 let test: Dataset;
 let prototypes: tf.Tensor4D;
@@ -18,29 +19,21 @@ beforeAll(async () => {
   batch.dispose();
 });
 
-/** A stand-in generator with a known latent space (see the file comment). */
-function knownModel(): GenerativeModel {
-  return {
-    kind: "known", name: "known", latentDim: 3, imageShape: [28, 28, 1], pixelRange: "[0,1]", conditional: false, config: {},
-    trainStep: async () => ({}),
+/** A stand-in generator with a known latent space (see the file comment); it draws only the first `classes` digits. */
+function knownModel(classes = 10): GenerativeModel {
+  return stubModel({
+    name: "known", latentDim: 3,
     sample: (n, options = {}) =>
       tf.tidy(() => {
         const z = options.latents ?? (tf.randomNormal([n, 3], 0, 1, "float32", options.seed) as tf.Tensor2D);
         const [z0, z1] = [tf.slice(z, [0, 0], [n, 1]), tf.slice(z, [0, 1], [n, 1])];
         const phi = tf.mul(0.5, tf.add(1, tf.erf(tf.div(z0, Math.SQRT2))));
-        const cls = tf.reshape(tf.cast(tf.clipByValue(tf.floor(tf.mul(phi, 10)), 0, 9), "int32"), [n]);
+        const cls = tf.reshape(tf.cast(tf.clipByValue(tf.floor(tf.mul(phi, classes)), 0, classes - 1), "int32"), [n]);
         const clean = tf.gather(prototypes, cls);
         const noise = tf.mul(tf.reshape(tf.abs(z1), [n, 1, 1, 1]), tf.randomUniform([n, 28, 28, 1], -0.5, 0.5, "float32", 7));
         return tf.clipByValue(tf.add(clean, noise), 0, 1) as tf.Tensor4D;
       }),
-    parameterCounts: () => ({}),
-    networks: () => ({}),
-    optimizers: () => ({}),
-    getState: () => ({ rng: [], steps: 0 }),
-    setState: () => undefined,
-    save: async () => undefined,
-    dispose: () => undefined,
-  };
+  });
 }
 
 describe("LatentSpaceAdaptation", () => {
@@ -69,6 +62,32 @@ describe("LatentSpaceAdaptation", () => {
     const got = tf.tidy(() => tf.argMax(tf.sum(tf.mul(tf.reshape(images, [20, 1, 784]), tf.reshape(prototypes, [1, 10, 784])), 2), 1).arraySync() as number[]);
     expect(got.filter((c, i) => c === i % 10).length).toBeGreaterThanOrEqual(16);
     tf.dispose([z, images]);
+  }, 120_000);
+
+  it("with missingClasses: skip, reports the classes a collapsed model never draws and samples the others evenly", async () => {
+    // the model draws digits 0-3 only (noise makes the oracle see a few others)
+    await expect(new LatentSpaceAdaptation({ candidates: 500, seed: 1 }).fit(knownModel(4), test)).rejects.toThrow(/looks like class [4-9] to the oracle \(mode collapse\?\); raise options.candidates, or pass missingClasses: "skip"/);
+    const lsa = new LatentSpaceAdaptation({ candidates: 500, seed: 1, missingClasses: "skip" });
+    await lsa.fit(knownModel(4), test);
+    expect(lsa.classes.map((c) => c.label)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const missing = lsa.classes.filter((c) => c.candidates === 0);
+    expect(missing.length).toBeGreaterThan(0);
+    for (const c of missing) {
+      expect(c.label).toBeGreaterThanOrEqual(4);
+      expect([c.kept, c.normalShare]).toEqual([0, NaN]);
+    }
+    const reached = lsa.classes.filter((c) => c.kept > 0);
+    expect(reached.slice(0, 4).map((c) => c.label)).toEqual([0, 1, 2, 3]);
+    // the i-th latent comes from the (i mod reached)-th class reached: digits 0-3 come out as themselves
+    const n = 10 * reached.length;
+    const z = lsa.sample(n, { seed: 3 });
+    const images = knownModel(4).sample(n, { latents: z });
+    const got = tf.tidy(() => tf.argMax(tf.sum(tf.mul(tf.reshape(images, [n, 1, 784]), tf.reshape(prototypes, [1, 10, 784])), 2), 1).arraySync() as number[]);
+    const ofDigits = got.flatMap((c, i) => ((reached[i % reached.length]?.label ?? 9) < 4 ? [c === reached[i % reached.length]?.label] : []));
+    expect(ofDigits.length).toBe(40);
+    expect(ofDigits.filter(Boolean).length).toBeGreaterThanOrEqual(32);
+    tf.dispose([z, images]);
+    expect(() => new LatentSpaceAdaptation({ missingClasses: "drop" as "skip" })).toThrow('options.missingClasses must be "error" or "skip", found "drop"');
   }, 120_000);
 
   it("refuses conditional models, unlabelled data and sampling before fit", async () => {

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Argument, Command, Option } from "commander";
 import {
@@ -15,6 +14,9 @@ import {
   VAE,
   createModel,
   latestCheckpoint,
+  readEvaluationLog,
+  readStepLog,
+  runFolderFiles,
   metricValues,
   setLearningRate,
   reconstructionStrip,
@@ -24,16 +26,14 @@ import {
   writePng,
   type BackendRequest,
   type Callback,
-  type EvaluationRecord,
   type History,
   type MetricName,
   type ModelName,
-  type StepRecord,
   writeJsonAtomic,
 } from "../../index.js";
 import { CliError, EXIT_CODES, EXIT_CODES_HELP } from "../errors.js";
 import { dataKey, dataReference, integer, loadData, nameList, nonNegativeNumber, positiveNumber, reportBackend, threadsOption, verboseOption } from "../options.js";
-import { checkUnchanged, lockRunFolder, prepareNewRun, prepareRestart, quote, readRunConfig, runFiles, type RunConfig } from "../run-folder.js";
+import { checkUnchanged, lockRunFolder, prepareNewRun, prepareRestart, quote, readRunConfig, type RunConfig } from "../run-folder.js";
 
 interface TrainOptions {
   epochs?: number;
@@ -59,25 +59,6 @@ interface TrainOptions {
   evalMetrics?: MetricName[];
   oracle?: string;
 }
-
-/** The records of a JSON Lines log: `{ step, epoch, elapsedMs, ...values }` per line. */
-async function readLog(path: string): Promise<{ step: number; epoch: number; elapsedMs: number; values: Record<string, number> }[]> {
-  if (!existsSync(path)) return [];
-  const lines = (await readFile(path, "utf8")).split("\n").filter((l) => l.trim() !== "");
-  return lines.flatMap((line) => {
-    let parsed: Record<string, number>;
-    try {
-      parsed = JSON.parse(line) as Record<string, number>;
-    } catch {
-      return []; // a line a crash cut short
-    }
-    const { step, epoch, elapsedMs, ...values } = parsed;
-    return [{ step: step ?? 0, epoch: epoch ?? 0, elapsedMs: elapsedMs ?? 0, values }];
-  });
-}
-
-const readHistory = async (path: string): Promise<StepRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, losses: values }));
-const readEvaluations = async (path: string): Promise<EvaluationRecord[]> => (await readLog(path)).map(({ values, ...r }) => ({ ...r, metrics: values }));
 
 /** Options a resumed run keeps from its first start unless given again. */
 const CARRIED = ["evalEvery", "evalN", "evalMetrics", "oracle", "checkpointEvery", "keep", "checkpointMinutes"] as const;
@@ -117,7 +98,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
   const data = await loadData(dataName, "train", limit);
   console.log(`data: ${data.name}, ${data.size} images`);
   await clearOldRun();
-  const files = runFiles(out);
+  const files = runFolderFiles(out);
   const evaluations: Callback[] = opts.evalEvery === undefined ? [] : [
     new Evaluate({
       every: opts.evalEvery,
@@ -162,7 +143,7 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
     if (learningRate !== undefined) for (const optimizer of Object.values(trainer.model.optimizers())) setLearningRate(optimizer, learningRate);
   } else {
     // a new run, or one killed before its first checkpoint: that starts again from step 0, as recorded
-    if (recorded !== undefined && (existsSync(files.model) || existsSync(files.summary) || (await readLog(files.historyJsonl)).length > 0)) {
+    if (recorded !== undefined && (existsSync(files.model) || existsSync(files.summary) || (await readStepLog(files.historyJsonl)).length > 0)) {
       throw new CliError(
         `--resume: ${files.checkpoints} holds no checkpoint, but the run in ${out} has trained (its model/, summary.json or history); ` +
           `restore its checkpoints, or start it over with --overwrite (which deletes it)`,
@@ -211,9 +192,9 @@ async function train(name: ModelName, given_opts: TrainOptions, command: Command
   const finished = history.diverged === null && !interrupted;
   // an interrupted or diverged run keeps its checkpoints; model/ holds finished runs only
   if (finished) await model.save(files.model);
-  const allSteps = await readHistory(files.historyJsonl);
+  const allSteps = await readStepLog(files.historyJsonl);
   if (allSteps.length > 0) await writeLossPlot(files.lossPlot, allSteps, { title: `${name}: training losses` });
-  const allEvaluations = await readEvaluations(files.evalJsonl);
+  const allEvaluations = await readEvaluationLog(files.evalJsonl);
   if (allEvaluations.length > 0) {
     // one chart per metric; the standard deviations of KID and IS stay in eval.csv
     const metrics = Object.keys(allEvaluations[allEvaluations.length - 1]?.metrics ?? {}).filter((m) => !m.endsWith("_std"));
