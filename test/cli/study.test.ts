@@ -48,6 +48,6 @@ describe("gen-mnist study", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--budget budget '5 days': expected a duration such as 90s, 10m or 1.5h");
     const help = cli("study", "--help");
-    expect(help.stdout).toContain("takes about 3.5 hours on 2 cores");
+    expect(help.stdout).toContain("takes about 2.8 hours on 2 cores");
   });
 });

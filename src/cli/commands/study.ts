@@ -171,8 +171,8 @@ export function studyCommand(): Command {
       "after",
       `
 How long: a full study with the defaults (${DEFAULT_STUDY_MODELS.length} models × 3 seeds × 10 min of training, plus
-1-3 min of evaluation a run) takes about 3.5 hours on 2 cores; --budget 3m --seeds 2 about
-45 minutes; --quick about 4 minutes. Ctrl-C keeps a checkpoint; --resume continues where it stopped.
+about a minute of evaluation a run) takes about 2.8 hours on 2 cores; --budget 4m --seeds 2 took
+51 minutes (docs/study.md); --quick about 3 minutes. Ctrl-C keeps a checkpoint; --resume continues.
 ${EXIT_CODES_HELP}`,
     )
     .action((opts: StudyCliOptions, command: Command) => study(opts, command));
