@@ -19,10 +19,19 @@ export interface BudgetClockOptions {
 }
 
 /**
- * A callback that measures training time across resumes (the time of other callbacks' work done
- * in `onSnapshot` excluded), calls `onSnapshot` at shares of the budget, and with a budget in
- * minutes stops training when it is spent. The time used is logged a step at a time, so a run
- * resumed from a checkpoint at step s continues with the time it had used at step s.
+ * A callback that measures training time across resumes, calls `onSnapshot` at shares of the
+ * budget, and with a budget in minutes stops training when it is spent. Training time is the time
+ * from the end of the callbacks' work after one step to the end of the next step: put the clock
+ * first among the callbacks and its {@link BudgetClock.restart} last, and the time of every other
+ * callback (checkpoints, sample grids, logs) and of `onSnapshot` is left out. The time used is
+ * logged a step at a time, so a run resumed from a checkpoint at step s continues with the time it
+ * had used at step s.
+ *
+ * @example
+ * ```ts
+ * const clock = new BudgetClock({ budget: { minutes: 5 }, log: "runs/x/train-time.jsonl" });
+ * new Trainer(model, data, { epochs: 1000, callbacks: [clock, new Checkpoint({ dir: "runs/x/checkpoints" }), clock.restart] });
+ * ```
  */
 export class BudgetClock implements Callback {
   /** Training time so far, in milliseconds, including the time before a resume. */
@@ -30,10 +39,23 @@ export class BudgetClock implements Callback {
   private readonly options: BudgetClockOptions;
   private mark = 0;
   private next = 0;
+  /**
+   * A callback to put last: it restarts the step timer once every callback has done its work for a
+   * step (or an epoch), so that their time is not training time.
+   */
+  readonly restart: Callback;
 
   /** @param options - see {@link BudgetClockOptions}. */
   constructor(options: BudgetClockOptions) {
     this.options = options;
+    const restart = (): void => void (this.mark = performance.now());
+    this.restart = { onTrainBegin: restart, onEpochBegin: restart, onBatchEnd: restart, onEpochEnd: restart };
+  }
+
+  /** Whether a budget in minutes is spent (budgets of epochs or steps end with the trainer's own length). */
+  get spent(): boolean {
+    const { budget } = this.options;
+    return "minutes" in budget && this.trainMs >= budget.minutes * 60_000;
   }
 
   /** The share of the budget used after `step` steps of a run of `totalSteps`, at `trainMs`. */
@@ -43,7 +65,8 @@ export class BudgetClock implements Callback {
   }
 
   /** Restores the time used up to the resumed step (cutting the log back to it). */
-  async onTrainBegin({ step, totalSteps }: TrainContext): Promise<void> {
+  async onTrainBegin(context: TrainContext): Promise<void> {
+    const { step, totalSteps } = context;
     const kept = await readTimeLog(this.options.log, step);
     await writeFileAtomic(this.options.log, kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
     this.trainMs = kept[kept.length - 1]?.trainMs ?? 0;
@@ -51,7 +74,13 @@ export class BudgetClock implements Callback {
     const shares = this.options.snapshots ?? [];
     this.next = shares.findIndex((s) => s > used + 1e-12);
     if (this.next < 0) this.next = shares.length;
+    // a run resumed after its budget was spent (killed before it was saved) takes no further step
+    if (this.spent) context.stopTraining(this.stopMessage());
     this.mark = performance.now();
+  }
+
+  private stopMessage(): string {
+    return `the budget of ${describeBudget(this.options.budget)} of training is spent`;
   }
 
   /** Adds the step's time, logs it, takes a due snapshot, and stops a timed run at its budget. */
@@ -66,7 +95,7 @@ export class BudgetClock implements Callback {
     // the last step of a step or epoch budget reaches the end whatever rounding says
     if (context.step >= context.totalSteps && this.next < shares.length) due = shares[(this.next = shares.length) - 1];
     if (due !== undefined) await this.options.onSnapshot?.(context, due, this.trainMs);
-    if ("minutes" in this.options.budget && used >= 1) context.stopTraining(`the budget of ${describeBudget(this.options.budget)} of training is spent`);
+    if (this.spent) context.stopTraining(this.stopMessage());
     this.mark = performance.now();
   }
 }

@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import type { Dataset } from "../data/dataset.js";
+import { InvalidArgumentError } from "../errors.js";
 import { FASHION_MNIST_CLASSES } from "../data/mnist.js";
 import { imageGrid, writePng } from "../image/grid.js";
 import { interpolate } from "../latent/interpolate.js";
@@ -117,7 +118,7 @@ export interface StudyEvaluateContext {
   readonly onProgress?: ((event: StudyEvent) => void) | undefined;
 }
 
-const relative = (out: string, path: string): string => path.slice(out.length).replace(/^[/\\]+/, "").replace(/\\/g, "/");
+const inStudy = (out: string, path: string): string => relative(out, path).split(sep).join("/");
 
 /**
  * Evaluates a trained run of a study (final metrics on `evaluation.n` samples, interpolations, a
@@ -128,7 +129,7 @@ export async function evaluateStudyRun(dir: string, trained: StudyTrainSummary, 
   const files = studyRunFiles(dir);
   if (existsSync(files.result)) return JSON.parse(await readFile(files.result, "utf8")) as StudyRunResult;
   const { out, options } = context;
-  const rel = (path: string): string => relative(out, path);
+  const rel = (path: string): string => inStudy(out, path);
   const timeline: StudyTimelinePoint[] = (await readEvaluationLog(files.evalJsonl)).flatMap(({ step, metrics }) => {
     const { budget_share: share, train_minutes: minutes, ...rest } = metrics;
     return share === undefined || minutes === undefined ? [] : [{ share, minutes, step, metrics: rest, grid: rel(join(files.timeline, timelineFile(share))) }];
@@ -167,7 +168,11 @@ export async function evaluateStudyRun(dir: string, trained: StudyTrainSummary, 
       }
     } else if (!model.conditional) {
       progress(`Latent Space Adaptation (${options.evaluation.lsaCandidates} candidates)`);
-      lsa = await adaptLatents(model, context, join(dir, "lsa-samples.png"), rel).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
+      // a GAN LSA cannot adapt (too few candidates) is reported; anything else is a bug to raise
+      lsa = await adaptLatents(model, context, join(dir, "lsa-samples.png"), rel).catch((err: unknown) => {
+        if (err instanceof InvalidArgumentError) return { error: err.message };
+        throw err;
+      });
     }
     const result: StudyRunResult = {
       ...base,
@@ -201,9 +206,10 @@ async function adaptLatents(model: GenerativeModel, context: StudyEvaluateContex
   const lsa = new LatentSpaceAdaptation({ candidates: options.evaluation.lsaCandidates, oracle: context.oracle, seed: 1, missingClasses: "skip" });
   await lsa.fit(model, context.test);
   const report = await evaluate(model, { reference: context.reference, n: options.evaluation.n, metrics: ["fid", "pr", "dc", "classes"], sampler: lsa, seed: 0 });
-  const latents = lsa.sample(64, { seed: 2 });
-  const images = model.sample(64, { latents });
-  await writePng(gridPath, imageGrid(images, { cols: 8, range: model.pixelRange }));
+  // ten columns: the sampler cycles through the classes, so with every class reached a column is one class
+  const latents = lsa.sample(100, { seed: 2 });
+  const images = model.sample(100, { latents });
+  await writePng(gridPath, imageGrid(images, { cols: 10, range: model.pixelRange }));
   tf.dispose([latents, images]);
   return {
     before: {},

@@ -74,7 +74,7 @@ export interface StudyOptions {
   readonly limit?: number;
   /**
    * A first look in minutes rather than hours: short budget, one seed, small evaluations
-   * (each still overridable). About 4 minutes on 2 cores for the default models.
+   * (each still overridable). About 3 minutes on 2 cores for the default models.
    * @defaultValue false
    */
   readonly quick?: boolean;
@@ -82,7 +82,9 @@ export interface StudyOptions {
   readonly evaluation?: StudyEvaluationOptions;
   /**
    * Continue the study in `out`: finished runs are kept, interrupted ones resume from their newest
-   * checkpoint; the options must match the recorded ones. Without it `out` must be missing or empty.
+   * checkpoint. Options not given are the recorded ones; the budget, data, limit and evaluation
+   * sizes cannot change, models and seeds can (new runs are added). Without it `out` must be
+   * missing or empty.
    * @defaultValue false
    */
   readonly resume?: boolean;
@@ -257,7 +259,7 @@ function checkBudget(budget: StudyBudget): void {
 export function parseBudget(text: string): StudyTimeBudget {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|min)?\s*$/i.exec(text);
   const value = match === null ? Number.NaN : Number(match[1]);
-  if (match === null || !(value > 0)) throw new InvalidArgumentError(`budget '${text}': expected a duration such as 90s, 10m or 1.5h`);
+  if (match === null || !(value > 0)) throw new InvalidArgumentError(`'${text}' is not a duration; expected one such as 90s, 10m or 1.5h`);
   const unit = (match[2] ?? "m").toLowerCase();
   return { minutes: unit === "s" ? value / 60 : unit === "h" ? value * 60 : value };
 }

@@ -3,12 +3,13 @@ import { readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { FASHION_MNIST_CLASSES } from "../data/mnist.js";
 import { metricCurvesSvg, type MetricPoint } from "../image/plot.js";
+import { escapeXml } from "../image/svg.js";
 import type { StudyRunResult } from "./evaluate-run.js";
 import { describeBudget } from "./options.js";
 import { STUDY_METRICS, type StudyModelSummary, type StudyStat } from "./results.js";
 import type { StudyResults } from "./run-study.js";
 
-const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escape = escapeXml;
 
 /** A number to about 4 significant digits (integers as they are). */
 const num = (v: number | undefined, digits = 4): string => (v === undefined || !Number.isFinite(v) ? "–" : Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(digits));
@@ -44,7 +45,7 @@ function summarySection(results: StudyResults): string {
   const rows = results.winners.map((w) => [
     escape(w.label),
     w.better === "lower" ? "lower" : "higher",
-    `<b>${escape(w.model)}</b>`,
+    [w.model, ...w.tiedWith].map((m) => `<b>${escape(m)}</b>`).join(", "),
     pm(w.value),
     w.runnerUp === undefined ? "–" : `${escape(w.runnerUp.model)}: ${pm(w.runnerUp.value)}`,
     w.margin === "clear" ? "clear" : w.margin === "within noise" ? "<i>within noise</i>" : escape(w.margin),
@@ -57,7 +58,7 @@ function summarySection(results: StudyResults): string {
       `by recall (diversity) ${escape(gan.model)} ${pm(gan.metrics.recall, 3)} vs ${escape(vae.model)} ${pm(vae.metrics.recall, 3)}.</p>`
     : "";
   return `<section id="summary"><h2>Summary: which model wins</h2>${verdict}${table(["metric", "better", "winner", "mean ± std", "runner-up", "margin"], rows)}
-<p class="note">"clear": the gap to the runner-up exceeds both standard deviations added; "within noise": it does not; with one seed there is no noise estimate. Run more seeds (<code>--seeds</code>) before trusting a narrow win.</p></section>`;
+<p class="note">"clear": the gap to the runner-up exceeds both standard deviations added; "within noise": it does not; "tie": the same mean; with one seed there is no noise estimate. Run more seeds (<code>--seeds</code>) before trusting a narrow win.</p></section>`;
 }
 
 function modelsSection(results: StudyResults): string {
@@ -76,12 +77,12 @@ function modelsSection(results: StudyResults): string {
 
 function metricsSection(results: StudyResults): string {
   const columns = STUDY_METRICS.filter((c) => results.models.some((m) => m.metrics[c.metric] !== undefined));
-  const winners = new Map(results.winners.map((w) => [w.metric, w.model]));
+  const winners = new Map(results.winners.map((w) => [w.metric, [w.model, ...w.tiedWith]]));
   const rows = results.models.map((m) => [
     escape(m.model),
     ...columns.map((c) => {
       const cell = pm(m.metrics[c.metric]);
-      return winners.get(c.metric) === m.model ? `<b>${cell}</b>` : cell;
+      return winners.get(c.metric)?.includes(m.model) === true ? `<b>${cell}</b>` : cell;
     }),
   ]);
   const head = ["model", ...columns.map((c) => `${escape(c.label)} <small>${c.better === "lower" ? "↓" : "↑"}</small>`)];

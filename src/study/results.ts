@@ -90,9 +90,12 @@ export interface StudyWinner {
   readonly runnerUp?: StudyRunnerUp;
   /**
    * `clear` when the gap to the runner-up exceeds both standard deviations added, `within noise`
-   * when it does not (with one seed: `one seed`, no noise estimate), `only model` without a runner-up.
+   * when it does not (with one seed: `one seed`, no noise estimate), `tie` when the runner-up's
+   * mean is the same (see `tiedWith`), `only model` without a runner-up.
    */
-  readonly margin: "clear" | "within noise" | "one seed" | "only model";
+  readonly margin: "clear" | "within noise" | "one seed" | "tie" | "only model";
+  /** Models whose mean equals the winner's (a tie), besides the winner. */
+  readonly tiedWith: readonly ModelName[];
 }
 
 /** What a study compares, with the direction of "better". */
@@ -166,12 +169,15 @@ export function pickWinners(models: readonly StudyModelSummary[]): StudyWinner[]
       .sort((a, b) => (better === "lower" ? a.value.mean - b.value.mean : b.value.mean - a.value.mean));
     const [best, next] = ranked;
     if (best === undefined) return [];
+    const tiedWith = ranked.slice(1).filter((r) => r.value.mean === best.value.mean).map((r) => r.model);
     const margin: StudyWinner["margin"] = next === undefined
       ? "only model"
-      : best.value.n < 2 || next.value.n < 2
+      : tiedWith.length > 0
+        ? "tie"
+        : best.value.n < 2 || next.value.n < 2
         ? "one seed"
         : Math.abs(best.value.mean - next.value.mean) > best.value.std + next.value.std ? "clear" : "within noise";
-    return [{ metric, label, better, model: best.model, value: best.value, ...(next === undefined ? {} : { runnerUp: next }), margin }];
+    return [{ metric, label, better, model: best.model, value: best.value, ...(next === undefined ? {} : { runnerUp: next }), margin, tiedWith }];
   });
 }
 

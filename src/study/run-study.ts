@@ -5,11 +5,11 @@ import { cpus, platform } from "node:os";
 import { join, resolve } from "node:path";
 import { loadFashionMnist, loadMnist } from "../data/mnist.js";
 import { InvalidArgumentError } from "../errors.js";
-import { prepareReference, type PreparedReference } from "../metrics/evaluate.js";
+import { prepareReference } from "../metrics/evaluate.js";
 import { loadOracle } from "../metrics/oracle-io.js";
 import { writeFileAtomic, writeJsonAtomic } from "../_internals/fs.js";
 import { evaluateStudyRun, type StudyRunResult } from "./evaluate-run.js";
-import { resolveStudyOptions, type ResolvedStudyOptions, type StudyOptions } from "./options.js";
+import { describeBudget, resolveStudyOptions, type ResolvedStudyOptions, type StudyOptions } from "./options.js";
 import { studyReportHtml } from "./report.js";
 import { pickWinners, resultsCsv, summarizeModels, type StudyModelSummary, type StudyWinner } from "./results.js";
 import { studyRunFiles, trainStudyRun } from "./train-run.js";
@@ -22,7 +22,7 @@ export interface StudyResults {
   readonly startedAt: string;
   /** When these results were written (ISO 8601). */
   readonly updatedAt: string;
-  /** Whether every run finished (trained and evaluated); `false` after an interruption: resume the study. */
+  /** Whether every run is done (trained and evaluated, or diverged); `false` after an interruption: resume the study. */
   readonly complete: boolean;
   /** The study's options, defaults filled in. */
   readonly options: ResolvedStudyOptions;
@@ -89,27 +89,30 @@ export async function runStudy(options: StudyOptions): Promise<StudyResults> {
   const train = await load({ split: "train", ...(resolved.limit === null ? {} : { limit: resolved.limit }) });
   const test = await load({ split: "test" });
   const oracle = await loadOracle(data);
-  const references: PreparedReference[] = [];
   try {
     const snapshotReference = await prepareReference(`${data}-test`, { n: evaluation.snapshotN, oracle });
-    references.push(snapshotReference);
     const reference = await prepareReference(`${data}-test`, { n: evaluation.n, oracle });
-    references.push(reference);
-    const runs: StudyRunResult[] = [];
-    const total = resolved.models.length * resolved.seeds;
-    let results = await writeResults(out, resolved, startedAt, runs, false);
-    for (const model of resolved.models) {
-      for (let seed = 0; seed < resolved.seeds; seed++) {
-        const dir = join(out, "runs", `${model}-seed${seed}`);
-        const skipped = existsSync(studyRunFiles(dir).result);
-        options.onProgress?.({ type: "run-start", model, seed, index: runs.length, total });
-        const trained = await trainStudyRun(dir, model, seed, { options: resolved, train, snapshotReference, backend: tf.getBackend(), signal: options.signal, onProgress: options.onProgress });
-        if (trained.status === "interrupted") return results;
-        const result = await evaluateStudyRun(dir, trained, { options: resolved, out, test, reference, oracle, onProgress: options.onProgress });
-        runs.push(result);
-        options.onProgress?.({ type: "run-end", model, seed, skipped, status: result.status });
-        results = await writeResults(out, resolved, startedAt, runs, runs.length === total);
-      }
+    const planned = resolved.models.flatMap((model) => Array.from({ length: resolved.seeds }, (_, seed) => ({ model, seed, dir: join(out, "runs", `${model}-seed${seed}`) })));
+    // runs a previous start finished stay in the results from the first write on (in study order)
+    const done = new Map<string, StudyRunResult>();
+    for (const { dir } of planned) {
+      const file = studyRunFiles(dir).result;
+      if (existsSync(file)) done.set(dir, JSON.parse(await readFile(file, "utf8")) as StudyRunResult);
+    }
+    const write = (): Promise<StudyResults> =>
+      writeResults(out, resolved, startedAt, planned.flatMap(({ dir }) => done.get(dir) ?? []), done.size === planned.length);
+    let results = await write();
+    for (const [index, { model, seed, dir }] of planned.entries()) {
+      // a signal during an evaluation stops the study before the next run starts
+      if (options.signal?.aborted === true) return results;
+      const skipped = done.has(dir);
+      options.onProgress?.({ type: "run-start", model, seed, index, total: planned.length });
+      const trained = await trainStudyRun(dir, model, seed, { options: resolved, train, snapshotReference, backend: tf.getBackend(), signal: options.signal, onProgress: options.onProgress });
+      if (trained.status === "interrupted") return results;
+      const result = await evaluateStudyRun(dir, trained, { options: resolved, out, test, reference, oracle, onProgress: options.onProgress });
+      done.set(dir, result);
+      options.onProgress?.({ type: "run-end", model, seed, skipped, status: result.status });
+      if (!skipped) results = await write();
     }
     return results;
   } finally {
@@ -149,8 +152,8 @@ async function prepareStudyFolder(out: string, options: StudyOptions): Promise<{
   const manifest = join(out, MANIFEST);
   if (!options.resume) {
     if (existsSync(out) && (await readdir(out)).some((f) => f !== ".gen-mnist.lock")) {
-      const what = existsSync(manifest) ? "already holds a study; continue it with resume: true" : "is not empty";
-      throw new InvalidArgumentError(`runStudy: ${out} ${what}, or choose another folder`);
+      const what = existsSync(manifest) ? "already holds a study; continue it with resume: true, or choose another folder" : "is not empty; empty it or choose another folder";
+      throw new InvalidArgumentError(`runStudy: ${out} ${what}`);
     }
     const resolved = resolveStudyOptions(options);
     const startedAt = new Date().toISOString();
@@ -175,11 +178,16 @@ async function prepareStudyFolder(out: string, options: StudyOptions): Promise<{
     ...(given.evaluation === undefined ? { evaluation: r.evaluation } : {}),
     ...(given.budget === undefined ? { budget: r.budget } : {}),
   });
-  const fixed = ["budget", "data", "limit", "evaluation"] as const;
-  const changed = fixed.filter((k) => JSON.stringify(resolved[k]) !== JSON.stringify(r[k]));
+  const fixed = [
+    { key: "budget", what: "the budget", say: (o: ResolvedStudyOptions) => describeBudget(o.budget) },
+    { key: "data", what: "the data", say: (o: ResolvedStudyOptions) => o.data },
+    { key: "limit", what: "the limit", say: (o: ResolvedStudyOptions) => (o.limit === null ? "all images" : `${o.limit} images`) },
+    { key: "evaluation", what: "the evaluation sizes", say: (o: ResolvedStudyOptions) => JSON.stringify(o.evaluation) },
+  ] as const;
+  const changed = fixed.filter(({ key }) => JSON.stringify(resolved[key]) !== JSON.stringify(r[key]));
   if (changed.length > 0) {
     throw new InvalidArgumentError(
-      `runStudy: resume: true: ${changed.map((k) => `${k} ${JSON.stringify(resolved[k])} differs from the study's ${JSON.stringify(r[k])}`).join("; ")}; ` +
+      `runStudy: resume: true: ${changed.map(({ what, say }) => `${what} (${say(resolved)}) differs from the study's (${say(r)})`).join("; ")}; ` +
         "these cannot change in a study already started (leave them out, or start a new study in another folder)",
     );
   }

@@ -111,8 +111,10 @@ export async function trainStudyRun(dir: string, name: ModelName, seed: number, 
   const callbacks = [
     clock,
     new HistoryLogger({ jsonl: files.historyJsonl, csv: files.historyCsv, metricsJsonl: files.evalJsonl, metricsCsv: files.evalCsv }),
-    new Checkpoint({ dir: files.checkpoints, every: 1, keep: 1, everyMinutes: 2 }),
+    // checkpoints/last every 2 minutes and at the end (epoch checkpoints only cost time here)
+    new Checkpoint({ dir: files.checkpoints, every: UNLIMITED_EPOCHS, keep: 1, everyMinutes: 2 }),
     grid,
+    clock.restart,
   ];
   const common = { callbacks, ...(context.signal === undefined ? {} : { signal: context.signal }) };
   let trainer: Trainer;
@@ -122,7 +124,12 @@ export async function trainStudyRun(dir: string, name: ModelName, seed: number, 
     const budget = options.budget;
     const length = "minutes" in budget ? { epochs: UNLIMITED_EPOCHS } : "epochs" in budget ? { epochs: budget.epochs } : { steps: budget.steps };
     const model: GenerativeModel = createModel(name, { seed, imageShape: train.imageShape });
-    trainer = new Trainer(model, train, { ...common, ...length, seed });
+    try {
+      trainer = new Trainer(model, train, { ...common, ...length, seed });
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
     await writeJsonAtomic(files.config, {
       model: name,
       config: model.config,
@@ -137,7 +144,8 @@ export async function trainStudyRun(dir: string, name: ModelName, seed: number, 
   const { model } = trainer;
   try {
     const history = await trainer.fit();
-    const status = history.diverged !== null ? "diverged" : history.interrupted ? "interrupted" : "finished";
+    // a signal on the step that spent a time budget interrupts nothing: the run is done
+    const status = history.diverged !== null ? "diverged" : history.interrupted && !clock.spent ? "interrupted" : "finished";
     if (status === "finished") await model.save(files.model);
     const steps = await readStepLog(files.historyJsonl);
     if (steps.length > 0) await writeLossPlot(files.lossPlot, steps, { title: `${name} (seed ${seed}): training losses` });

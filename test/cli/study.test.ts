@@ -41,12 +41,15 @@ describe("gen-mnist study", () => {
     expect([used.code, used.stderr.trim().split("\n").at(-1)]).toEqual([2, `gen-mnist: ${out} already holds a study; continue it with --resume, or choose another folder`]);
     const changed = cli("study", "--out", out, "--resume", "--epochs", "2", "--no-progress");
     expect(changed.code).toBe(2);
-    expect(changed.stderr).toContain('gen-mnist: --resume: budget {"epochs":2} differs from the study\'s {"epochs":1}');
+    expect(changed.stderr).toContain("gen-mnist: --resume: --budget/--epochs (2 epochs) differs from the study's (1 epoch); these cannot change");
+    const missing = cli("study", "--out", join(dir, "typo"), "--resume");
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, `gen-mnist: --resume: ${join(dir, "typo")} does not exist; give the --out of the study to continue, or leave out --resume to start one`]);
+    expect(existsSync(join(dir, "typo"))).toBe(false);
     const both = cli("study", "--budget", "1m", "--epochs", "2", "--out", join(dir, "x"));
     expect([both.code, both.stderr.trim().split("\n").at(-1)]).toEqual([2, "gen-mnist: --budget and --epochs contradict each other: give one (time per model, or epochs per model)"]);
     const bad = cli("study", "--budget", "5 days", "--out", join(dir, "y"));
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--budget budget '5 days': expected a duration such as 90s, 10m or 1.5h");
+    expect(bad.stderr).toContain("--budget: '5 days' is not a duration; expected one such as 90s, 10m or 1.5h");
     const help = cli("study", "--help");
     expect(help.stdout).toContain("takes about 2.8 hours on 2 cores");
   });

@@ -1,6 +1,6 @@
 // BudgetClock: training time that survives a resume, snapshots at shares of the budget (their own
 // time not counted), and a time budget that stops training.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,19 +44,34 @@ describe("BudgetClock", () => {
         await new Promise((r) => setTimeout(r, 500)); // a slow evaluation: not training time
       },
     });
-    const history = await new Trainer(slowModel(20), data, { epochs: 1000, callbacks: [clock] }).fit();
+    // a callback after the clock that takes 30 ms a step: not training time either (clock.restart is last)
+    const slowLogger = {
+      onBatchEnd: async () => {
+        await new Promise((r) => setTimeout(r, 30));
+      },
+    };
+    const history = await new Trainer(slowModel(20), data, { epochs: 1000, callbacks: [clock, slowLogger, clock.restart] }).fit();
     expect(history.stopReason).toBe("the budget of 0.6 s of training is spent");
     expect(shots.map((s) => s.share)).toEqual([0.5, 1]);
     expect(shots[0]?.trainMs).toBeGreaterThanOrEqual(300);
     expect(shots[1]?.trainMs).toBeGreaterThanOrEqual(600);
     // the first snapshot's 500 ms are not training time: about 300 ms of steps lie between the two
     expect((shots[1]?.trainMs ?? 0) - (shots[0]?.trainMs ?? 0)).toBeLessThan(750);
-    // every step takes at least 20 ms: at most 30 fit in 600 ms
+    // every step takes at least 20 ms: at most 30 fit in 600 ms; with the logger's 30 ms counted only 12 would
     expect(history.totalSteps).toBeLessThanOrEqual(30);
+    expect(history.totalSteps).toBeGreaterThan(15);
     expect(clock.trainMs).toBeGreaterThanOrEqual(600);
     const logged = await readTimeLog(log);
     expect(logged.map((r) => r.step)).toEqual(Array.from({ length: history.totalSteps }, (_, i) => i + 1));
     expect(logged.every((r, i) => i === 0 || r.trainMs >= (logged[i - 1]?.trainMs ?? 0))).toBe(true);
+  });
+
+  it("takes no further step when resumed after its time budget was spent", async () => {
+    const log = join(dir, "spent.jsonl");
+    await writeFile(log, `${JSON.stringify({ step: 4, trainMs: 700 })}\n`);
+    const clock = new BudgetClock({ budget: { minutes: 0.6 / 60 }, log });
+    const history = await new Trainer(slowModel(5), data, { epochs: 1000, callbacks: [clock], resumeFrom: { epoch: 0, stepInEpoch: 4, step: 4, options: { epochs: 1000, steps: null, batchSize: 8, seed: 0, dropRemainder: true } } }).fit();
+    expect([history.steps.length, history.stopReason, clock.spent]).toEqual([0, "the budget of 0.6 s of training is spent", true]);
   });
 
   it("resumes with the time it had used at the checkpoint's step (the log cut back to it)", async () => {

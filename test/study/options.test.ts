@@ -12,7 +12,7 @@ describe("parseBudget / describeBudget", () => {
   });
 
   it("refuses anything else, naming the forms it takes", () => {
-    for (const bad of ["", "0m", "ten minutes", "-5m", "5d", "1e3"]) expect(() => parseBudget(bad)).toThrow(`budget '${bad}': expected a duration such as 90s, 10m or 1.5h`);
+    for (const bad of ["", "0m", "ten minutes", "-5m", "5d", "1e3"]) expect(() => parseBudget(bad)).toThrow(`'${bad}' is not a duration; expected one such as 90s, 10m or 1.5h`);
   });
 
   it("says a budget in words", () => {

@@ -49,6 +49,12 @@ describe("pickWinners", () => {
     expect(by.nll).toBeUndefined();
   });
 
+  it("calls equal means a tie and names every tied model", () => {
+    const winners = pickWinners([model("vae", "vae", { classes_covered: s(9.5, 0.7) }), model("dcgan", "gan", { classes_covered: s(7, 1) }), model("conv-vae", "vae", { classes_covered: s(9.5, 0.7) })]);
+    expect(winners.find((w) => w.metric === "classes_covered")).toMatchObject({ model: "vae", margin: "tie", tiedWith: ["conv-vae"], runnerUp: { model: "conv-vae" } });
+    expect(winners.find((w) => w.metric === "imagesPerSecond")?.tiedWith).toEqual(["dcgan", "conv-vae"]);
+  });
+
   it("says 'one seed' when there is no noise estimate, and skips non-finite means", () => {
     const winners = pickWinners([model("dcgan", "gan", { fid: s(30, 0, 1) }), model("mlp-gan", "gan", { fid: s(NaN, 0, 0) }), model("wgan-gp", "gan", { fid: s(31, 0, 1) })]);
     expect(winners.find((w) => w.metric === "fid")).toMatchObject({ model: "dcgan", margin: "one seed", runnerUp: { model: "wgan-gp" } });

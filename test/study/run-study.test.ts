@@ -111,7 +111,7 @@ describe("runStudy", () => {
 
   it("refuses a used folder without resume, and options a started study cannot change", async () => {
     await expect(runStudy(tiny())).rejects.toThrow(`runStudy: ${out} already holds a study; continue it with resume: true, or choose another folder`);
-    await expect(runStudy({ out, resume: true, budget: { steps: 8 } })).rejects.toThrow('resume: true: budget {"steps":8} differs from the study\'s {"steps":6}');
+    await expect(runStudy({ out, resume: true, budget: { steps: 8 } })).rejects.toThrow("resume: true: the budget (8 steps) differs from the study's (6 steps); these cannot change");
     await expect(runStudy({ out: join(dir, "none"), resume: true })).rejects.toThrow("holds no study (no study.json); start one without resume: true");
   });
 
@@ -142,4 +142,14 @@ describe("runStudy", () => {
       await browser.close();
     }
   }, 120_000);
+
+  it("a resume that adds seeds keeps every finished run in its results from its first write", async () => {
+    const abort = new AbortController();
+    abort.abort("test"); // stops before the first new run
+    const more = await runStudy({ out, resume: true, seeds: 3, signal: abort.signal });
+    expect(more.complete).toBe(false);
+    expect(more.options.seeds).toBe(3);
+    expect(more.runs.map((r) => `${r.model}-${r.seed}`)).toEqual(["mlp-gan-0", "mlp-gan-1", "vae-0", "vae-1"]);
+    expect(await readFile(join(out, "report.html"), "utf8")).toContain("Partial results: 4 of 6 runs are done.");
+  });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import cliProgress from "cli-progress";
 import { Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import {
@@ -41,7 +42,7 @@ const budgetOption = (value: string): StudyBudget => {
   try {
     return parseBudget(value);
   } catch (err) {
-    throw new CommanderArgumentError(`--budget ${err instanceof Error ? err.message : String(err)}`);
+    throw new CommanderArgumentError(`--budget: ${err instanceof Error ? err.message : String(err)}`);
   }
 };
 
@@ -100,12 +101,13 @@ function printWinners(results: StudyResults): void {
 async function study(opts: StudyCliOptions, command: Command): Promise<void> {
   const given = (key: keyof StudyCliOptions): boolean => command.getOptionValueSource(key) === "cli";
   if (given("budget") && given("epochs")) throw new CliError("--budget and --epochs contradict each other: give one (time per model, or epochs per model)", EXIT_CODES.usage);
+  if (opts.resume && !existsSync(opts.out)) throw new CliError(`--resume: ${opts.out} does not exist; give the --out of the study to continue, or leave out --resume to start one`, EXIT_CODES.usage);
   await lockRunFolder(opts.out);
   reportBackend(await useBackend(opts.backend, opts.threads === undefined ? {} : { threads: opts.threads }), opts);
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (abort.signal.aborted) process.exit(signal === "SIGINT" ? EXIT_CODES.sigint : EXIT_CODES.sigterm);
-    console.error(`\n${signal}: finishing the current step and saving a checkpoint (${signal} again quits at once)`);
+    console.error(`\n${signal}: finishing the current step (or evaluation) and saving a checkpoint (${signal} again quits at once)`);
     abort.abort(signal);
   };
   const { onProgress, stop } = reporter(opts.progress);
@@ -130,7 +132,17 @@ async function study(opts: StudyCliOptions, command: Command): Promise<void> {
     results = await runStudy(options);
   } catch (err) {
     // the library's message names options; the CLI's user knows them as flags
-    if (err instanceof InvalidArgumentError) throw new CliError(err.message.replace(/^runStudy: /, "").replace(/resume: true/g, "--resume"), EXIT_CODES.usage);
+    if (err instanceof InvalidArgumentError) {
+      const message = err.message
+        .replace(/^runStudy: resume: (true: )?/, "--resume: ")
+        .replace(/^runStudy: /, "")
+        .replace(/resume: true/g, "--resume")
+        .replace(/\bthe budget \(/g, "--budget/--epochs (")
+        .replace(/\bthe data \(/g, "--data (")
+        .replace(/\bthe limit \(/g, "--limit (")
+        .replace(/\bthe evaluation sizes \(/g, "the evaluation sizes of --eval-n/--quick (");
+      throw new CliError(message, EXIT_CODES.usage);
+    }
     throw err;
   } finally {
     stop();
@@ -159,7 +171,7 @@ export function studyCommand(): Command {
     .option("--seeds <n>", "seeds per model; metrics are mean ± std over them (default: 3; --quick: 1)", integer("--seeds", 1, 100))
     .addOption(new Option("--data <name>", "dataset (default: mnist)").choices(["mnist", "fashion-mnist"]))
     .option("--limit <n>", "train on the first n training images only", integer("--limit", 1))
-    .option("--quick", "a first look in about 4 minutes on 2 cores: 18 s a model, one seed, small evaluations", false)
+    .option("--quick", "a first look in about 3 minutes on 2 cores: 18 s a model, one seed, small evaluations", false)
     .option("--eval-n <n>", "samples of each final evaluation (default: 5000; --quick: 500)", integer("--eval-n", 10))
     .option("--out <dir>", "study folder: missing or empty, unless --resume", "runs/study")
     .option("--resume", "continue the study in --out: finished runs are kept, an interrupted one resumes from its checkpoint", false)
