@@ -97,9 +97,11 @@ export function shapiroWilk(values: ArrayLike<number>): ShapiroWilkResult {
   const mean = x.reduce((s, v) => s + v, 0) / n;
   let num = 0;
   let den = 0;
+  // centred values: the coefficients sum to 0 only up to rounding, which a large shift would amplify
   for (let i = 0; i < n; i++) {
-    num += (a[i] ?? 0) * (x[i] ?? 0);
-    den += ((x[i] ?? 0) - mean) ** 2;
+    const centred = (x[i] ?? 0) - mean;
+    num += (a[i] ?? 0) * centred;
+    den += centred ** 2;
   }
   const w = Math.min(1, (num * num) / den);
   return { w, p: shapiroWilkP(w, n), n };
