@@ -18,6 +18,7 @@ import { readEvaluationLog } from "../training/run-folder.js";
 import { VAE } from "../vae/vae.js";
 import { writeFileAtomic, writeJsonAtomic } from "../_internals/fs.js";
 import type { ResolvedStudyOptions, StudyEvent } from "./options.js";
+import { stat } from "./results.js";
 import { studyRunFiles, timelineFile, type StudyTrainSummary } from "./train-run.js";
 
 /** One evaluation during training: after `share` of the budget. */
@@ -215,8 +216,7 @@ async function adaptLatents(model: GenerativeModel, context: StudyEvaluateContex
     before: {},
     after: pick(metricValues(report), LSA_METRICS),
     classes: lsa.classes.map((c) => {
-      const p = Array.from(c.pValues).filter((v) => !Number.isNaN(v));
-      return { label: c.label, candidates: c.candidates, kept: c.kept, threshold: c.threshold, normalShare: c.normalShare, meanP: p.length === 0 ? Number.NaN : p.reduce((s, v) => s + v, 0) / p.length };
+      return { label: c.label, candidates: c.candidates, kept: c.kept, threshold: c.threshold, normalShare: c.normalShare, meanP: stat(Array.from(c.pValues)).mean };
     }),
     grid: rel(gridPath),
   };

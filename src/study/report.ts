@@ -6,7 +6,7 @@ import { metricCurvesSvg, type MetricPoint } from "../image/plot.js";
 import { escapeXml } from "../image/svg.js";
 import type { StudyRunResult } from "./evaluate-run.js";
 import { describeBudget } from "./options.js";
-import { STUDY_METRICS, type StudyModelSummary, type StudyStat } from "./results.js";
+import { stat, STUDY_METRICS, type StudyModelSummary, type StudyStat } from "./results.js";
 import type { StudyResults } from "./run-study.js";
 
 const escape = escapeXml;
@@ -124,10 +124,8 @@ async function curvesSection(results: StudyResults): Promise<string> {
   return `<section id="curves"><h2>Metrics against training time</h2><img src="${svgUri(svg)}" alt="metric curves" class="chart"><p class="note">Evaluations during training use ${results.options.evaluation.snapshotN} samples (fewer than the final evaluation, so their FIDs run higher).</p></section>`;
 }
 
-const mean = (values: readonly (number | undefined)[]): number => {
-  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x));
-  return v.length === 0 ? Number.NaN : v.reduce((s, x) => s + x, 0) / v.length;
-};
+/** The mean of the values present and finite (NaN for none), as {@link stat} takes it. */
+const mean = (values: readonly (number | undefined)[]): number => stat(values.filter((x): x is number => x !== undefined)).mean;
 
 async function lossSection(results: StudyResults, out: string): Promise<string> {
   const figures: string[] = [];
