@@ -1,6 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { FastBatchNormalization } from "./batch-norm.js";
+import { LazyConv2D, LazyDense } from "./lazy-layers.js";
 import { SeededDropout } from "./seeded-dropout.js";
 import { GenMnistError } from "../errors.js";
 import type { LayerSpec, NetworkSpec } from "./spec.js";
@@ -49,9 +50,9 @@ const kernelInit = (seed: number | undefined, name: string): { kernelInitializer
 function makeLayer(spec: LayerSpec, name: string, seed: number | undefined): tfl.layers.Layer {
   switch (spec.type) {
     case "dense":
-      return tfl.layers.dense({ units: spec.units, useBias: spec.useBias ?? true, name, ...kernelInit(seed, name) });
+      return new LazyDense({ units: spec.units, useBias: spec.useBias ?? true, name, ...kernelInit(seed, name) });
     case "conv2d":
-      return tfl.layers.conv2d({
+      return new LazyConv2D({
         filters: spec.filters,
         kernelSize: spec.kernelSize,
         strides: spec.strides ?? 1,
