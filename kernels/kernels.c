@@ -370,6 +370,221 @@ void conv2d_backprop_filter_sum(const int *params, const float *dwt, int parts, 
     }
 }
 
+// ---- Winograd F(2x2, 3x3): 3x3 convolutions of stride 1 with 2.25x fewer multiplications ----
+// Each 2x2 block of outputs comes from a 4x4 block of inputs ("tile"): V = Bᵀ d B per tile and
+// input channel, U = G g Gᵀ per filter (in, out) pair, then for each of the 16 points ξ of the
+// transform a GEMM M[ξ] (tiles x Cout) = V[ξ] (tiles x Cin) · U[ξ] (Cin x Cout), and the outputs
+// Y = Aᵀ M A (Lavin & Gray 2016). The transforms only add and subtract (and halve, in G), so the
+// results match im2col + GEMM to float32 rounding. Channels are processed four to a vector (NHWC
+// keeps them contiguous): both channel counts must be multiples of 4.
+
+// u[16][ci][co] from w[3][3][Cin][Cout] (flip = 0), or, for the input gradient, from the filter
+// rotated by 180 degrees with its channels swapped (flip = 1: u[16][Cout][Cin], the convolution
+// of dy that gives dx).
+__attribute__((export_name("winograd_filter")))
+void winograd_filter(const float *w, int cin, int cout, int flip, float *u) {
+  int rows = flip ? cout : cin, cols = flip ? cin : cout;
+  long plane = (long)rows * cols;
+  for (int i = 0; i < cin; i++)
+    for (int o = 0; o < cout; o++) {
+      float g[3][3], t[4][3];
+      for (int kh = 0; kh < 3; kh++)
+        for (int kw = 0; kw < 3; kw++) {
+          int sh = flip ? 2 - kh : kh, sw = flip ? 2 - kw : kw;
+          g[kh][kw] = w[((long)(sh * 3 + sw) * cin + i) * cout + o];
+        }
+      for (int c = 0; c < 3; c++) {  // t = G g
+        t[0][c] = g[0][c];
+        t[1][c] = 0.5f * (g[0][c] + g[1][c] + g[2][c]);
+        t[2][c] = 0.5f * (g[0][c] - g[1][c] + g[2][c]);
+        t[3][c] = g[2][c];
+      }
+      long at = flip ? (long)o * cols + i : (long)i * cols + o;
+      for (int r = 0; r < 4; r++) {  // u = t Gᵀ
+        u[(r * 4 + 0) * plane + at] = t[r][0];
+        u[(r * 4 + 1) * plane + at] = 0.5f * (t[r][0] + t[r][1] + t[r][2]);
+        u[(r * 4 + 2) * plane + at] = 0.5f * (t[r][0] - t[r][1] + t[r][2]);
+        u[(r * 4 + 3) * plane + at] = t[r][2];
+      }
+    }
+}
+
+// Tiles of one image: ceil(OH / 2) x ceil(OW / 2).
+static int winograd_tiles(const ConvInfo *ci) { return ((ci->out_h + 1) / 2) * ((ci->out_w + 1) / 2); }
+
+// Images per chunk: V and M of a chunk (16 x tiles x (Cin + Cout) floats) fit in 2 MiB (measured:
+// larger chunks gain nothing) and in twice the im2col buffer limit; at least one image.
+#ifndef WINOGRAD_FLOATS
+#define WINOGRAD_FLOATS (1L << 19)
+#endif
+static int winograd_chunk(const ConvInfo *ci) {
+  long per_image = 16L * winograd_tiles(ci) * (ci->in_c + ci->out_c);
+  long budget = WINOGRAD_FLOATS < 2L * max_cols_floats ? WINOGRAD_FLOATS : 2L * max_cols_floats;
+  long chunk = budget / per_image;
+  return chunk < 1 ? 1 : (int)chunk;
+}
+
+// Floats of scratch one thread needs for conv2d_winograd on `images` images.
+__attribute__((export_name("winograd_work_floats")))
+int winograd_work_floats(const int *params, int images) {
+  ConvInfo ci = conv_info(params);
+  int chunk = winograd_chunk(&ci);
+  return (images < chunk ? images : chunk) * 16 * winograd_tiles(&ci) * (ci.in_c + ci.out_c) + sgemm_work_floats();
+}
+
+// One transform step on four vectors: Bᵀ's rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3).
+#define BT4(d0, d1, d2, d3, o0, o1, o2, o3) \
+  do { o0 = wasm_f32x4_sub(d0, d2); o1 = wasm_f32x4_add(d1, d2); o2 = wasm_f32x4_sub(d2, d1); o3 = wasm_f32x4_sub(d1, d3); } while (0)
+
+// V[ξ][t][c] = (Bᵀ d B)[ξ] for the tiles [0, tiles) counted from image n0 (input channels c).
+static void winograd_input(const ConvInfo *ci, const float *x, int n0, int tiles, float *v) {
+  int tw = (ci->out_w + 1) / 2, tpi = ((ci->out_h + 1) / 2) * tw, cin = ci->in_c;
+  long vplane = (long)tiles * cin;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int t = 0; t < tiles; t++) {
+    int n = n0 + t / tpi, p = t % tpi, ty = p / tw, tx = p % tw;
+    int ih0 = 2 * ty - ci->pad_top, iw0 = 2 * tx - ci->pad_left;
+    const float *img = x + (long)n * ci->in_h * ci->in_w * cin;
+    for (int c = 0; c < cin; c += 4) {
+      v128_t d[4][4], e[4][4];
+      for (int r = 0; r < 4; r++) {
+        int ih = ih0 + r;
+        for (int q = 0; q < 4; q++) {
+          int iw = iw0 + q;
+          d[r][q] = (ih >= 0 && ih < ci->in_h && iw >= 0 && iw < ci->in_w) ? wasm_v128_load(img + ((long)ih * ci->in_w + iw) * cin + c) : zero;
+        }
+      }
+      for (int q = 0; q < 4; q++) BT4(d[0][q], d[1][q], d[2][q], d[3][q], e[0][q], e[1][q], e[2][q], e[3][q]);
+      for (int r = 0; r < 4; r++) BT4(e[r][0], e[r][1], e[r][2], e[r][3], d[r][0], d[r][1], d[r][2], d[r][3]);
+      float *dst = v + (long)t * cin + c;
+      for (int r = 0; r < 4; r++)
+        for (int q = 0; q < 4; q++) wasm_v128_store(dst + (r * 4 + q) * vplane, d[r][q]);
+    }
+  }
+}
+
+// y[n0:n1] of the stride-1 3x3 convolution `params` (padding pad_top/pad_left, any output size)
+// of x with the transformed filter u (winograd_filter), then the epilogue `epi`.
+__attribute__((export_name("conv2d_winograd")))
+void conv2d_winograd(const int *params, const float *x, const float *u, float *y, float *work, int n0, int n1, const int *epi) {
+  ConvInfo ci = conv_info(params);
+  int th = (ci.out_h + 1) / 2, tw = (ci.out_w + 1) / 2, tpi = th * tw, chunk = winograd_chunk(&ci);
+  int cin = ci.in_c, cout = ci.out_c;
+  float *gemm_work = work;
+  float *v = work + sgemm_work_floats();
+  for (int a = n0; a < n1; a += chunk) {
+    int b = n1 - a < chunk ? n1 : a + chunk;
+    int tiles = (b - a) * tpi;
+    long vplane = (long)tiles * cin, mplane = (long)tiles * cout;
+    float *m = v + 16 * vplane;
+    winograd_input(&ci, x, a, tiles, v);
+    for (int xi = 0; xi < 16; xi++)
+      sgemm(0, 0, tiles, cout, cin, v + xi * vplane, cin, u + (long)xi * cin * cout, cout, m + xi * mplane, cout, 0, gemm_work);
+    // output transform: Y = Aᵀ M A, A's columns (m0 + m1 + m2, m1 - m2 - m3)
+    for (int t = 0; t < tiles; t++) {
+      int n = a + t / tpi, p = t % tpi, ty = p / tw, tx = p % tw;
+      int oh0 = 2 * ty, ow0 = 2 * tx;
+      float *img = y + (long)n * ci.out_h * ci.out_w * cout;
+      const float *src = m + (long)t * cout;
+      for (int k = 0; k < cout; k += 4) {
+        v128_t s[4][4], r2[2][4];
+        for (int r = 0; r < 4; r++)
+          for (int q = 0; q < 4; q++) s[r][q] = wasm_v128_load(src + (r * 4 + q) * mplane + k);
+        for (int q = 0; q < 4; q++) {
+          r2[0][q] = wasm_f32x4_add(wasm_f32x4_add(s[0][q], s[1][q]), s[2][q]);
+          r2[1][q] = wasm_f32x4_sub(wasm_f32x4_sub(s[1][q], s[2][q]), s[3][q]);
+        }
+        for (int r = 0; r < 2; r++) {
+          if (oh0 + r >= ci.out_h) break;
+          v128_t o0 = wasm_f32x4_add(wasm_f32x4_add(r2[r][0], r2[r][1]), r2[r][2]);
+          v128_t o1 = wasm_f32x4_sub(wasm_f32x4_sub(r2[r][1], r2[r][2]), r2[r][3]);
+          float *row = img + ((long)(oh0 + r) * ci.out_w + ow0) * cout + k;
+          wasm_v128_store(row, o0);
+          if (ow0 + 1 < ci.out_w) wasm_v128_store(row + cout, o1);
+        }
+      }
+    }
+  }
+  float *out = y + (long)n0 * ci.out_h * ci.out_w * cout;
+  epilogue(out, (n1 - n0) * ci.out_h * ci.out_w, cout, cout, epi, 0);
+}
+
+
+// The images [n0, n1)'s share of the filter gradient of the stride-1 3x3 convolution `params`, in
+// the transformed domain and transposed: dut[16][Cout][Cin] = Σ over tiles of Ŷᵀ V, where
+// Ŷ = A dy Aᵀ (the forward pass's output transform, transposed) and V the input transform.
+// winograd_filter_grad_sum adds the shares and maps them back to the filter (dw = Gᵀ dU G).
+__attribute__((export_name("winograd_filter_grad_part")))
+void winograd_filter_grad_part(const int *params, const float *x, const float *dy, float *dut, float *work, int n0, int n1) {
+  ConvInfo ci = conv_info(params);
+  int th = (ci.out_h + 1) / 2, tw = (ci.out_w + 1) / 2, tpi = th * tw, chunk = winograd_chunk(&ci);
+  int cin = ci.in_c, cout = ci.out_c;
+  float *gemm_work = work;
+  float *v = work + sgemm_work_floats();
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int a = n0; a < n1; a += chunk) {
+    int b = n1 - a < chunk ? n1 : a + chunk;
+    int tiles = (b - a) * tpi;
+    long vplane = (long)tiles * cin, mplane = (long)tiles * cout;
+    float *m = v + 16 * vplane;
+    winograd_input(&ci, x, a, tiles, v);
+    // Ŷ[ξ][t][k] = (A g Aᵀ), g the tile's 2x2 block of dy (0 outside the output); A's rows
+    // (g0, g0 + g1, g0 - g1, -g1)
+    for (int t = 0; t < tiles; t++) {
+      int n = a + t / tpi, p = t % tpi, ty = p / tw, tx = p % tw;
+      const float *img = dy + (long)n * ci.out_h * ci.out_w * cout;
+      float *dst = m + (long)t * cout;
+      for (int k = 0; k < cout; k += 4) {
+        v128_t g[2][2], h[4][2];
+        for (int r = 0; r < 2; r++)
+          for (int q = 0; q < 2; q++) {
+            int oh = 2 * ty + r, ow = 2 * tx + q;
+            g[r][q] = (oh < ci.out_h && ow < ci.out_w) ? wasm_v128_load(img + ((long)oh * ci.out_w + ow) * cout + k) : zero;
+          }
+        for (int q = 0; q < 2; q++) {
+          h[0][q] = g[0][q];
+          h[1][q] = wasm_f32x4_add(g[0][q], g[1][q]);
+          h[2][q] = wasm_f32x4_sub(g[0][q], g[1][q]);
+          h[3][q] = wasm_f32x4_neg(g[1][q]);
+        }
+        for (int r = 0; r < 4; r++) {
+          v128_t o[4] = { h[r][0], wasm_f32x4_add(h[r][0], h[r][1]), wasm_f32x4_sub(h[r][0], h[r][1]), wasm_f32x4_neg(h[r][1]) };
+          for (int q = 0; q < 4; q++) wasm_v128_store(dst + (r * 4 + q) * mplane + k, o[q]);
+        }
+      }
+    }
+    for (int xi = 0; xi < 16; xi++)
+      sgemm(1, 0, cout, cin, tiles, m + xi * mplane, cout, v + xi * vplane, cin, dut + (long)xi * cout * cin, cin, a > n0, gemm_work);
+  }
+}
+
+// dw[3][3][Cin][Cout] = Gᵀ dU G from the sum of `parts` consecutive dut[16][Cout][Cin] shares.
+__attribute__((export_name("winograd_filter_grad_sum")))
+void winograd_filter_grad_sum(int cin, int cout, const float *dut, int parts, float *dw) {
+  long plane = (long)cout * cin, size = 16 * plane;
+  for (int o = 0; o < cout; o++)
+    for (int i = 0; i < cin; i++) {
+      float d[4][4], t[3][4];
+      for (int xi = 0; xi < 16; xi++) {
+        float sum = 0.0f;
+        for (int p = 0; p < parts; p++) sum += dut[p * size + xi * plane + (long)o * cin + i];
+        d[xi / 4][xi % 4] = sum;
+      }
+      // Gᵀ's rows: (d0 + (d1 + d2)/2), ((d1 − d2)/2), ((d1 + d2)/2 + d3)
+      for (int q = 0; q < 4; q++) {
+        t[0][q] = d[0][q] + 0.5f * (d[1][q] + d[2][q]);
+        t[1][q] = 0.5f * (d[1][q] - d[2][q]);
+        t[2][q] = 0.5f * (d[1][q] + d[2][q]) + d[3][q];
+      }
+      for (int r = 0; r < 3; r++) {
+        float *row = dw + ((long)r * 3 * cin + i) * cout + o;
+        row[0] = t[r][0] + 0.5f * (t[r][1] + t[r][2]);
+        row[(long)cin * cout] = 0.5f * (t[r][1] - t[r][2]);
+        row[2L * cin * cout] = 0.5f * (t[r][1] + t[r][2]) + t[r][3];
+      }
+    }
+}
+
 // Elementwise kernels on [n0, n1) of flat arrays (threads split the range), all with the same
 // signature: up to three inputs a, b, c, the output y, the range, and one int parameter.
 

@@ -47,6 +47,11 @@ interface Exports {
   conv2d_backprop_input: KernelFn;
   conv2d_backprop_filter_part: KernelFn;
   conv2d_backprop_filter_sum(params: number, shares: number, parts: number, dw: number): void;
+  winograd_filter(w: number, inChannels: number, outChannels: number, flip: number, u: number): void;
+  winograd_work_floats(params: number, images: number): number;
+  conv2d_winograd: KernelFn;
+  winograd_filter_grad_part: KernelFn;
+  winograd_filter_grad_sum(inChannels: number, outChannels: number, shares: number, parts: number, dw: number): void;
   set_max_cols_floats(floats: number): void;
   leaky_relu: KernelFn;
   greater: KernelFn;
@@ -66,7 +71,8 @@ interface Exports {
 /** The functions threads run, in the order {@link KernelCall.fn} indexes them. */
 const THREADED = [
   "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
-  "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad", "adam",
+  "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad", "adam", "conv2d_winograd",
+  "winograd_filter_grad_part",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
@@ -350,11 +356,58 @@ export class WasmKernels {
   }
 
   /**
+   * Whether 3x3 convolutions of stride 1 (and their input gradients) run as Winograd F(2x2, 3x3),
+   * with 2.25x fewer multiplications than im2col + GEMM, when both channel counts are multiples
+   * of 4 (at least 8). On by default; the tests and the bench turn it off to compare.
+   */
+  winograd = true;
+
+  /** Convolution kernels run as Winograd F(2x2, 3x3) so far (forward, input and filter gradients). */
+  winogradCalls = 0;
+
+  /** Whether {@link WasmKernels.winograd} takes the convolution `g` (as run: input → output). */
+  private winogradTakes(g: ConvGeometry): boolean {
+    const channels = (c: number): boolean => c >= 8 && c % 4 === 0;
+    return this.winograd && g.filterHeight === 3 && g.filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1 &&
+      g.dilationHeight === 1 && g.dilationWidth === 1 && channels(g.inChannels) && channels(g.outChannels) &&
+      g.padTop >= 0 && g.padTop <= 2 && g.padLeft >= 0 && g.padLeft <= 2 && g.outHeight * g.outWidth >= 16;
+  }
+
+  /**
+   * The Winograd convolution `g` (3x3, stride 1) of `input` with `filter [3,3,Cin,Cout]`, or with
+   * the filter rotated by 180 degrees and its channels swapped (`flip`: an input gradient, where
+   * `g` runs from dy's channels to x's), then `epilogue`; the batch split between threads.
+   */
+  private winogradConv(g: ConvGeometry, input: Float32Array, filter: Float32Array, flip: boolean, epilogue?: KernelEpilogue): Float32Array {
+    this.winogradCalls++;
+    const flops = (2 * g.batch * g.outHeight * g.outWidth * g.outChannels * 9 * g.inChannels) / 2.25;
+    const ranges = splitRange(g.batch, threadsFor(flops, this.threadCount()));
+    const images = Math.max(0, ...ranges.map(([s, e]) => e - s));
+    const params = this.params(g);
+    const [pp = 0] = this.layout([params.length]);
+    new Int32Array(this.memory.buffer, pp, params.length).set(params);
+    const work = this.exports.winograd_work_floats(pp, images);
+    const outLength = g.batch * g.outHeight * g.outWidth * g.outChannels;
+    const [, p1 = 0, p2 = 0, pu = 0, po = 0, pw = 0, pe = 0] = this.layout([
+      params.length, input.length, filter.length, 16 * g.inChannels * g.outChannels, outLength, work * ranges.length, WasmKernels.epilogueFloats(epilogue),
+    ]);
+    this.f32(p1, input.length).set(input);
+    this.f32(p2, filter.length).set(filter);
+    const epi = this.writeEpilogue(epilogue, pe);
+    // the filter's own channel counts: [3,3,Cin,Cout] of the forward convolution
+    const [filterIn, filterOut] = flip ? [g.outChannels, g.inChannels] : [g.inChannels, g.outChannels];
+    this.exports.winograd_filter(p2, filterIn, filterOut, flip ? 1 : 0, pu);
+    this.run(ranges.map(([s, e], t) => ({ fn: fnIndex("conv2d_winograd"), args: [pp, p1, pu, po, pw + t * work * 4, s, e, epi] })));
+    return this.f32(po, outLength);
+  }
+
+  /**
    * Convolution: `x [N,H,W,Cin]`, `filter [KH,KW,Cin,Cout]` → `[N,OH,OW,Cout]`, then `epilogue`
    * (a bias per output channel, an activation).
    * @returns a view of the kernels' memory, valid until the next call.
    */
   conv2d(g: ConvGeometry, x: Float32Array, filter: Float32Array, epilogue?: KernelEpilogue): Float32Array {
+    if (this.winogradTakes(g)) return this.winogradConv(g, x, filter, false, epilogue);
     const length = g.batch * g.outHeight * g.outWidth * g.outChannels;
     return this.f32(this.conv("conv2d", g, x, filter, length, 0, epilogue).out, length);
   }
@@ -364,6 +417,12 @@ export class WasmKernels {
    * @returns a view of the kernels' memory, valid until the next call.
    */
   conv2dBackpropInput(g: ConvGeometry, dy: Float32Array, filter: Float32Array): Float32Array {
+    // for stride 1, the convolution of dy with the rotated filter, padded by 2 − pad
+    const flipped: ConvGeometry = {
+      ...g, inHeight: g.outHeight, inWidth: g.outWidth, inChannels: g.outChannels,
+      outHeight: g.inHeight, outWidth: g.inWidth, outChannels: g.inChannels, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft,
+    };
+    if (this.winogradTakes(g) && this.winogradTakes(flipped)) return this.winogradConv(flipped, dy, filter, true);
     const length = g.batch * g.inHeight * g.inWidth * g.inChannels;
     return this.f32(this.conv("conv2d_backprop_input", g, dy, filter, length).out, length);
   }
@@ -375,6 +434,22 @@ export class WasmKernels {
    */
   conv2dBackpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
     const length = g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+    if (this.winogradTakes(g)) {
+      // each thread's share in the transformed domain ([16, Cout, Cin]), summed and mapped back
+      this.winogradCalls++;
+      const ranges = splitRange(g.batch, threadsFor((2 * g.batch * g.outHeight * g.outWidth * g.outChannels * 9 * g.inChannels) / 2.25, this.threadCount()));
+      const share = 16 * g.inChannels * g.outChannels;
+      const params = this.params(g);
+      const [pp = 0] = this.layout([params.length]);
+      new Int32Array(this.memory.buffer, pp, params.length).set(params);
+      const work = this.exports.winograd_work_floats(pp, Math.max(0, ...ranges.map(([s, e]) => e - s)));
+      const [, p1 = 0, p2 = 0, ps = 0, pw = 0, po = 0] = this.layout([params.length, x.length, dy.length, share * ranges.length, work * ranges.length, length]);
+      this.f32(p1, x.length).set(x);
+      this.f32(p2, dy.length).set(dy);
+      this.run(ranges.map(([s, e], t) => ({ fn: fnIndex("winograd_filter_grad_part"), args: [pp, p1, p2, ps + t * share * 4, pw + t * work * 4, s, e] })));
+      this.exports.winograd_filter_grad_sum(g.inChannels, g.outChannels, ps, ranges.length, po);
+      return this.f32(po, length);
+    }
     const { out, parts, params, extra } = this.conv("conv2d_backprop_filter_part", g, x, dy, length, length);
     this.exports.conv2d_backprop_filter_sum(params, out, parts, extra);
     return this.f32(extra, length);

@@ -179,6 +179,64 @@ describe.each([
       );
     });
 
+    it("3x3 convolutions of stride 1 run as Winograd F(2x2, 3x3): forward with bias, input and filter gradients (property)", async () => {
+      const kernels = WasmKernels.get();
+      const before = kernels.winogradCalls;
+      const winogradCase = fc.record({
+        batch: fc.integer({ min: 1, max: 3 }),
+        height: fc.integer({ min: 6, max: 11 }),
+        width: fc.integer({ min: 6, max: 11 }),
+        inC: fc.constantFrom(8, 12, 16, 20),
+        outC: fc.constantFrom(8, 12, 16, 20),
+        pad: fc.constantFrom<"same" | "valid" | 1 | 2>("same", "valid", 1, 2),
+        seed: fc.integer(),
+      });
+      await fc.assert(
+        fc.asyncProperty(winogradCase, async (c) => {
+          const [want, got] = await onBoth(() => {
+            const x = tf.tensor4d(values(c.batch * c.height * c.width * c.inC, c.seed), [c.batch, c.height, c.width, c.inC]);
+            const w = tf.tensor4d(values(9 * c.inC * c.outC, c.seed + 1), [3, 3, c.inC, c.outC]);
+            const bias = tf.tensor1d(values(c.outC, c.seed + 3));
+            const conv = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor4D => tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ww as tf.Tensor4D, strides: 1, pad: c.pad, bias });
+            const y = conv(x, w);
+            const dy = tf.tensor(values(y.size, c.seed + 2), y.shape);
+            const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, c.pad), dy)))([x, w]);
+            // the same on |x|, |w|, |dy| (no bias): each output's sum of term magnitudes, its error scale
+            const [ax, aw, ady] = [tf.abs(x), tf.abs(w), tf.abs(dy)];
+            const absGrads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, c.pad), ady)))([ax, aw]);
+            return [y, ...grads, tf.add(tf.conv2d(ax, aw, 1, c.pad), tf.abs(bias)), ...absGrads];
+          });
+          expectClose(want.slice(0, 3), got.slice(0, 3), [want[3], want[4], want[5]]);
+        }),
+        { numRuns: 25 },
+      );
+      // every case took the Winograd path (forward, input gradient, filter gradient) on gen-mnist's backend
+      expect(kernels.winogradCalls - before).toBeGreaterThanOrEqual(25 * 3);
+    });
+
+    it("Winograd and im2col + GEMM give the same convolutions to float32 rounding", async () => {
+      await useBackend("gen-mnist", setting);
+      const kernels = WasmKernels.get();
+      const run = (): Float32Array[] => tf.tidy(() => {
+        const x = tf.tensor4d(values(2 * 14 * 14 * 32, 7), [2, 14, 14, 32]);
+        const w = tf.tensor4d(values(9 * 32 * 64, 8), [3, 3, 32, 64]);
+        const dy = tf.tensor4d(values(2 * 14 * 14 * 64, 9), [2, 14, 14, 64]);
+        const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, "same"), dy)))([x, w]);
+        return [tf.conv2d(x, w, 1, "same"), ...grads].map((t) => Float32Array.from(t.dataSync()));
+      });
+      const before = kernels.winogradCalls;
+      const winograd = run();
+      expect(kernels.winogradCalls - before).toBe(4); // two forward passes, the input and filter gradients
+      kernels.winograd = false;
+      try {
+        const direct = run();
+        expect(kernels.winogradCalls - before).toBe(4);
+        expectClose(direct, winograd);
+      } finally {
+        kernels.winograd = true;
+      }
+    });
+
     it("fused conv2d with bias and each activation", async () => {
       for (const activation of ["linear", "relu", "relu6", "elu", "leakyrelu", "sigmoid", "prelu"] as const) {
         const [want, got] = await onBoth(() =>
