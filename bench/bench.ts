@@ -66,10 +66,35 @@ const kernelCases = (): KernelCase[] => {
   const x = tf.randomNormal([conv.n, conv.h, conv.w, conv.cin]) as tf.Tensor4D;
   const w = tf.randomNormal([conv.k, conv.k, conv.cin, conv.cout]) as tf.Tensor4D;
   const dy = tf.randomNormal([conv.n, conv.h, conv.w, conv.cout]) as tf.Tensor4D;
+  const x2 = tf.randomNormal([conv.n, conv.h, conv.w, 128]) as tf.Tensor4D;
+  const w2 = tf.randomNormal([3, 3, 128, 256]) as tf.Tensor4D;
   return [
     { name: "matMul 1024³", flops: 2 * s ** 3, run: () => tf.matMul(a, b) },
     { name: "matMul 1024³, Bᵀ", flops: 2 * s ** 3, run: () => tf.matMul(a, b, false, true) },
     { name: "matMul 1024³, Aᵀ", flops: 2 * s ** 3, run: () => tf.matMul(a, b, true, false) },
+    ...convCases(x, w, dy, ""),
+    // the same kernels by im2col + GEMM (gen-mnist's Winograd path off; tfjs's backends run them as before)
+    ...convCases(x, w, dy, " (im2col + GEMM)", false),
+    // a stride-2 convolution (the DCGAN's last critic layer, 128→256): im2col + GEMM, no Winograd
+    { name: "conv2d 64×14×14×128→256 k3 stride 2", flops: convFlops, run: () => tf.conv2d(x2, w2, 2, "same") },
+  ];
+};
+
+/** Runs `f` with gen-mnist's Winograd convolutions on or off (no effect on tfjs's backends). */
+function withWinograd<T>(on: boolean, f: () => T): T {
+  const kernels = WasmKernels.get();
+  const before = kernels.winograd;
+  kernels.winograd = on;
+  try {
+    return f();
+  } finally {
+    kernels.winograd = before;
+  }
+}
+
+/** The 64×14×14×64→128 3x3 convolution's three kernels (stride 1), `winograd` on or off on gen-mnist's backend. */
+function convCases(x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D, suffix: string, winograd = true): KernelCase[] {
+  const cases: KernelCase[] = [
     { name: `conv2d 64×14×14×64→128 k3`, flops: convFlops, run: () => tf.conv2d(x, w, 1, "same") },
     { name: "conv2d backprop input", flops: convFlops, run: () => tf.conv2dTranspose(dy, w, [conv.n, conv.h, conv.w, conv.cin], 1, "same") },
     {
@@ -80,7 +105,8 @@ const kernelCases = (): KernelCase[] => {
         tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: w.shape }) as tf.Tensor,
     },
   ];
-};
+  return cases.map((c) => ({ ...c, name: c.name + suffix, run: () => withWinograd(winograd, c.run) }));
+}
 
 /** Runs a kernel case once, waiting for its outputs. */
 async function runCase(c: KernelCase): Promise<void> {
@@ -324,7 +350,9 @@ lines.push("## Kernels (GFLOP/s, median)", "");
 lines.push(
   "gen-mnist's two kernel modules — relaxed SIMD (`f32x4.relaxed_madd`, a fused multiply-add; Node 22+, or Node 20 with " +
     "`--experimental-wasm-relaxed-simd`) and plain SIMD128 — on every thread and on one are measured alternately, a run of " +
-    "each per round, so that their ratios compare runs taken side by side.",
+    "each per round, so that their ratios compare runs taken side by side. A convolution's GFLOP/s count the multiply-adds " +
+    "of a direct convolution, so the 3x3 stride-1 kernels, which gen-mnist runs as Winograd F(2x2, 3x3) (2.25x fewer " +
+    "multiplications), show their effective rate; the rows marked im2col + GEMM run the same kernels with Winograd off.",
   "",
 );
 lines.push(
