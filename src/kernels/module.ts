@@ -54,6 +54,7 @@ interface Exports {
   winograd_filter_grad_sum(inChannels: number, outChannels: number, shares: number, parts: number, dw: number): void;
   set_max_cols_floats(floats: number): void;
   leaky_relu: KernelFn;
+  tanh_f32: KernelFn;
   greater: KernelFn;
   select_f32: KernelFn;
   column_sums: KernelFn;
@@ -72,7 +73,7 @@ interface Exports {
 const THREADED = [
   "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
   "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad", "adam", "conv2d_winograd",
-  "winograd_filter_grad_part",
+  "winograd_filter_grad_part", "tanh_f32",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
@@ -477,6 +478,14 @@ export class WasmKernels {
   leakyRelu(x: Float32Array, alpha: number): Float32Array {
     const out = this.elementwise("leaky_relu", x.length, [x], x.byteLength, floatBits(alpha));
     return this.f32(out, x.length);
+  }
+
+  /**
+   * `tanh(x)`, elementwise: a rational approximation, exact to a few ulp (NaN stays NaN).
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  tanh(x: Float32Array): Float32Array {
+    return this.f32(this.elementwise("tanh_f32", x.length, [x], x.byteLength), x.length);
   }
 
   /**

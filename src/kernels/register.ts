@@ -11,7 +11,8 @@ export { GEN_MNIST_BACKEND };
  * several times slower than a plain loop (they were a tenth of a DCGAN step), and Sum over every
  * axis but the last (bias gradients), which it computes by transposing first. `Identity` shares
  * its input's memory (as `Reshape` does) instead of copying it: the engine clones every tensor a
- * gradient saves, hundreds per training step.
+ * gradient saves, hundreds per training step. `Tanh` (a generator's output) is a vectorised rational
+ * approximation where tfjs's wasm kernel calls libm's `tanhf` per element, ten times slower.
  */
 export const GEN_MNIST_KERNELS = [
   "BatchMatMul",
@@ -21,6 +22,7 @@ export const GEN_MNIST_KERNELS = [
   "Conv2DBackpropInput",
   "Conv2DBackpropFilter",
   "LeakyRelu",
+  "Tanh",
   "Greater",
   "Select",
   "Sum",
@@ -222,6 +224,11 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     const { x } = inputs as { x: tf.TensorInfo };
     if (!isFloat(x)) return undefined;
     return output(backend, x.shape, WasmKernels.get().leakyRelu(read(backend, x), Number(attrs.alpha ?? 0.2)));
+  },
+  Tanh: ({ inputs, backend }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (!isFloat(x)) return undefined;
+    return output(backend, x.shape, WasmKernels.get().tanh(read(backend, x)));
   },
   Greater: ({ inputs, backend }) => {
     // float tensors of one shape, or compared with one value (x > 0 in LeakyRelu's gradient)

@@ -257,6 +257,28 @@ describe.each([
   });
 
   describe("gen-mnist elementwise kernels match tfjs cpu", () => {
+    it("tanh is within a few ulp of Math.tanh at any magnitude, keeps NaN, ±Infinity's limits and the sign of zero (property)", async () => {
+      await useBackend("gen-mnist", setting);
+      const special = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-30, -3e-4, 4e-4, 7.9, -7.906, 9, 88, -1e30];
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.float({ min: -20, max: 20, noNaN: true }), { minLength: 1, maxLength: 300 }), async (xs) => {
+          const input = Float32Array.from([...xs, ...special]);
+          const got = tf.tidy(() => tf.tanh(tf.tensor1d(input)).dataSync());
+          input.forEach((x, i) => {
+            const want = Math.tanh(x);
+            const g = got[i] ?? 0;
+            if (Number.isNaN(want)) expect(g).toBeNaN();
+            else if (want === 0) expect(Object.is(g, want)).toBe(true);
+            else if (!(Math.abs(g - want) <= 4e-7 * Math.abs(want) + 1e-30)) expect.fail(`tanh(${x}) = ${g}, Math.tanh gives ${want}`);
+          });
+        }),
+        { numRuns: 30 },
+      );
+      // and tfjs's gradient, 1 − tanh², through it
+      const [want, got] = await onBoth(() => tf.grad((v: tf.Tensor) => tf.sum(tf.tanh(v)))(tf.tensor(values(64, 3).map((v) => v * 3), [8, 8])));
+      expectClose(want, got);
+    });
+
     it("leakyRelu, greater (same shape or against one value), select and leakyRelu's gradient (property)", async () => {
       await fc.assert(
         fc.asyncProperty(
