@@ -46,15 +46,37 @@ const recording = (): boolean => (tf.engine() as unknown as { isTapeOn(): boolea
 
 /**
  * The gradient of tfjs's `LeakyRelu` kernel, for every backend: `x > 0 ? dy : alpha · dy`. On the
- * gen-mnist backend (outside a higher-order gradient) one kernel; elsewhere tfjs's own
- * composition (`where(greater(x, 0), dy, mul(dy, alpha))`).
+ * gen-mnist backend one kernel, differentiable again (a gradient penalty's second order): it is
+ * linear in `dy`, so its gradient is itself applied to the incoming gradient, and zero in `x`
+ * (almost everywhere, as tfjs's composition has it). Elsewhere tfjs's own composition
+ * (`where(greater(x, 0), dy, mul(dy, alpha))`).
  * @internal
  */
 export function leakyReluGradient(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
-  if (onGenMnistBackend() && !recording() && dy.dtype === "float32" && x.dtype === "float32") {
+  if (onGenMnistBackend() && dy.dtype === "float32" && x.dtype === "float32" && sameShape(dy.shape, x.shape)) {
+    registerLeakyReluGradGradient();
     return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha }) as tf.Tensor;
   }
   return tf.where(tf.greater(x, 0), dy, tf.mul(dy, alpha));
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+let leakyReluGradGradient = false;
+
+/** Registers the gradient of {@link LEAKY_RELU_GRAD} (idempotent). */
+function registerLeakyReluGradGradient(): void {
+  if (leakyReluGradGradient) return;
+  leakyReluGradGradient = true;
+  tf.registerGradient({
+    kernelName: LEAKY_RELU_GRAD,
+    inputsToSave: ["x"],
+    gradFunc: (ddx, saved, attrs) => {
+      const [x] = saved as [tf.Tensor];
+      const alpha = Number((attrs as { alpha?: number }).alpha ?? 0.2);
+      return { dy: () => leakyReluGradient(ddx as tf.Tensor, x, alpha), x: () => tf.zerosLike(x) };
+    },
+  });
 }
 
 /** What {@link batchNormTraining} returns. @internal */

@@ -9,6 +9,7 @@ import { FastBatchNormalization } from "../../src/nn/batch-norm.js";
 import { FusedAdamOptimizer } from "../../src/nn/optimizer.js";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { setMinFlopsPerThread } from "../../src/kernels/partition.js";
+import { ensureComparisonGradients } from "../../src/_internals/gradients.js";
 
 // Every gen-mnist kernel against tfjs's cpu kernels, on the same inputs.
 
@@ -322,6 +323,34 @@ describe.each([
         ),
         { numRuns: 40 },
       );
+    });
+
+    it("leakyRelu's gradient differentiates again on gen-mnist's kernel (a gradient penalty's second order), as tfjs's composition does", async () => {
+      ensureComparisonGradients(); // what gradientPenalty registers, for tfjs's composition on the cpu backend
+      const before = tf.memory().numTensors;
+      const [want, got] = await onBoth(() => {
+        const x = tf.tensor2d(values(6 * 5, 11), [6, 5]);
+        const w = tf.tensor2d(values(5 * 4, 12), [5, 4]);
+        const r = tf.tensor2d(values(6 * 4, 13), [6, 4]);
+        // penalty = Σ (∂/∂x Σ leakyRelu(x w)·r)², then its gradient with respect to w and to r
+        const penalty = (ww: tf.Tensor, rr: tf.Tensor): tf.Scalar => {
+          const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), 0.2), rr)))(x);
+          return tf.sum(tf.square(dx));
+        };
+        return [penalty(w, r), ...tf.grads(penalty)([w, r])];
+      });
+      expectClose(want, got);
+      expect(tf.memory().numTensors).toBe(before);
+      // the second-order pass ran gen-mnist's kernel, not tfjs's Greater / Select composition
+      await useBackend("gen-mnist", setting);
+      const profile = await tf.profile(() => {
+        const x = tf.tensor2d(values(12, 14), [3, 4]);
+        const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), xx)))(xx))))(x);
+        tf.dispose([x, g]);
+      });
+      const names = profile.kernels.map((k) => k.name);
+      expect(names).toContain("GenMnistLeakyReluGrad");
+      expect(names).not.toContain("Select");
     });
 
     it("leakyRelu keeps NaN and the sign of zero", async () => {
