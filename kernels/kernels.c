@@ -858,13 +858,15 @@ void dropout(const float *x, const void *b, const void *c, float *y, int n0, int
   float scale = __builtin_bit_cast(float, scale_bits);
   unsigned key = mix32((unsigned)seed ^ 0x9e3779b9u);
   int i = n0;
-  v128_t vkey = wasm_i32x4_splat((int)key), golden = wasm_i32x4_splat((int)0x9e3779b9u);
   v128_t vthreshold = wasm_i32x4_splat((int)threshold), vscale = wasm_f32x4_splat(scale);
+  // the hash inputs key + golden · i of lanes i..i+3, advanced by golden · 4 (wrapping, as mix32's)
+  unsigned z0 = key + 0x9e3779b9u * (unsigned)i;
+  v128_t z = wasm_i32x4_make((int)z0, (int)(z0 + 0x9e3779b9u), (int)(z0 + 2u * 0x9e3779b9u), (int)(z0 + 3u * 0x9e3779b9u));
+  v128_t step = wasm_i32x4_splat((int)(4u * 0x9e3779b9u));
   for (; i + 4 <= n1; i += 4) {
-    v128_t index = wasm_i32x4_make(i, i + 1, i + 2, i + 3);
-    v128_t u = mix32x4(wasm_i32x4_add(vkey, wasm_i32x4_mul(golden, index)));
-    v128_t keep = wasm_u32x4_ge(u, vthreshold);
+    v128_t keep = wasm_u32x4_ge(mix32x4(z), vthreshold);
     wasm_v128_store(y + i, wasm_v128_and(keep, wasm_f32x4_mul(wasm_v128_load(x + i), vscale)));
+    z = wasm_i32x4_add(z, step);
   }
   for (; i < n1; i++) {
     unsigned u = mix32(key + 0x9e3779b9u * (unsigned)i);
