@@ -902,3 +902,25 @@ void adam(const float *w, const float *m, const float *v, const float *g, float 
     w_out[i] = step * p[7] + w[i];
   }
 }
+
+// ---- Peak multiply-add rate (the benchmark's yardstick) ----
+// Rounds [n0, n1) of 12 independent chains acc = c + acc · a, held in registers: the rate at which
+// this module's multiply-add (one fused f32x4.relaxed_madd, or f32x4.mul then f32x4.add) runs on
+// one thread with no memory traffic, 96 flops per round. *out gets a sum of the chains (each thread
+// its own), so that the work cannot be optimised away.
+__attribute__((export_name("peak_madd")))
+void peak_madd(const void *a0, const void *b0, const void *c0, float *out, int n0, int n1) {
+  (void)a0; (void)b0; (void)c0;
+  v128_t acc[12];
+  v128_t a = wasm_f32x4_splat(0.999f), c = wasm_f32x4_splat(1e-3f);
+#pragma clang loop unroll(full)
+  for (int r = 0; r < 12; r++) acc[r] = wasm_f32x4_splat((float)r);
+  for (int i = n0; i < n1; i++) {
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 12; r++) acc[r] = MADD_F32(c, acc[r], a);
+  }
+  v128_t sum = acc[0];
+#pragma clang loop unroll(full)
+  for (int r = 1; r < 12; r++) sum = wasm_f32x4_add(sum, acc[r]);
+  *out = wasm_f32x4_extract_lane(sum, 0);
+}

@@ -64,6 +64,7 @@ interface Exports {
   bn_backward_sums: KernelFn;
   channel_affine: KernelFn;
   dropout: KernelFn;
+  peak_madd: KernelFn;
   dgemm_work_floats(): number;
   dgemm_nt: KernelFn;
   __heap_base: WebAssembly.Global;
@@ -73,7 +74,7 @@ interface Exports {
 const THREADED = [
   "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
   "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad", "adam", "conv2d_winograd",
-  "winograd_filter_grad_part", "tanh_f32",
+  "winograd_filter_grad_part", "tanh_f32", "peak_madd",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
@@ -632,6 +633,20 @@ export class WasmKernels {
     this.run(ranges.map(([s, e]) => ({ fn: fnIndex("dropout"), args: [px, 0, 0, py, s, e, seed | 0, threshold, scale] })));
     return this.f32(py, x.length);
   }
+  /**
+   * The benchmark's yardstick: `rounds` rounds of 12 independent multiply-add chains held in
+   * registers (96 flops a round, no memory traffic), split between the threads. Its rate is the
+   * most this module's GEMM micro-kernel could reach.
+   * @returns a sum of the chains (so that the work is not optimised away).
+   * @internal
+   */
+  peakMultiplyAdd(rounds: number): number {
+    const ranges = splitRange(rounds, this.threadCount(), 1);
+    const [out = 0] = this.layout([ranges.length]);
+    this.run(ranges.map(([s, e], i) => ({ fn: fnIndex("peak_madd"), args: [0, 0, 0, out + 4 * i, s, e] })));
+    return this.f32(out, ranges.length).reduce((a, b) => a + b, 0);
+  }
+
 }
 
 /** What {@link WasmKernels.batchNormForward} returns: views of the kernels' memory, valid until the next call. */

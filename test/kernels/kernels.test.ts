@@ -8,7 +8,7 @@ import { batchNormTraining, seededDropout } from "../../src/kernels/ops.js";
 import { FastBatchNormalization } from "../../src/nn/batch-norm.js";
 import { FusedAdamOptimizer } from "../../src/nn/optimizer.js";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { setMinFlopsPerThread } from "../../src/kernels/partition.js";
+import { setMinFlopsPerThread, splitRange } from "../../src/kernels/partition.js";
 import { ensureComparisonGradients } from "../../src/_internals/gradients.js";
 
 // Every gen-mnist kernel against tfjs's cpu kernels, on the same inputs.
@@ -557,6 +557,22 @@ describe.each([
         }),
         { numRuns: 40 },
       );
+    });
+  });
+
+  describe("the benchmark's peak multiply-add yardstick", () => {
+    it("runs its 12 chains acc = c + a · acc for every round, split between the threads (closed form)", () => {
+      const rounds = 5000;
+      const a = Math.fround(0.999);
+      const c = Math.fround(1e-3);
+      // each thread's range [s, e) runs e − s rounds of chains started at 0..11; the result sums them all
+      let want = 0;
+      for (const [s, e] of splitRange(rounds, threads, 1)) {
+        const decay = a ** (e - s);
+        for (let r = 0; r < 12; r++) want += c / (1 - a) + (r - c / (1 - a)) * decay;
+      }
+      const got = WasmKernels.get().peakMultiplyAdd(rounds);
+      expect(Math.abs(got - want)).toBeLessThan(1e-3 * Math.abs(want));
     });
   });
 
