@@ -604,47 +604,50 @@ void leaky_relu(const float *a, const void *b, const void *c, float *y, int n0, 
 }
 
 // y = tanh(a), elementwise: Eigen's rational approximation x·P(x²)/Q(x²) (degree 13/6) on x
-// clamped to ±7.905 (where tanh is ±1 in float32), exact to a few ulp; x itself below 4e-4.
-// NaN stays NaN (wasm's min/max propagate it). tfjs's wasm Tanh calls libm's tanhf per element.
-__attribute__((export_name("tanh_f32")))
-void tanh_f32(const float *a, const void *b, const void *c, float *y, int n0, int n1, int param) {
-  (void)b; (void)c; (void)param;
+// clamped to ±7.905, within 5e-7 relative (8 ulp); x itself below 4e-4, and exactly ±1 from
+// |x| ≥ 9 (where float32's tanh rounds to ±1): with fused multiply-adds the clamped quotient
+// rounds to 1 − 2⁻²² instead of 1, and the relaxed module may or may not fuse, so saturation is
+// set rather than computed. NaN stays NaN. tfjs's wasm Tanh calls libm's tanhf per element.
+static inline v128_t tanh4(v128_t v) {
   const v128_t clamp = wasm_f32x4_splat(7.90531110763549805f), tiny = wasm_f32x4_splat(0.0004f);
+  const v128_t saturated = wasm_f32x4_splat(9.0f), one = wasm_f32x4_splat(1.0f), sign = wasm_i32x4_splat((int)0x80000000u);
   const v128_t a1 = wasm_f32x4_splat(4.89352455891786e-03f), a3 = wasm_f32x4_splat(6.37261928875436e-04f),
                a5 = wasm_f32x4_splat(1.48572235717979e-05f), a7 = wasm_f32x4_splat(5.12229709037114e-08f),
                a9 = wasm_f32x4_splat(-8.60467152213735e-11f), a11 = wasm_f32x4_splat(2.00018790482477e-13f),
                a13 = wasm_f32x4_splat(-2.76076847742355e-16f);
   const v128_t b0 = wasm_f32x4_splat(4.89352518554385e-03f), b2 = wasm_f32x4_splat(2.26843463243900e-03f),
                b4 = wasm_f32x4_splat(1.18534705686654e-04f), b6 = wasm_f32x4_splat(1.19825839466702e-06f);
+  v128_t x = wasm_f32x4_pmax(wasm_f32x4_pmin(v, clamp), wasm_f32x4_neg(clamp));
+  v128_t x2 = wasm_f32x4_mul(x, x);
+  v128_t p = MADD_F32(a11, x2, a13);
+  p = MADD_F32(a9, x2, p);
+  p = MADD_F32(a7, x2, p);
+  p = MADD_F32(a5, x2, p);
+  p = MADD_F32(a3, x2, p);
+  p = MADD_F32(a1, x2, p);
+  p = wasm_f32x4_mul(x, p);
+  v128_t q = MADD_F32(b4, x2, b6);
+  q = MADD_F32(b2, x2, q);
+  q = MADD_F32(b0, x2, q);
+  v128_t t = wasm_f32x4_div(p, q);
+  v128_t small = wasm_f32x4_lt(wasm_f32x4_abs(v), tiny);
+  // NaN fails both the clamp's comparisons (pmin/pmax keep their first operand) and `small`
+  t = wasm_v128_bitselect(v, t, wasm_v128_or(small, wasm_f32x4_ne(v, v)));
+  // ±1 (the sign of v) from |v| ≥ 9
+  return wasm_v128_bitselect(wasm_v128_or(one, wasm_v128_and(v, sign)), t, wasm_f32x4_ge(wasm_f32x4_abs(v), saturated));
+}
+
+__attribute__((export_name("tanh_f32")))
+void tanh_f32(const float *a, const void *b, const void *c, float *y, int n0, int n1, int param) {
+  (void)b; (void)c; (void)param;
   int i = n0;
-  for (; i + 4 <= n1; i += 4) {
-    v128_t v = wasm_v128_load(a + i);
-    v128_t x = wasm_f32x4_pmax(wasm_f32x4_pmin(v, clamp), wasm_f32x4_neg(clamp));
-    v128_t x2 = wasm_f32x4_mul(x, x);
-    v128_t p = MADD_F32(a11, x2, a13);
-    p = MADD_F32(a9, x2, p);
-    p = MADD_F32(a7, x2, p);
-    p = MADD_F32(a5, x2, p);
-    p = MADD_F32(a3, x2, p);
-    p = MADD_F32(a1, x2, p);
-    p = wasm_f32x4_mul(x, p);
-    v128_t q = MADD_F32(b4, x2, b6);
-    q = MADD_F32(b2, x2, q);
-    q = MADD_F32(b0, x2, q);
-    v128_t t = wasm_f32x4_div(p, q);
-    v128_t small = wasm_f32x4_lt(wasm_f32x4_abs(v), tiny);
-    // NaN fails both the clamp's comparisons (pmin/pmax keep their first operand) and `small`
-    t = wasm_v128_bitselect(v, t, wasm_v128_or(small, wasm_f32x4_ne(v, v)));
-    wasm_v128_store(y + i, t);
-  }
-  for (; i < n1; i++) {
-    float v = a[i];
-    float x = v > 7.90531110763549805f ? 7.90531110763549805f : v < -7.90531110763549805f ? -7.90531110763549805f : v;
-    float x2 = x * x;
-    float p = ((((((-2.76076847742355e-16f * x2 + 2.00018790482477e-13f) * x2 - 8.60467152213735e-11f) * x2 + 5.12229709037114e-08f) * x2 +
-                1.48572235717979e-05f) * x2 + 6.37261928875436e-04f) * x2 + 4.89352455891786e-03f) * x;
-    float q = ((1.19825839466702e-06f * x2 + 1.18534705686654e-04f) * x2 + 2.26843463243900e-03f) * x2 + 4.89352518554385e-03f;
-    y[i] = (v != v || (v < 0.0004f && v > -0.0004f)) ? v : p / q;
+  for (; i + 4 <= n1; i += 4) wasm_v128_store(y + i, tanh4(wasm_v128_load(a + i)));
+  if (i < n1) {
+    // the last 1-3 elements through the same vector code, so that a value's result never depends on its position
+    float tail[4] __attribute__((aligned(16))) = { 0, 0, 0, 0 };
+    for (int k = 0; i + k < n1; k++) tail[k] = a[i + k];
+    wasm_v128_store(tail, tanh4(wasm_v128_load(tail)));
+    for (int k = 0; i + k < n1; k++) y[i + k] = tail[k];
   }
 }
 

@@ -328,8 +328,9 @@ export function registerGenMnistBackend(): boolean {
       },
     });
   }
-  // LeakyRelu's gradient as one kernel on this backend (tfjs's composition on the others and
-  // inside higher-order gradients): the same values, a third of the passes over memory
+  // LeakyRelu's gradient as one kernel on this backend (tfjs's composition on the others), itself
+  // differentiable (see registerLeakyReluGradGradient), so higher-order gradients run it too: the
+  // same values, a third of the passes over memory
   tf.registerGradient({
     kernelName: "LeakyRelu",
     inputsToSave: ["x"],

@@ -22,8 +22,9 @@ interface BatchNormFields {
 type CallInputs = Parameters<tfl.layers.Layer["call"]>[0];
 type CallKwargs = Parameters<tfl.layers.Layer["call"]>[1];
 
-// tfjs-layers does not export its BatchNormalization class; any instance's constructor is it
-const BatchNormBase = Object.getPrototypeOf(tfl.layers.batchNormalization({})).constructor as new (args: BatchNormArgs) => tfl.layers.Layer;
+// tfjs-layers does not export its BatchNormalization class; any instance's constructor is it (the
+// probe is named, so that it takes no automatic name from tfjs-layers' counters)
+const BatchNormBase = Object.getPrototypeOf(tfl.layers.batchNormalization({ name: "gen_mnist_batch_norm_probe" })).constructor as new (args: BatchNormArgs) => tfl.layers.Layer;
 
 /**
  * tfjs-layers' `BatchNormalization` whose training-mode pass, on the `gen-mnist` backend, runs on

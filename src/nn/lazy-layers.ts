@@ -17,9 +17,10 @@ interface LayerFields {
   readonly dilationRate?: number[];
 }
 
-// tfjs-layers exports neither class; any instance's constructor is it
-const Conv2DBase = Object.getPrototypeOf(tfl.layers.conv2d({ filters: 1, kernelSize: 1 })).constructor as new (args: Parameters<typeof tfl.layers.conv2d>[0]) => tfl.layers.Layer;
-const DenseBase = Object.getPrototypeOf(tfl.layers.dense({ units: 1 })).constructor as new (args: Parameters<typeof tfl.layers.dense>[0]) => tfl.layers.Layer;
+// tfjs-layers exports neither class; any instance's constructor is it (the probes are named, so
+// that they take no automatic name from tfjs-layers' counters: a user's layer names stay as they were)
+const Conv2DBase = Object.getPrototypeOf(tfl.layers.conv2d({ filters: 1, kernelSize: 1, name: "gen_mnist_conv2d_probe" })).constructor as new (args: Parameters<typeof tfl.layers.conv2d>[0]) => tfl.layers.Layer;
+const DenseBase = Object.getPrototypeOf(tfl.layers.dense({ units: 1, name: "gen_mnist_dense_probe" })).constructor as new (args: Parameters<typeof tfl.layers.dense>[0]) => tfl.layers.Layer;
 
 /** Whether the engine records ops for a gradient now. */
 const recording = (): boolean => (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();

@@ -11,8 +11,9 @@ interface DropoutArgs {
 
 type DropoutLayer = tfl.layers.Layer & { seed?: number; rate: number; noiseShape?: number[] | null };
 
-// tfjs-layers does not export its Dropout class; its constructor is that of any dropout layer
-const DropoutBase = Object.getPrototypeOf(tfl.layers.dropout({ rate: 0.5 })).constructor as new (args: DropoutArgs) => DropoutLayer;
+// tfjs-layers does not export its Dropout class; its constructor is that of any dropout layer (the
+// probe is named, so that it takes no automatic name from tfjs-layers' counters)
+const DropoutBase = Object.getPrototypeOf(tfl.layers.dropout({ rate: 0.5, name: "gen_mnist_dropout_probe" })).constructor as new (args: DropoutArgs) => DropoutLayer;
 
 /** A 31-bit mix of a seed and a counter (FNV-1a). */
 function mix(seed: number, salt: string): number {
