@@ -211,8 +211,10 @@ describe.each([
         }),
         { numRuns: 25 },
       );
-      // every case took the Winograd path (forward, input gradient, filter gradient) on gen-mnist's backend
-      expect(kernels.winogradCalls - before).toBeGreaterThanOrEqual(25 * 3);
+      // every convolution of every case took the Winograd path on gen-mnist's backend: per case, the
+      // fused forward pass, tf.conv2d under the gradient and on |x|, |w|, and the input and filter
+      // gradients of both gradient passes (8), so no path fell back to im2col + GEMM unnoticed
+      expect(kernels.winogradCalls - before).toBe(25 * 8);
     });
 
     it("Winograd and im2col + GEMM give the same convolutions to float32 rounding", async () => {

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { describe, expect, it } from "vitest";
 import { useBackend } from "../../src/index.js";
+import { WasmKernels } from "../../src/kernels/module.js";
 import { LazyConv2D, LazyDense } from "../../src/nn/lazy-layers.js";
 
 // gen-mnist's Conv2D and Dense compute, under a gradient tape, only the gradients a backward pass
@@ -16,11 +17,14 @@ interface Pair {
 }
 
 /** gen-mnist's layer and tfjs's, built on the same input shape with the same (non-zero) weights. */
-function pair(kind: "conv" | "dense"): Pair {
+function pair(kind: "conv" | "winograd" | "dense"): Pair {
+  // "winograd": a 3x3 stride-1 convolution the gen-mnist backend runs as Winograd F(2x2, 3x3)
   const [ours, theirs, shape] =
     kind === "conv"
       ? [new LazyConv2D({ filters: 8, kernelSize: 3, strides: 2, padding: "same" }), tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: "same" }), [2, 7, 7, 4]]
-      : [new LazyDense({ units: 5 }), tfl.layers.dense({ units: 5 }), [3, 6]];
+      : kind === "winograd"
+        ? [new LazyConv2D({ filters: 12, kernelSize: 3, padding: "same" }), tfl.layers.conv2d({ filters: 12, kernelSize: 3, padding: "same" }), [2, 6, 5, 8]]
+        : [new LazyDense({ units: 5 }), tfl.layers.dense({ units: 5 }), [3, 6]];
   ours.build([null, ...shape.slice(1)]);
   theirs.build([null, ...shape.slice(1)]);
   const weights = ours.getWeights().map((w, i) => tf.tensor(values(w.size, i + 1), w.shape));
@@ -60,7 +64,7 @@ async function kernelsRun(f: () => tf.Tensor): Promise<string[]> {
 }
 
 describe.each(["cpu", "gen-mnist"] as const)("lazy Conv2D and Dense on the %s backend", (backend) => {
-  it.each(["conv", "dense"] as const)("%s: the same values and gradients (input, kernel, bias) as tfjs's layer", async (kind) => {
+  it.each(["conv", "winograd", "dense"] as const)("%s: the same values and gradients (input, kernel, bias) as tfjs's layer", async (kind) => {
     await useBackend(backend);
     const { ours, theirs, input } = pair(kind);
     const x = input();
@@ -103,9 +107,9 @@ describe.each(["cpu", "gen-mnist"] as const)("lazy Conv2D and Dense on the %s ba
     release(ours, theirs, dense.ours, dense.theirs);
   });
 
-  it("differentiates twice as tfjs's layer does (a gradient penalty's gradient) and leaks no tensor", async () => {
+  it.each(["conv", "winograd", "dense"] as const)("%s: differentiates twice as tfjs's layer does (a gradient penalty's gradient) and leaks no tensor", async (kind) => {
     await useBackend(backend);
-    const { ours, theirs, input } = pair("conv");
+    const { ours, theirs, input } = pair(kind);
     const x = input();
     const penaltyGrads = (layer: tfl.layers.Layer): tf.Tensor[] => {
       const weights = layer.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
@@ -119,7 +123,10 @@ describe.each(["cpu", "gen-mnist"] as const)("lazy Conv2D and Dense on the %s ba
     };
     const want = penaltyGrads(theirs);
     const before = tf.memory().numTensors;
+    const winogradBefore = WasmKernels.get().winogradCalls;
     const got = penaltyGrads(ours);
+    // the gen-mnist backend ran the stride-1 layer's convolutions, second order included, as Winograd
+    if (kind === "winograd" && backend === "gen-mnist") expect(WasmKernels.get().winogradCalls - winogradBefore).toBeGreaterThanOrEqual(4);
     tf.dispose(penaltyGrads(ours));
     expect(tf.memory().numTensors).toBe(before + got.length);
     got.forEach((g, i) => {
