@@ -1,4 +1,5 @@
 import { KERNELS_MAX_PAGES } from "./_wasm.js";
+import { KernelHeap } from "./heap.js";
 import { splitRange, threadsFor } from "./partition.js";
 import { KernelThreadPool, type KernelCall } from "./pool.js";
 import { getKernelThreads } from "./threads.js";
@@ -100,8 +101,16 @@ export class WasmKernels {
   private pool: KernelThreadPool | undefined;
   /** Threads the current pool was made for: its workers and the calling thread (1: no pool). */
   private poolThreads = 1;
-  /** First byte after the worker stacks: where {@link WasmKernels.layout} starts. */
-  private dataStart: number;
+  /** The kernels' memory past the module's own data: worker stacks, call scratch, results kept for tensors. */
+  private readonly heap: KernelHeap;
+  /** Blocks {@link WasmKernels.layout} gave the current call (freed when the next call starts, unless claimed). */
+  private callBlocks: number[] = [];
+  /** Blocks {@link WasmKernels.claim}ed for results that back tensors, with their claim counts. */
+  private readonly claims = new Map<number, number>();
+  /** Every buffer object this memory has had (it gets a new one when it grows): what {@link WasmKernels.owns} looks for. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** The worker threads' stacks. */
+  private stackBlocks: number[] = [];
 
   private constructor(variant: KernelModule) {
     this.variant = variant;
@@ -110,7 +119,10 @@ export class WasmKernels {
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as Exports;
     this.heapBase = Number(this.exports.__heap_base.value);
-    this.dataStart = align16(this.heapBase);
+    this.heap = new KernelHeap(align16(this.heapBase), (end) => {
+      this.ensure(end);
+      return this.memory.buffer.byteLength;
+    });
   }
 
   /** The instance {@link WasmKernels.get} returns. */
@@ -154,10 +166,11 @@ export class WasmKernels {
     const wanted = getKernelThreads();
     if (wanted > this.poolThreads) {
       this.pool?.terminate();
+      this.stackBlocks.forEach((block) => this.heap.release(block));
       this.poolThreads = wanted;
-      const stacks = Array.from({ length: wanted - 1 }, (_, i) => align16(this.heapBase) + (i + 1) * WORKER_STACK_BYTES);
-      this.dataStart = align16(this.heapBase) + (wanted - 1) * WORKER_STACK_BYTES;
-      this.ensure(this.dataStart);
+      this.stackBlocks = Array.from({ length: wanted - 1 }, () => this.heap.alloc(WORKER_STACK_BYTES));
+      // a stack grows down from its top
+      const stacks = this.stackBlocks.map((block) => block + WORKER_STACK_BYTES);
       this.pool = new KernelThreadPool(this.module, this.memory, stacks, THREADED, (call) => this.execute(call));
     }
     return wanted;
@@ -214,20 +227,103 @@ export class WasmKernels {
     this.memory.grow(pages);
   }
 
-  /** Lays out `sizes` floats one after the other (16-byte aligned) and returns their byte offsets. */
-  private layout(sizes: readonly number[]): number[] {
-    const offsets: number[] = [];
-    let at = this.dataStart;
-    for (const size of sizes) {
-      offsets.push(at);
-      at += align16(size * 4);
-    }
-    this.ensure(at);
-    return offsets;
+  /**
+   * Allocates a block of `sizes[i]` floats (16-byte aligned) for each entry and returns their byte
+   * offsets: a call's scratch, inputs and outputs. The first layout of a call frees the blocks of
+   * the call before (those not {@link WasmKernels.claim}ed); `more` adds to the current call's.
+   */
+  private layout(sizes: readonly number[], more = false): number[] {
+    if (!more) this.endCall();
+    return sizes.map((size) => {
+      const at = this.heap.alloc(size * 4);
+      this.callBlocks.push(at);
+      return at;
+    });
+  }
+
+  /** Frees the current call's blocks, except those claimed for tensors. */
+  private endCall(): void {
+    for (const block of this.callBlocks) if (!this.claims.has(block)) this.heap.release(block);
+    this.callBlocks = [];
+  }
+
+  /** The memory's buffer, remembered as one of this memory's (see {@link WasmKernels.owns}). */
+  private buffer(): ArrayBuffer {
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    return buffer;
   }
 
   private f32(offset: number, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, offset, length);
+    return new Float32Array(this.buffer(), offset, length);
+  }
+
+  /**
+   * Whether `view` is a claimed result in this memory (see {@link WasmKernels.claim}): the
+   * kernels then read it where it is instead of copying it in.
+   */
+  owns(view: Float32Array | Uint8Array): boolean {
+    return this.buffers.has(view.buffer) && this.claims.has(view.byteOffset);
+  }
+
+  /** Floats an input needs laid out: none when it is already in this memory ({@link WasmKernels.owns}). */
+  private need(view: Float32Array | Uint8Array): number {
+    return this.owns(view) ? 0 : Math.ceil(view.byteLength / 4);
+  }
+
+  /** The offset the kernels read `view` at: its own when {@link WasmKernels.owns} it, else `at`, where it is copied. */
+  private place(view: Float32Array | Uint8Array, at: number): number {
+    if (this.owns(view)) return view.byteOffset;
+    new Uint8Array(this.buffer(), at, view.byteLength).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    return at;
+  }
+
+  /**
+   * Keeps the block of a result the last call returned (a view starting at one of its blocks)
+   * past the next call, so that it can back a tensor: the kernels then read it in place, and it
+   * is only copied to tfjs's memory if a tfjs kernel needs it. Release it with
+   * {@link WasmKernels.unclaim}.
+   * @returns the block's offset, or undefined when `view` is not such a result (copy it instead).
+   * @internal
+   */
+  claim(view: Float32Array | Uint8Array): number | undefined {
+    if (!this.buffers.has(view.buffer) || !this.callBlocks.includes(view.byteOffset)) return undefined;
+    const claims = this.claims.get(view.byteOffset) ?? 0;
+    if (claims === 0) {
+      const size = this.heap.sizeOf(view.byteOffset) ?? 0;
+      if (this.claimed + size > this.claimLimit) return undefined;
+      this.claimed += size;
+    }
+    this.claims.set(view.byteOffset, claims + 1);
+    return view.byteOffset;
+  }
+
+  /** Releases a claim of {@link WasmKernels.claim}; the block is freed with its last claim. @internal */
+  unclaim(block: number): void {
+    const claims = (this.claims.get(block) ?? 0) - 1;
+    if (claims > 0) {
+      this.claims.set(block, claims);
+      return;
+    }
+    this.claims.delete(block);
+    this.claimed -= this.heap.sizeOf(block) ?? 0;
+    if (!this.callBlocks.includes(block)) this.heap.release(block);
+  }
+
+  /** Bytes of the claimed blocks. */
+  private claimed = 0;
+
+  /**
+   * Most bytes of results {@link WasmKernels.claim} keeps for tensors (default 512 MiB); past it
+   * results are copied out as they were before claims, so that the kernels' memory stays well
+   * inside the 2 GiB the module addresses. Tests set it to 0.
+   * @internal
+   */
+  claimLimit = 512 * 2 ** 20;
+
+  /** Bytes the kernels hold for results that back tensors. */
+  get claimedBytes(): number {
+    return this.claimed;
   }
 
   /**
@@ -237,7 +333,7 @@ export class WasmKernels {
   private writeEpilogue(epilogue: KernelEpilogue | undefined, at: number): number {
     if (epilogue === undefined) return 0;
     const bias = epilogue.bias;
-    const ints = new Int32Array(this.memory.buffer, at, 4);
+    const ints = new Int32Array(this.buffer(), at, 4);
     const biasAt = at + 16;
     if (bias !== undefined) this.f32(biasAt, bias.length).set(bias);
     ints[0] = bias === undefined ? 0 : biasAt;
@@ -266,11 +362,11 @@ export class WasmKernels {
     const byRows = m >= n;
     const ranges = splitRange(byRows ? m : n, threadsFor(2 * m * n * k, this.threadCount()), byRows ? 4 : 8);
     const work = this.exports.sgemm_work_floats();
-    const [pa = 0, pb = 0, pc = 0, pw = 0, pe = 0] = this.layout([
-      a.length, b.length, batch * m * n, work * Math.max(1, ranges.length), WasmKernels.epilogueFloats(epilogue),
+    const [sa = 0, sb = 0, pc = 0, pw = 0, pe = 0] = this.layout([
+      this.need(a), this.need(b), batch * m * n, work * Math.max(1, ranges.length), WasmKernels.epilogueFloats(epilogue),
     ]);
-    this.f32(pa, a.length).set(a);
-    this.f32(pb, b.length).set(b);
+    const pa = this.place(a, sa);
+    const pb = this.place(b, sb);
     const epi = this.writeEpilogue(epilogue, pe);
     const lda = transposeA ? m : k;
     const ldb = transposeB ? k : n;
@@ -304,13 +400,13 @@ export class WasmKernels {
     const ranges = splitRange(m, threadsFor(2 * m * n * k, this.threadCount()), 4);
     const work = this.exports.dgemm_work_floats();
     const [pa = 0, pb = 0, pc = 0, pw = 0] = this.layout([2 * m * k, 2 * n * k, 2 * m * n, work * Math.max(1, ranges.length)]);
-    new Float64Array(this.memory.buffer, pa, m * k).set(a.subarray(0, m * k));
-    new Float64Array(this.memory.buffer, pb, n * k).set(b.subarray(0, n * k));
+    new Float64Array(this.buffer(), pa, m * k).set(a.subarray(0, m * k));
+    new Float64Array(this.buffer(), pb, n * k).set(b.subarray(0, n * k));
     this.run(ranges.map(([s, e], t) => ({
       fn: fnIndex("dgemm_nt"),
       args: [e - s, n, k, pa + s * k * 8, k, pb, k, pc + s * n * 8, n, pw + t * work * 4],
     })));
-    return new Float64Array(this.memory.buffer, pc, m * n);
+    return new Float64Array(this.buffer(), pc, m * n);
   }
 
   private params(g: ConvGeometry): Int32Array {
@@ -339,16 +435,15 @@ export class WasmKernels {
     const images = Math.max(0, ...ranges.map(([s, e]) => e - s));
     const params = this.params(g);
     const [pp = 0] = this.layout([params.length]);
-    new Int32Array(this.memory.buffer, pp, params.length).set(params);
+    new Int32Array(this.buffer(), pp, params.length).set(params);
     const work = this.exports.conv_work_floats(pp, images, kind === "conv2d" ? 0 : 1);
-    // the full layout starts at the same offset, so the params written above stay in place
-    // (growing the memory keeps its contents); the filter gradient has one output per thread
+    // the filter gradient has one output per thread
     const outs = kind === "conv2d_backprop_filter_part" ? Math.max(1, ranges.length) : 1;
-    const [, p1 = 0, p2 = 0, po = 0, pw = 0, px = 0, pe = 0] = this.layout([
-      params.length, first.length, second.length, outLength * outs, work * ranges.length, extra, WasmKernels.epilogueFloats(epilogue),
-    ]);
-    this.f32(p1, first.length).set(first);
-    this.f32(p2, second.length).set(second);
+    const [s1 = 0, s2 = 0, po = 0, pw = 0, px = 0, pe = 0] = this.layout([
+      this.need(first), this.need(second), outLength * outs, work * ranges.length, extra, WasmKernels.epilogueFloats(epilogue),
+    ], true);
+    const p1 = this.place(first, s1);
+    const p2 = this.place(second, s2);
     const epi = this.writeEpilogue(epilogue, pe);
     this.run(ranges.map(([s, e], t) => ({
       fn: fnIndex(kind),
@@ -387,14 +482,14 @@ export class WasmKernels {
     const images = Math.max(0, ...ranges.map(([s, e]) => e - s));
     const params = this.params(g);
     const [pp = 0] = this.layout([params.length]);
-    new Int32Array(this.memory.buffer, pp, params.length).set(params);
+    new Int32Array(this.buffer(), pp, params.length).set(params);
     const work = this.exports.winograd_work_floats(pp, images);
     const outLength = g.batch * g.outHeight * g.outWidth * g.outChannels;
-    const [, p1 = 0, p2 = 0, pu = 0, po = 0, pw = 0, pe = 0] = this.layout([
-      params.length, input.length, filter.length, 16 * g.inChannels * g.outChannels, outLength, work * ranges.length, WasmKernels.epilogueFloats(epilogue),
-    ]);
-    this.f32(p1, input.length).set(input);
-    this.f32(p2, filter.length).set(filter);
+    const [s1 = 0, s2 = 0, pu = 0, po = 0, pw = 0, pe = 0] = this.layout([
+      this.need(input), this.need(filter), 16 * g.inChannels * g.outChannels, outLength, work * ranges.length, WasmKernels.epilogueFloats(epilogue),
+    ], true);
+    const p1 = this.place(input, s1);
+    const p2 = this.place(filter, s2);
     const epi = this.writeEpilogue(epilogue, pe);
     // the filter's own channel counts: [3,3,Cin,Cout] of the forward convolution
     const [filterIn, filterOut] = flip ? [g.outChannels, g.inChannels] : [g.inChannels, g.outChannels];
@@ -443,11 +538,11 @@ export class WasmKernels {
       const share = 16 * g.inChannels * g.outChannels;
       const params = this.params(g);
       const [pp = 0] = this.layout([params.length]);
-      new Int32Array(this.memory.buffer, pp, params.length).set(params);
+      new Int32Array(this.buffer(), pp, params.length).set(params);
       const work = this.exports.winograd_work_floats(pp, Math.max(0, ...ranges.map(([s, e]) => e - s)));
-      const [, p1 = 0, p2 = 0, ps = 0, pw = 0, po = 0] = this.layout([params.length, x.length, dy.length, share * ranges.length, work * ranges.length, length]);
-      this.f32(p1, x.length).set(x);
-      this.f32(p2, dy.length).set(dy);
+      const [s1 = 0, s2 = 0, ps = 0, pw = 0, po = 0] = this.layout([this.need(x), this.need(dy), share * ranges.length, work * ranges.length, length], true);
+      const p1 = this.place(x, s1);
+      const p2 = this.place(dy, s2);
       this.run(ranges.map(([s, e], t) => ({ fn: fnIndex("winograd_filter_grad_part"), args: [pp, p1, p2, ps + t * share * 4, pw + t * work * 4, s, e] })));
       this.exports.winograd_filter_grad_sum(g.inChannels, g.outChannels, ps, ranges.length, po);
       return this.f32(po, length);
@@ -464,10 +559,10 @@ export class WasmKernels {
    */
   private elementwise(fn: Threaded, length: number, inputs: readonly (Float32Array | Uint8Array)[], outBytes: number, param = 0): number {
     const ranges = splitRange(length, threadsFor(length * 4, this.threadCount()), 16);
-    const offsets = this.layout([...inputs.map((a) => Math.ceil(a.byteLength / 4)), Math.ceil(outBytes / 4)]);
-    inputs.forEach((a, i) => new Uint8Array(this.memory.buffer, offsets[i], a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+    const offsets = this.layout([...inputs.map((a) => this.need(a)), Math.ceil(outBytes / 4)]);
+    const placed = inputs.map((a, i) => this.place(a, offsets[i] ?? 0));
     const out = offsets[inputs.length] ?? 0;
-    const pointers = [0, 1, 2].map((i) => (i < inputs.length ? (offsets[i] ?? 0) : 0));
+    const pointers = [0, 1, 2].map((i) => placed[i] ?? 0);
     this.run(ranges.map(([s, e]) => ({ fn: fnIndex(fn), args: [...pointers, out, s, e, param] })));
     return out;
   }
@@ -504,7 +599,7 @@ export class WasmKernels {
    */
   greater(a: Float32Array, b: Float32Array): Uint8Array {
     const out = this.elementwise("greater", a.length, [a, b], a.length, b.length === 1 ? 1 : 0);
-    return new Uint8Array(this.memory.buffer, out, a.length);
+    return new Uint8Array(this.buffer(), out, a.length);
   }
 
   /**
@@ -522,8 +617,8 @@ export class WasmKernels {
    * @returns `cols` sums: a view of the kernels' memory, valid until the next call.
    */
   columnSums(a: Float32Array, rows: number, cols: number): Float32Array {
-    const [pa = 0, py = 0] = this.layout([a.length, cols]);
-    this.f32(pa, a.length).set(a);
+    const [sa = 0, py = 0] = this.layout([this.need(a), cols]);
+    const pa = this.place(a, sa);
     this.run(this.columnRanges(rows, cols).map(([s, e]) => ({ fn: fnIndex("column_sums"), args: [pa, rows, cols, py, s, e] })));
     return this.f32(py, cols);
   }
@@ -544,8 +639,8 @@ export class WasmKernels {
    * The input is copied into the kernels' memory once for both passes.
    */
   batchNormForward(x: Float32Array, rows: number, cols: number, gamma: Float32Array | undefined, beta: Float32Array | undefined, epsilon: number): BatchNormForward {
-    const [px = 0, py = 0, pm = 0, pv = 0, pc = 0] = this.layout([x.length, x.length, cols, cols, 4 * cols]);
-    this.f32(px, x.length).set(x);
+    const [sx = 0, py = 0, pm = 0, pv = 0, pc = 0] = this.layout([this.need(x), x.length, cols, cols, 4 * cols]);
+    const px = this.place(x, sx);
     this.run(this.columnRanges(rows, cols).map(([s, e]) => ({ fn: fnIndex("bn_stats"), args: [px, rows, cols, pm, pv, s, e] })));
     const mean = this.f32(pm, cols);
     const variance = this.f32(pv, cols);
@@ -570,10 +665,10 @@ export class WasmKernels {
     dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array | undefined,
     rows: number, cols: number, epsilon: number,
   ): BatchNormBackward {
-    const [pdy = 0, px = 0, pdx = 0, pm = 0, pb = 0, pg = 0, pc = 0] = this.layout([dy.length, x.length, x.length, cols, cols, cols, 4 * cols]);
-    this.f32(pdy, dy.length).set(dy);
-    this.f32(px, x.length).set(x);
-    this.f32(pm, cols).set(mean);
+    const [sdy = 0, sx = 0, pdx = 0, sm = 0, pb = 0, pg = 0, pc = 0] = this.layout([this.need(dy), this.need(x), x.length, this.need(mean), cols, cols, 4 * cols]);
+    const pdy = this.place(dy, sdy);
+    const px = this.place(x, sx);
+    const pm = this.place(mean, sm);
     this.run(this.columnRanges(rows, cols).map(([s, e]) => ({ fn: fnIndex("bn_backward_sums"), args: [pdy, px, pm, rows, cols, pb, pg, s, e] })));
     const dbeta = this.f32(pb, cols);
     const dgamma = this.f32(pg, cols);
@@ -605,11 +700,11 @@ export class WasmKernels {
     c: { beta1: number; beta2: number; oneMinusAccBeta1: number; oneMinusAccBeta2: number; epsilon: number; learningRate: number },
   ): { w: Float32Array; m: Float32Array; v: Float32Array } {
     const n = w.length;
-    const [pw = 0, pm = 0, pv = 0, pg = 0, ow = 0, om = 0, ov = 0, pp = 0] = this.layout([n, n, n, n, n, n, n, 8]);
-    this.f32(pw, n).set(w);
-    this.f32(pm, n).set(m);
-    this.f32(pv, n).set(v);
-    this.f32(pg, n).set(g);
+    const [sw = 0, sm = 0, sv = 0, sg = 0, ow = 0, om = 0, ov = 0, pp = 0] = this.layout([this.need(w), this.need(m), this.need(v), this.need(g), n, n, n, 8]);
+    const pw = this.place(w, sw);
+    const pm = this.place(m, sm);
+    const pv = this.place(v, sv);
+    const pg = this.place(g, sg);
     // the constants as tfjs computes them: 1 − β in float32 arithmetic on float32 values
     const f = Math.fround;
     this.f32(pp, 8).set([c.beta1, f(1 - f(c.beta1)), c.beta2, f(1 - f(c.beta2)), c.oneMinusAccBeta1, c.oneMinusAccBeta2, c.epsilon, -c.learningRate]);
@@ -625,8 +720,8 @@ export class WasmKernels {
    * @returns a view of the kernels' memory, valid until the next call.
    */
   dropout(x: Float32Array, rate: number, seed: number): Float32Array {
-    const [px = 0, py = 0] = this.layout([x.length, x.length]);
-    this.f32(px, x.length).set(x);
+    const [sx = 0, py = 0] = this.layout([this.need(x), x.length]);
+    const px = this.place(x, sx);
     const threshold = Math.min(2 ** 32 - 1, Math.round(rate * 2 ** 32)) | 0;
     const scale = floatBits(rate < 1 ? 1 / (1 - rate) : 0);
     const ranges = splitRange(x.length, threadsFor(x.length * 8, this.threadCount()), 16);

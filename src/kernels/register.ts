@@ -41,16 +41,113 @@ interface WasmBackendLike {
   typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
 }
 
+/** What {@link keepResults} wraps of tfjs's wasm backend. */
+interface WasmBackendInternals extends WasmBackendLike {
+  readSync(dataId: tf.DataId, start?: number, end?: number): tf.backend_util.BackendValues;
+  read(dataId: tf.DataId): Promise<tf.backend_util.BackendValues>;
+  disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  dispose(): void;
+  readonly dataIdMap: { has(dataId: tf.DataId): boolean };
+}
+
 type Attrs = Record<string, unknown>;
 type Activation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" | "sigmoid" | "prelu";
 
-const read = (backend: WasmBackendLike, t: tf.TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
+/**
+ * A result of gen-mnist's kernels that backs a tensor where the kernels left it, in their own
+ * memory: gen-mnist's kernels read it there, and it is copied to tfjs's memory (the tensor's own)
+ * only when something else reads it — a tfjs kernel, `dataSync`, `data`. Most results of a
+ * training step are only ever read by gen-mnist's kernels, so most never are.
+ */
+interface Resident {
+  readonly kernels: WasmKernels;
+  /** The kernels' memory block holding it (see `WasmKernels.claim`). */
+  readonly block: number;
+  readonly view: Float32Array | Uint8Array;
+  /** Whether tfjs's memory for the tensor is yet to be written. */
+  stale: boolean;
+}
 
+/** Tensors backed by a {@link Resident} result, by data id (tensors that share a data id share it). */
+const residents = new Map<tf.DataId, Resident>();
+
+/** Writes a resident result into tfjs's memory for its tensor, if not done yet. */
+function materialize(backend: WasmBackendLike, dataId: tf.DataId): void {
+  const resident = residents.get(dataId);
+  if (resident === undefined || !resident.stale) return;
+  const { view } = resident;
+  const info: tf.TensorInfo = { dataId, shape: [view.length], dtype: view instanceof Uint8Array ? "bool" : "float32" };
+  (backend.typedArrayFromHeap(info) as Float32Array | Uint8Array).set(view);
+  resident.stale = false;
+}
+
+/** Forgets a tensor's resident result (its data was disposed) and frees the block with its last claim. */
+function forget(dataId: tf.DataId): void {
+  const resident = residents.get(dataId);
+  if (resident === undefined) return;
+  residents.delete(dataId);
+  resident.kernels.unclaim(resident.block);
+}
+
+/** Writes every input of a tfjs kernel that is a stale resident result into tfjs's memory. */
+function materializeInputs(backend: WasmBackendLike, inputs: tf.NamedTensorInfoMap): void {
+  if (residents.size === 0) return;
+  for (const input of Object.values(inputs)) if (input !== undefined && input !== null) materialize(backend, input.dataId);
+}
+
+/** A tensor's values for gen-mnist's kernels: its resident result, else tfjs's memory. */
+function readValues(backend: WasmBackendLike, t: tf.TensorInfo, type: typeof Float32Array | typeof Uint8Array): Float32Array | Uint8Array {
+  const resident = residents.get(t.dataId);
+  if (resident !== undefined && resident.view instanceof type && resident.view.length === size(t)) return resident.view;
+  materialize(backend, t.dataId);
+  return backend.typedArrayFromHeap(t) as Float32Array | Uint8Array;
+}
+
+const read = (backend: WasmBackendLike, t: tf.TensorInfo): Float32Array => readValues(backend, t, Float32Array) as Float32Array;
+
+/**
+ * A tensor for a kernel's result: the result stays where the kernels left it, claimed for the
+ * tensor, when it is a block of the last call (see {@link Resident}); else it is copied into tfjs's memory.
+ */
 function output(backend: WasmBackendLike, shape: number[], values: Float32Array | Uint8Array): tf.TensorInfo {
   const out = backend.makeOutput(shape, values instanceof Uint8Array ? "bool" : "float32");
-  (backend.typedArrayFromHeap(out) as Float32Array | Uint8Array).set(values);
+  const kernels = WasmKernels.get();
+  const block = kernels.claim(values);
+  if (block !== undefined) residents.set(out.dataId, { kernels, block, view: values, stale: true });
+  else (backend.typedArrayFromHeap(out) as Float32Array | Uint8Array).set(values);
   return out;
 }
+
+/**
+ * Makes tfjs's wasm backend instance serve resident results: reading a tensor's values
+ * (`dataSync`, `data`, moving it to another backend) writes them into tfjs's memory first, and
+ * disposing a tensor's data frees its result.
+ */
+function keepResults(backend: tf.KernelBackend): tf.KernelBackend {
+  const wasm = backend as unknown as WasmBackendInternals;
+  const { readSync, read: readAsync, disposeData, dispose } = wasm;
+  wasm.readSync = (dataId, start, end) => {
+    materialize(wasm, dataId);
+    return readSync.call(wasm, dataId, start, end);
+  };
+  wasm.read = async (dataId) => {
+    materialize(wasm, dataId);
+    return readAsync.call(wasm, dataId);
+  };
+  wasm.disposeData = (dataId, force) => {
+    const released = disposeData.call(wasm, dataId, force);
+    if (!wasm.dataIdMap.has(dataId)) forget(dataId);
+    return released;
+  };
+  wasm.dispose = () => {
+    [...residents.keys()].forEach(forget);
+    dispose.call(wasm);
+  };
+  return backend;
+}
+
+/** tfjs kernels that only give their input's data a new shape (same data id): nothing to write for them. */
+const ALIASING_KERNELS: ReadonlySet<string> = new Set(["Reshape", "ExpandDims", "Squeeze"]);
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 const size = (t: tf.TensorInfo): number => t.shape.reduce((a, b) => a * b, 1);
@@ -257,7 +354,7 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
   Select: ({ inputs, backend }) => {
     const { condition, t, e } = inputs as { condition: tf.TensorInfo; t: tf.TensorInfo; e: tf.TensorInfo };
     if (condition.dtype !== "bool" || !isFloat(t, e) || !sameShape(condition.shape, t.shape) || !sameShape(t.shape, e.shape)) return undefined;
-    const values = WasmKernels.get().select(backend.typedArrayFromHeap(condition) as Uint8Array, read(backend, t), read(backend, e));
+    const values = WasmKernels.get().select(readValues(backend, condition, Uint8Array) as Uint8Array, read(backend, t), read(backend, e));
     return output(backend, t.shape, values);
   },
 };
@@ -309,10 +406,21 @@ export function registerGenMnistBackend(): boolean {
   if (tf.findBackendFactory(GEN_MNIST_BACKEND) !== null) return true;
   const factory = tf.findBackendFactory("wasm");
   if (factory === null) return false;
-  tf.registerBackend(GEN_MNIST_BACKEND, factory, 1);
+  tf.registerBackend(GEN_MNIST_BACKEND, async () => keepResults(await factory()), 1);
   const ours = new Set<string>(GEN_MNIST_KERNELS);
   for (const kernel of tf.getKernelsForBackend("wasm")) {
-    if (!ours.has(kernel.kernelName)) tf.registerKernel({ ...kernel, backendName: GEN_MNIST_BACKEND });
+    if (ours.has(kernel.kernelName)) continue;
+    const { kernelFunc } = kernel;
+    tf.registerKernel({
+      ...kernel,
+      backendName: GEN_MNIST_BACKEND,
+      kernelFunc: ALIASING_KERNELS.has(kernel.kernelName)
+        ? kernelFunc
+        : (args) => {
+            materializeInputs(args.backend as unknown as WasmBackendLike, args.inputs);
+            return kernelFunc(args);
+          },
+    });
   }
   for (const name of GEN_MNIST_KERNELS) {
     const fallback = tf.getKernel(name, "wasm");
@@ -324,6 +432,7 @@ export function registerGenMnistBackend(): boolean {
         const mine = IMPLEMENTATIONS[name]({ inputs: args.inputs, backend: args.backend as unknown as WasmBackendLike, attrs: args.attrs as Attrs });
         if (mine !== undefined) return mine;
         if (fallback === undefined) throw new Error(`gen-mnist backend: no kernel for this case of ${name}`);
+        materializeInputs(args.backend as unknown as WasmBackendLike, args.inputs);
         return fallback.kernelFunc(args) as tf.TensorInfo;
       },
     });
