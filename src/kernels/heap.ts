@@ -22,7 +22,8 @@ export class KernelHeap {
 
   /** Allocates a block of at least `bytes` (16-byte aligned, 16 bytes at least). @returns its offset. */
   alloc(bytes: number): number {
-    const size = Math.max(16, (bytes + 15) & ~15);
+    // (no bitwise rounding: a request past 2 GiB must stay that large, so that growing refuses it)
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       const room = this.free[i]?.[1] ?? 0;
@@ -35,11 +36,13 @@ export class KernelHeap {
       if (room === size) this.free.splice(best, 1);
       else this.free[best] = [offset + size, room - size];
     } else {
-      // nothing fits: take the end of the memory (with a free block that reaches it), grown
+      // nothing fits: take the end of the memory (with a free block that reaches it), grown; the
+      // free list changes only once growing succeeded (it throws past the memory's limit)
       const last = this.free[this.free.length - 1];
-      at = last !== undefined && last[0] + last[1] === this.end ? last[0] : this.end;
-      if (last !== undefined && at === last[0]) this.free.pop();
+      const extendsLast = last !== undefined && last[0] + last[1] === this.end;
+      at = extendsLast ? last[0] : this.end;
       const end = this.grow(at + size);
+      if (extendsLast) this.free.pop();
       if (end > at + size) this.free.push([at + size, end - at - size]);
       this.end = Math.max(end, at + size);
     }
@@ -72,6 +75,11 @@ export class KernelHeap {
       this.free[i - 1] = [prev[0], prev[1] + cur[1]];
       this.free.splice(i, 1);
     }
+  }
+
+  /** The free blocks as [offset, bytes], sorted by offset (for tests). */
+  get freeBlocks(): ReadonlyArray<readonly [number, number]> {
+    return this.free.map(([offset, bytes]) => [offset, bytes] as const);
   }
 
   /** Bytes in allocated blocks. */

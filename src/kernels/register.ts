@@ -44,6 +44,7 @@ interface WasmBackendLike {
 /** What {@link keepResults} wraps of tfjs's wasm backend. */
 interface WasmBackendInternals extends WasmBackendLike {
   readSync(dataId: tf.DataId, start?: number, end?: number): tf.backend_util.BackendValues;
+  move(dataId: tf.DataId, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void;
   read(dataId: tf.DataId): Promise<tf.backend_util.BackendValues>;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
   dispose(): void;
@@ -125,7 +126,12 @@ function output(backend: WasmBackendLike, shape: number[], values: Float32Array 
  */
 function keepResults(backend: tf.KernelBackend): tf.KernelBackend {
   const wasm = backend as unknown as WasmBackendInternals;
-  const { readSync, read: readAsync, disposeData, dispose } = wasm;
+  const { readSync, read: readAsync, disposeData, dispose, move } = wasm;
+  // new values for a data id (tfjs moves a tensor's data in this way) replace any result kept for it
+  wasm.move = (dataId, values, shape, dtype, refCount) => {
+    forget(dataId);
+    move.call(wasm, dataId, values, shape, dtype, refCount);
+  };
   wasm.readSync = (dataId, start, end) => {
     materialize(wasm, dataId);
     return readSync.call(wasm, dataId, start, end);
