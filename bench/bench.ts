@@ -199,10 +199,15 @@ const cycleOf = (name: ModelName): number => {
   return defaults.nCritic ?? 1;
 };
 
+/** Seconds of steady-state steps each training measurement takes at least (both frameworks). */
+const MIN_SECONDS = quick ? 1 : 3;
+
 /**
  * Milliseconds per training step of preset `name` with its default config (batch included), as
  * `gen-mnist train` runs it: a {@link Trainer} over full MNIST (batching, shuffling, NaN guard),
- * the mean over whole n_critic cycles after a warm-up cycle.
+ * the mean over whole n_critic cycles after a warm-up cycle: at least 8 steps and
+ * {@link MIN_SECONDS} seconds, so that a small model's steps (the MLP GAN's take tens of
+ * milliseconds) are measured in their steady state, as a long run has them.
  */
 async function trainerStepMs(name: ModelName, kernels: KernelModule): Promise<number> {
   await useBackend("gen-mnist", { kernels, threads: THREADS });
@@ -210,17 +215,27 @@ async function trainerStepMs(name: ModelName, kernels: KernelModule): Promise<nu
   const model = createModel(name, { seed: 1 });
   const cycle = cycleOf(name);
   const warm = Math.max(2, cycle);
-  const measured = Math.ceil((quick ? 3 : 8) / cycle) * cycle;
+  const minSteps = Math.ceil((quick ? 3 : 8) / cycle) * cycle;
   const ends: number[] = [];
   const trainer = new Trainer(model, await mnist(model.pixelRange), {
-    steps: warm + measured,
-    callbacks: [{ onBatchEnd: () => void ends.push(performance.now()) }],
+    steps: warm + 1_000_000,
+    callbacks: [
+      {
+        onBatchEnd: (context) => {
+          const now = performance.now();
+          ends.push(now);
+          const measured = ends.length - warm;
+          const since = now - (ends[warm - 1] ?? now);
+          if (measured >= minSteps && measured % cycle === 0 && since >= MIN_SECONDS * 1000) context.stopTraining("bench: measured");
+        },
+      },
+    ],
   });
   await trainer.fit();
   model.dispose();
   const first = ends[warm - 1] ?? Number.NaN;
   const last = ends[ends.length - 1] ?? Number.NaN;
-  return (last - first) / measured;
+  return (last - first) / (ends.length - warm);
 }
 
 interface TrainingRow {
@@ -324,7 +339,11 @@ function pytorch(threads: number): TorchResult | string {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
   // the batch size of every preset compared, so that the reference refuses to time another one
   const batches = COMPARED.map((name) => `${name}=${presetBatch(name)}`).join(",");
-  const run = spawnSync(python, ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "5" : "10", "--batches", batches], { encoding: "utf8", env });
+  const run = spawnSync(
+    python,
+    ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "5" : "10", "--min-seconds", String(MIN_SECONDS), "--batches", batches],
+    { encoding: "utf8", env },
+  );
   if (run.status !== 0) return `bench/reference.py failed: ${run.stderr.slice(-300)}`;
   return JSON.parse(run.stdout) as TorchResult;
 }
@@ -397,7 +416,8 @@ lines.push("", "## Training as users run it (ms per step; images/s in brackets)"
 lines.push(
   "Every preset with its **default config** (`new DCGAN()`, `gen-mnist train dcgan`: its batch size, batch norm, label " +
     "smoothing, dropout, n_critic, gradient penalty), trained end to end through the `Trainer` on full MNIST (batching, " +
-    "shuffling and the NaN guard included): the mean time per step over whole n_critic cycles after a warm-up cycle. " +
+    `shuffling and the NaN guard included): the mean time per step over whole n_critic cycles after a warm-up cycle, ` +
+    `at least 8 steps and ${MIN_SECONDS} s of them (both frameworks), so that small models are timed in their steady state. ` +
     "PyTorch runs the same layers, configuration, optimizer and batch size (`bench/reference.py`), slicing its batches " +
     "from a 60,000-image tensor, *tuned*: OpenBLAS single-threaded (`OPENBLAS_NUM_THREADS=1`) so PyTorch's own threads are " +
     `the only ones, its fastest setting here. Each ratio takes the kernel module that Node runs by default (Node 20: plain, ` +

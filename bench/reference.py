@@ -3,9 +3,10 @@
 the same configuration (batch norm, label smoothing, dropout, n_critic, gradient penalty, optimizers,
 batch size), trained the same way: batches drawn from a 60,000-image tensor in a shuffled order,
 one `trainStep` per batch (for WGAN-GP, a critic update each step and a generator update every
-fifth). Times are milliseconds per step, the mean over whole n_critic cycles.
+fifth). Times are milliseconds per step, the mean over whole n_critic cycles: at least --steps
+steps and --min-seconds seconds of them.
 
-Usage: python3 bench/reference.py --threads 2 --steps 10 [--models dcgan,wgan-gp]  → one JSON object.
+Usage: python3 bench/reference.py --threads 2 --steps 10 [--min-seconds 3] [--models dcgan,wgan-gp]  → one JSON object.
 Install on Debian: apt-get install python3-torch libopenblas0-pthread
 """
 import argparse
@@ -136,9 +137,10 @@ def models():
     }
 
 
-def time_steps(model, batch, low, steps, cycle):
-    """Mean milliseconds per step over `steps` steps (rounded up to whole cycles of `cycle`), after
-    one warm-up cycle; each step slices its batch from a shuffled 60,000-image tensor."""
+def time_steps(model, batch, low, steps, cycle, min_seconds):
+    """Mean milliseconds per step over at least `steps` steps and `min_seconds` seconds (whole
+    cycles of `cycle`), after one warm-up cycle; each step slices its batch from a shuffled
+    60,000-image tensor."""
     data = torch.rand(60000, 1, 28, 28) * (1 - low) + low
     order = torch.randperm(60000)
     at = [0]
@@ -154,15 +156,19 @@ def time_steps(model, batch, low, steps, cycle):
         one()
     steps = -(-steps // cycle) * cycle
     start = time.perf_counter()
-    for _ in range(steps):
-        one()
-    return (time.perf_counter() - start) * 1000 / steps
+    done = 0
+    while done < steps or time.perf_counter() - start < min_seconds:
+        for _ in range(cycle):
+            one()
+        done += cycle
+    return (time.perf_counter() - start) * 1000 / done
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--min-seconds", type=float, default=3.0, help="time at least this many seconds of steps per preset")
     parser.add_argument("--models", default=",".join(models()))
     parser.add_argument("--batches", default="", help="name=size,...: the batch size each preset must run (the bench passes gen-mnist's)")
     args = parser.parse_args()
@@ -177,7 +183,7 @@ def main():
             raise SystemExit(f"bench/reference.py: {name} runs batch {batch} here but gen-mnist's preset runs {expected[name]}; update models()")
         model = make()
         cycle = getattr(model, "n_critic", 1)
-        results[name] = {"batch": batch, "ms": time_steps(model, batch, low, args.steps, cycle)}
+        results[name] = {"batch": batch, "ms": time_steps(model, batch, low, args.steps, cycle, args.min_seconds)}
     print(json.dumps(results))
 
 
