@@ -75,7 +75,7 @@ const kernelCases = (): KernelCase[] => {
   const w2 = tf.randomNormal([3, 3, 128, 256]) as tf.Tensor4D;
   return [
     {
-      // the yardstick: 12 multiply-add chains in registers, no memory (what a GEMM micro-kernel could reach at most)
+      // the yardstick: 12 multiply-add chains in registers, no memory (about the most a GEMM micro-kernel can reach)
       name: "multiply-add peak (registers only)",
       flops: 96 * PEAK_ROUNDS,
       run: () => tf.scalar(WasmKernels.get().peakMultiplyAdd(PEAK_ROUNDS)),
@@ -385,8 +385,9 @@ lines.push(
     "each per round, so that their ratios compare runs taken side by side. A convolution's GFLOP/s count the multiply-adds " +
     "of a direct convolution, so the 3x3 stride-1 kernels, which gen-mnist runs as Winograd F(2x2, 3x3) (2.25x fewer " +
     "multiplications), show their effective rate; the rows marked im2col + GEMM run the same kernels with Winograd off. " +
-    "The first row is the yardstick: 12 independent multiply-add chains held in registers (no memory traffic), the most " +
-    "a module's GEMM micro-kernel could reach on this CPU with its instructions; its relaxed / plain ratio bounds the GEMM's.",
+    "The first row is the yardstick: 12 independent multiply-add chains held in registers (no memory traffic), about the most " +
+    "a module's GEMM micro-kernel can reach on this CPU with its instructions. Its chains carry the multiply as well as the add " +
+    "(acc = c + acc · a, where a GEMM's carry only the add), so for the plain module it is a slightly low bound.",
   "",
 );
 lines.push(

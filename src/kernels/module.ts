@@ -107,6 +107,15 @@ export class WasmKernels {
   private callBlocks: number[] = [];
   /** Blocks {@link WasmKernels.claim}ed for results that back tensors, with their claim counts. */
   private readonly claims = new Map<number, number>();
+  /** Bytes of the claimed blocks. */
+  private claimed = 0;
+  /**
+   * Most bytes of results {@link WasmKernels.claim} keeps for tensors (default 512 MiB); past it
+   * results are copied out as they were before claims, so that the kernels' memory stays well
+   * inside the 2 GiB the module addresses. Tests set it to 0.
+   * @internal
+   */
+  claimLimit = 512 * 2 ** 20;
   /** Every buffer object this memory has had (it gets a new one when it grows): what {@link WasmKernels.owns} looks for. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** The worker threads' stacks. */
@@ -309,17 +318,6 @@ export class WasmKernels {
     this.claimed -= this.heap.sizeOf(block) ?? 0;
     if (!this.callBlocks.includes(block)) this.heap.release(block);
   }
-
-  /** Bytes of the claimed blocks. */
-  private claimed = 0;
-
-  /**
-   * Most bytes of results {@link WasmKernels.claim} keeps for tensors (default 512 MiB); past it
-   * results are copied out as they were before claims, so that the kernels' memory stays well
-   * inside the 2 GiB the module addresses. Tests set it to 0.
-   * @internal
-   */
-  claimLimit = 512 * 2 ** 20;
 
   /** Bytes the kernels hold for results that back tensors. */
   get claimedBytes(): number {
@@ -730,8 +728,9 @@ export class WasmKernels {
   }
   /**
    * The benchmark's yardstick: `rounds` rounds of 12 independent multiply-add chains held in
-   * registers (96 flops a round, no memory traffic), split between the threads. Its rate is the
-   * most this module's GEMM micro-kernel could reach.
+   * registers (96 flops a round, no memory traffic), split between the threads. Its rate is about
+   * the most this module's GEMM micro-kernel can reach (the chains also carry the multiply, so a
+   * plain-module GEMM slightly exceeds it).
    * @returns a sum of the chains (so that the work is not optimised away).
    * @internal
    */
