@@ -55,9 +55,22 @@ const recording = (): boolean => (tf.engine() as unknown as { isTapeOn(): boolea
 export function leakyReluGradient(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
   if (onGenMnistBackend() && dy.dtype === "float32" && x.dtype === "float32" && sameShape(dy.shape, x.shape)) {
     registerLeakyReluGradGradient();
-    return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha }) as tf.Tensor;
+    // Recorded for a second order, x would only carry a zero gradient back, through every op
+    // that made it (a gradient penalty would backpropagate zeros through the whole critic on its
+    // interpolates): the kernel reads x through a tensor the tape does not connect to x.
+    return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x: recording() ? detached(x) : x }, { alpha }) as tf.Tensor;
   }
   return tf.where(tf.greater(x, 0), dy, tf.mul(dy, alpha));
+}
+
+/**
+ * A tensor on `x`'s data that the gradient tape does not connect to `x` (tfjs has no
+ * `stopGradient`): no gradient flows from it back to what made `x`. Disposed like any tensor.
+ */
+function detached(x: tf.Tensor): tf.Tensor {
+  const copy = tf.engine().makeTensorFromDataId(x.dataId, x.shape, x.dtype);
+  tf.backend().incRef(x.dataId); // the new tensor's reference to the shared data
+  return copy;
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -74,6 +87,8 @@ function registerLeakyReluGradGradient(): void {
     gradFunc: (ddx, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
       const alpha = Number((attrs as { alpha?: number }).alpha ?? 0.2);
+      // zero in x almost everywhere (never asked for: a recorded kernel's x is detached, see
+      // leakyReluGradient; the tape needs an entry for every input)
       return { dy: () => leakyReluGradient(ddx as tf.Tensor, x, alpha), x: () => tf.zerosLike(x) };
     },
   });

@@ -362,6 +362,8 @@ describe.each([
       const names = profile.kernels.map((k) => k.name);
       expect(names).toContain("GenMnistLeakyReluGrad");
       expect(names).not.toContain("Select");
+      // and carried no zero gradient back to leakyRelu's input (through the ops that made it)
+      expect(names).not.toContain("ZerosLike");
     });
 
     it("leakyRelu keeps NaN and the sign of zero", async () => {
