@@ -10,6 +10,7 @@ import type { StepLosses, TrainBatch } from "../nn/model.js";
 import { buildCheckedNetworks } from "../nn/network-slot.js";
 import { createOptimizer } from "../nn/optimizer.js";
 import { minimizeWithParts, resolveScalars, type LossParts } from "../nn/step.js";
+import { perExample } from "../nn/per-example.js";
 import { registerModel } from "../nn/registry.js";
 import { prepareGAN, type GANConfig, type ResolvedGANConfig } from "./config.js";
 import type { GanLoss } from "./objectives.js";
@@ -60,6 +61,14 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
   /** The objective's loss functions. */
   readonly loss: GanLoss;
   private lastGeneratorLoss = Number.NaN;
+  /**
+   * Whether the discriminator step runs D once on the real and generated batches concatenated
+   * (true when D computes each example on its own, see {@link perExample}) or twice. Both give the
+   * same outputs and gradients; one pass makes half as many, larger kernel calls and needs no sum
+   * of two weight gradients.
+   * @internal
+   */
+  jointDiscriminatorPass: boolean;
 
   /** Builds both networks and optimizers from `config` (see {@link GANConfig}). */
   constructor(config: GANConfig = {}) {
@@ -75,6 +84,7 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
     );
     this.generator = built.generator;
     this.discriminator = built.discriminator;
+    this.jointDiscriminatorPass = perExample(this.discriminator);
     this.generatorOptimizer = createOptimizer(this.config.generatorOptimizer, `GAN '${this.config.name}' generatorOptimizer`);
     this.discriminatorOptimizer = createOptimizer(this.config.discriminatorOptimizer, `GAN '${this.config.name}' discriminatorOptimizer`);
   }
@@ -129,8 +139,7 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
       minimizeWithParts(this.discriminatorOptimizer, dVars, (): LossParts => {
         const z = tf.randomNormal([n, this.latentDim], 0, 1, "float32", zSeed) as tf.Tensor2D;
         const fake = this.generate(z, oneHot, true);
-        const real = this.discriminate(images, oneHot, true);
-        const faked = this.discriminate(fake, oneHot, true);
+        const [real, faked] = this.discriminateBoth(images, fake, oneHot);
         let loss = this.scalarLoss("discriminator", fns.discriminator(real.source, faked.source, labelSmoothing > 0 ? { labelSmoothing } : {}));
         const extra: Record<string, tf.Scalar> = {
           realScore: tf.mean(real.source),
@@ -181,6 +190,21 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
     const values = await resolveScalars({ gLoss: gLoss as tf.Scalar, ...parts });
     this.lastGeneratorLoss = values.gLoss ?? Number.NaN;
     return values;
+  }
+
+  /**
+   * D in training mode on a real batch and a generated one of the same size: one pass over both
+   * concatenated when {@link GAN.jointDiscriminatorPass}, two passes otherwise (batch normalization
+   * keeps per-batch statistics).
+   */
+  private discriminateBoth(real: tf.Tensor, fake: tf.Tensor, oneHot: tf.Tensor2D | undefined): [DiscriminatorOutput, DiscriminatorOutput] {
+    if (!this.jointDiscriminatorPass) return [this.discriminate(real, oneHot, true), this.discriminate(fake, oneHot, true)];
+    const n = real.shape[0] ?? 0;
+    const both = this.discriminate(tf.concat([real, fake]), oneHot === undefined ? undefined : tf.concat([oneHot, oneHot]), true);
+    const half = (t: tf.Tensor, start: number): tf.Tensor => tf.slice(t, start, n);
+    const part = (start: number): DiscriminatorOutput =>
+      both.classes === undefined ? { source: half(both.source, start) } : { source: half(both.source, start), classes: half(both.classes, start) };
+    return [part(0), part(n)];
   }
 
   /** An objective's loss, checked to be the scalar the optimizer needs. */
