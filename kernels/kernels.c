@@ -603,6 +603,19 @@ void leaky_relu(const float *a, const void *b, const void *c, float *y, int n0, 
   for (; i < n1; i++) y[i] = a[i] > 0 ? a[i] : alpha * a[i];
 }
 
+// y = max(0, a) as tfjs computes ReLU (JavaScript's Math.max): a above 0, NaN stays NaN, else +0
+__attribute__((export_name("relu")))
+void relu(const float *a, const void *b, const void *c, float *y, int n0, int n1, int param) {
+  (void)b; (void)c; (void)param;
+  v128_t zero = wasm_f32x4_splat(0);
+  int i = n0;
+  for (; i + 4 <= n1; i += 4) {
+    v128_t v = wasm_v128_load(a + i);
+    wasm_v128_store(y + i, wasm_v128_and(v, wasm_v128_or(wasm_f32x4_gt(v, zero), wasm_f32x4_ne(v, v))));
+  }
+  for (; i < n1; i++) y[i] = a[i] > 0 || a[i] != a[i] ? a[i] : 0;
+}
+
 // y = tanh(a), elementwise: Eigen's rational approximation x·P(x²)/Q(x²) (degree 13/6) on x
 // clamped to ±7.905, within 5e-7 relative (8 ulp); x itself below 4e-4, and exactly ±1 from
 // |x| ≥ 9 (where float32's tanh rounds to ±1): with fused multiply-adds the clamped quotient
@@ -664,6 +677,21 @@ void leaky_relu_grad(const float *a, const float *b, const void *c, float *y, in
     wasm_v128_store(y + i, wasm_v128_bitselect(g, wasm_f32x4_mul(g, va), wasm_f32x4_gt(wasm_v128_load(b + i), zero)));
   }
   for (; i < n1; i++) y[i] = b[i] > 0 ? a[i] : alpha * a[i];
+}
+
+// ReLU's gradient as tfjs composes it, dy · step(x) (step: 1 above 0, else 0, NaN at NaN), with
+// a = dy and b = x: y = a where b > 0, 0 · a where b ≤ 0, NaN where b is NaN
+__attribute__((export_name("relu_grad")))
+void relu_grad(const float *a, const float *b, const void *c, float *y, int n0, int n1, int param) {
+  (void)c; (void)param;
+  v128_t zero = wasm_f32x4_splat(0), one = wasm_f32x4_splat(1);
+  int i = n0;
+  for (; i + 4 <= n1; i += 4) {
+    v128_t x = wasm_v128_load(b + i);
+    v128_t step = wasm_v128_bitselect(x, wasm_v128_and(one, wasm_f32x4_gt(x, zero)), wasm_f32x4_ne(x, x));
+    wasm_v128_store(y + i, wasm_f32x4_mul(wasm_v128_load(a + i), step));
+  }
+  for (; i < n1; i++) y[i] = a[i] * (b[i] != b[i] ? b[i] : b[i] > 0 ? 1.0f : 0.0f);
 }
 
 // y = a > b as one byte (1 or 0) per element; b is one value when `param` is 1, else one per element

@@ -55,6 +55,8 @@ interface Exports {
   winograd_filter_grad_sum(inChannels: number, outChannels: number, shares: number, parts: number, dw: number): void;
   set_max_cols_floats(floats: number): void;
   leaky_relu: KernelFn;
+  relu: KernelFn;
+  relu_grad: KernelFn;
   tanh_f32: KernelFn;
   greater: KernelFn;
   select_f32: KernelFn;
@@ -75,7 +77,7 @@ interface Exports {
 const THREADED = [
   "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
   "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad", "adam", "conv2d_winograd",
-  "winograd_filter_grad_part", "tanh_f32", "peak_madd",
+  "winograd_filter_grad_part", "tanh_f32", "peak_madd", "relu", "relu_grad",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
@@ -563,6 +565,23 @@ export class WasmKernels {
     const pointers = [0, 1, 2].map((i) => placed[i] ?? 0);
     this.run(ranges.map(([s, e]) => ({ fn: fnIndex(fn), args: [...pointers, out, s, e, param] })));
     return out;
+  }
+
+  /**
+   * `max(0, x)` as tfjs computes ReLU: `x` above 0, NaN stays NaN, else +0.
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  relu(x: Float32Array): Float32Array {
+    return this.f32(this.elementwise("relu", x.length, [x], x.byteLength), x.length);
+  }
+
+  /**
+   * ReLU's gradient as tfjs composes it, `dy · step(x)`: `dy` where `x > 0`, `0 · dy` where
+   * `x ≤ 0`, NaN where `x` is NaN.
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  reluGrad(dy: Float32Array, x: Float32Array): Float32Array {
+    return this.f32(this.elementwise("relu_grad", dy.length, [dy, x], dy.byteLength), dy.length);
   }
 
   /**

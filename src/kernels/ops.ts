@@ -14,6 +14,7 @@ export const BATCH_NORM_FORWARD = "GenMnistBatchNormForward";
 export const BATCH_NORM_BACKWARD = "GenMnistBatchNormBackward";
 export const SEEDED_DROPOUT = "GenMnistDropout";
 export const LEAKY_RELU_GRAD = "GenMnistLeakyReluGrad";
+export const RELU_GRAD = "GenMnistReluGrad";
 export const ADAM_UPDATE = "GenMnistAdam";
 
 /** Attributes of the {@link ADAM_UPDATE} kernel. @internal */
@@ -46,21 +47,37 @@ const recording = (): boolean => (tf.engine() as unknown as { isTapeOn(): boolea
 
 /**
  * The gradient of tfjs's `LeakyRelu` kernel, for every backend: `x > 0 ? dy : alpha · dy`. On the
- * gen-mnist backend one kernel, differentiable again (a gradient penalty's second order): it is
- * linear in `dy`, so its gradient is itself applied to the incoming gradient, and zero in `x`
- * (almost everywhere, as tfjs's composition has it). Elsewhere tfjs's own composition
+ * gen-mnist backend one kernel, differentiable again (a gradient penalty's second order, see
+ * {@link activationGradient}). Elsewhere tfjs's own composition
  * (`where(greater(x, 0), dy, mul(dy, alpha))`).
  * @internal
  */
 export function leakyReluGradient(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
-  if (onGenMnistBackend() && dy.dtype === "float32" && x.dtype === "float32" && sameShape(dy.shape, x.shape)) {
-    registerLeakyReluGradGradient();
-    // Recorded for a second order, x would only carry a zero gradient back, through every op
-    // that made it (a gradient penalty would backpropagate zeros through the whole critic on its
-    // interpolates): the kernel reads x through a tensor the tape does not connect to x.
-    return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x: recording() ? detached(x) : x }, { alpha }) as tf.Tensor;
-  }
-  return tf.where(tf.greater(x, 0), dy, tf.mul(dy, alpha));
+  return activationGradient(LEAKY_RELU_GRAD, dy, x, { alpha }, () => tf.where(tf.greater(x, 0), dy, tf.mul(dy, alpha)));
+}
+
+/**
+ * The gradient of tfjs's `Relu` kernel, for every backend: `dy · step(x)` (`dy` above 0, `0 · dy`
+ * at or below, NaN at NaN). On the gen-mnist backend one kernel instead of tfjs's `Step`, `Cast`
+ * and `Multiply`, differentiable again. Elsewhere tfjs's own composition.
+ * @internal
+ */
+export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  return activationGradient(RELU_GRAD, dy, x, {}, () => tf.mul(dy, tf.cast(tf.step(x), "float32")));
+}
+
+/**
+ * A piecewise-linear activation's gradient on gen-mnist's `kernel` (`composed` elsewhere). It is
+ * linear in `dy`, so its own gradient is the same kernel applied to the incoming gradient, and
+ * zero in `x` almost everywhere: recorded for a second order, the kernel reads `x` through a
+ * tensor the tape does not connect to `x`, or a zero gradient would flow back through every op
+ * that made `x` (a gradient penalty would backpropagate zeros through the whole critic on its
+ * interpolates).
+ */
+function activationGradient(kernel: typeof LEAKY_RELU_GRAD | typeof RELU_GRAD, dy: tf.Tensor, x: tf.Tensor, attrs: tf.NamedAttrMap, composed: () => tf.Tensor): tf.Tensor {
+  if (!onGenMnistBackend() || dy.dtype !== "float32" || x.dtype !== "float32" || !sameShape(dy.shape, x.shape)) return composed();
+  registerActivationGradientGradient(kernel);
+  return tf.engine().runKernel(kernel, { dy, x: recording() ? detached(x) : x }, attrs) as tf.Tensor;
 }
 
 /**
@@ -75,21 +92,20 @@ function detached(x: tf.Tensor): tf.Tensor {
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
-let leakyReluGradGradient = false;
+const differentiable = new Set<string>();
 
-/** Registers the gradient of {@link LEAKY_RELU_GRAD} (idempotent). */
-function registerLeakyReluGradGradient(): void {
-  if (leakyReluGradGradient) return;
-  leakyReluGradGradient = true;
+/** Registers the gradient of an {@link activationGradient} kernel (idempotent). */
+function registerActivationGradientGradient(kernel: typeof LEAKY_RELU_GRAD | typeof RELU_GRAD): void {
+  if (differentiable.has(kernel)) return;
+  differentiable.add(kernel);
   tf.registerGradient({
-    kernelName: LEAKY_RELU_GRAD,
+    kernelName: kernel,
     inputsToSave: ["x"],
     gradFunc: (ddx, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
-      const alpha = Number((attrs as { alpha?: number }).alpha ?? 0.2);
-      // zero in x almost everywhere (never asked for: a recorded kernel's x is detached, see
-      // leakyReluGradient; the tape needs an entry for every input)
-      return { dy: () => leakyReluGradient(ddx as tf.Tensor, x, alpha), x: () => tf.zerosLike(x) };
+      // x's entry is never asked for (a recorded kernel's x is detached); the tape needs one per input
+      const again = kernel === RELU_GRAD ? reluGradient : (d: tf.Tensor, v: tf.Tensor) => leakyReluGradient(d, v, Number((attrs as { alpha?: number }).alpha ?? 0.2));
+      return { dy: () => again(ddx as tf.Tensor, x), x: () => tf.zerosLike(x) };
     },
   });
 }

@@ -1,14 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { WasmKernels, type ConvGeometry, type KernelActivation, type KernelEpilogue } from "./module.js";
 import { GEN_MNIST_BACKEND } from "./names.js";
-import { ADAM_UPDATE, BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD, LEAKY_RELU_GRAD, SEEDED_DROPOUT, leakyReluGradient, type AdamUpdateAttrs } from "./ops.js";
+import { ADAM_UPDATE, BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD, LEAKY_RELU_GRAD, RELU_GRAD, SEEDED_DROPOUT, leakyReluGradient, reluGradient, type AdamUpdateAttrs } from "./ops.js";
 
 export { GEN_MNIST_BACKEND };
 
 /**
  * The kernels gen-mnist replaces; every other kernel is tfjs's wasm one. Besides GEMM and
  * convolutions: LeakyRelu and the Greater / Select of its gradient, which tfjs's wasm backend runs
- * several times slower than a plain loop (they were a tenth of a DCGAN step), and Sum over every
+ * several times slower than a plain loop (they were a tenth of a DCGAN step), Relu (its gradient,
+ * tfjs's Step, Cast and Multiply, was a sixth of a DCGAN step: one kernel now), and Sum over every
  * axis but the last (bias gradients), which it computes by transposing first. `Identity` shares
  * its input's memory (as `Reshape` does) instead of copying it: the engine clones every tensor a
  * gradient saves, hundreds per training step. `Tanh` (a generator's output) is a vectorised rational
@@ -22,6 +23,7 @@ export const GEN_MNIST_KERNELS = [
   "Conv2DBackpropInput",
   "Conv2DBackpropFilter",
   "LeakyRelu",
+  "Relu",
   "Tanh",
   "Greater",
   "Select",
@@ -33,7 +35,7 @@ export const GEN_MNIST_KERNELS = [
  * Kernels only gen-mnist's backend has, behind the batch-norm and dropout layers gen-mnist builds
  * (see `src/kernels/ops.ts`).
  */
-const OWN_KERNELS = [BATCH_NORM_FORWARD, BATCH_NORM_BACKWARD, SEEDED_DROPOUT, LEAKY_RELU_GRAD, ADAM_UPDATE] as const;
+const OWN_KERNELS = [BATCH_NORM_FORWARD, BATCH_NORM_BACKWARD, SEEDED_DROPOUT, LEAKY_RELU_GRAD, RELU_GRAD, ADAM_UPDATE] as const;
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -328,6 +330,11 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     if (!isFloat(x)) return undefined;
     return output(backend, x.shape, WasmKernels.get().leakyRelu(read(backend, x), Number(attrs.alpha ?? 0.2)));
   },
+  Relu: ({ inputs, backend }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (!isFloat(x)) return undefined;
+    return output(backend, x.shape, WasmKernels.get().relu(read(backend, x)));
+  },
   Tanh: ({ inputs, backend }) => {
     const { x } = inputs as { x: tf.TensorInfo };
     if (!isFloat(x)) return undefined;
@@ -390,6 +397,10 @@ const OWN_IMPLEMENTATIONS: Record<(typeof OWN_KERNELS)[number], KernelFn | ((arg
     const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
     return output(backend, x.shape, WasmKernels.get().leakyReluGrad(read(backend, dy), read(backend, x), Number(attrs.alpha)));
   },
+  [RELU_GRAD]: ({ inputs, backend }) => {
+    const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+    return output(backend, x.shape, WasmKernels.get().reluGrad(read(backend, dy), read(backend, x)));
+  },
   [ADAM_UPDATE]: ({ inputs, backend, attrs }) => {
     const { value, m, v, gradient } = inputs as Record<"value" | "m" | "v" | "gradient", tf.TensorInfo>;
     const out = WasmKernels.get().adam(read(backend, value), read(backend, m), read(backend, v), read(backend, gradient), attrs as unknown as AdamUpdateAttrs);
@@ -443,15 +454,23 @@ export function registerGenMnistBackend(): boolean {
       },
     });
   }
-  // LeakyRelu's gradient as one kernel on this backend (tfjs's composition on the others), itself
-  // differentiable (see registerLeakyReluGradGradient), so higher-order gradients run it too: the
-  // same values, a third of the passes over memory
+  // LeakyRelu's and Relu's gradients as one kernel each on this backend (tfjs's compositions on
+  // the others), themselves differentiable (see activationGradient in ops.ts), so higher-order
+  // gradients run them too: the same values, a third of the passes over memory
   tf.registerGradient({
     kernelName: "LeakyRelu",
     inputsToSave: ["x"],
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
       return { x: () => leakyReluGradient(dy as tf.Tensor, x, Number((attrs as { alpha?: number }).alpha ?? 0.2)) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: "Relu",
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved) => {
+      const [x] = saved as [tf.Tensor];
+      return { x: () => reluGradient(dy as tf.Tensor, x) };
     },
   });
   for (const name of OWN_KERNELS) {

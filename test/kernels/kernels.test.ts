@@ -291,7 +291,7 @@ describe.each([
       expectClose(want, got);
     });
 
-    it("leakyRelu, greater (same shape or against one value), select and leakyRelu's gradient (property)", async () => {
+    it("leakyRelu, relu, greater (same shape or against one value), select and both activations' gradients (property)", async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer(),
@@ -301,8 +301,9 @@ describe.each([
               const x = tf.tensor(values(n, seed), shape);
               const y = tf.tensor(values(n, seed + 1), shape);
               const dx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, alpha), y)))(x);
+              const reluDx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), y)))(x);
               const higherRank = tf.cast(tf.greater(x, tf.tensor([0.5], [1, 1, 1, 1, 1])), "float32"); // broadcasts to rank 5
-              return [tf.leakyRelu(x, alpha), tf.cast(tf.greater(x, y), "float32"), tf.cast(tf.greater(x, 0.5), "float32"), tf.where(tf.greater(x, y), x, y), dx, higherRank];
+              return [tf.leakyRelu(x, alpha), tf.cast(tf.greater(x, y), "float32"), tf.cast(tf.greater(x, 0.5), "float32"), tf.where(tf.greater(x, y), x, y), dx, higherRank, tf.relu(x), reluDx];
             });
             expectClose(want, got);
           },
@@ -336,40 +337,52 @@ describe.each([
       );
     });
 
-    it("leakyRelu's gradient differentiates again on gen-mnist's kernel (a gradient penalty's second order), as tfjs's composition does", async () => {
+    it.each([
+      ["leakyRelu", "GenMnistLeakyReluGrad", (t: tf.Tensor): tf.Tensor => tf.leakyRelu(t, 0.2)],
+      ["relu", "GenMnistReluGrad", (t: tf.Tensor): tf.Tensor => tf.relu(t)],
+    ] as const)("%s's gradient differentiates again on gen-mnist's kernel %s (a gradient penalty's second order), as tfjs's composition does", async (_name, kernel, activation) => {
       ensureComparisonGradients(); // what gradientPenalty registers, for tfjs's composition on the cpu backend
       const before = tf.memory().numTensors;
       const [want, got] = await onBoth(() => {
         const x = tf.tensor2d(values(6 * 5, 11), [6, 5]);
         const w = tf.tensor2d(values(5 * 4, 12), [5, 4]);
         const r = tf.tensor2d(values(6 * 4, 13), [6, 4]);
-        // penalty = Σ (∂/∂x Σ leakyRelu(x w)·r)², then its gradient with respect to w and to r
+        // penalty = Σ (∂/∂x Σ activation(x w)·r)², then its gradient with respect to w and to r
         const penalty = (ww: tf.Tensor, rr: tf.Tensor): tf.Scalar => {
-          const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), 0.2), rr)))(x);
+          const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(activation(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D)), rr)))(x);
           return tf.sum(tf.square(dx));
         };
         return [penalty(w, r), ...tf.grads(penalty)([w, r])];
       });
       expectClose(want, got);
       expect(tf.memory().numTensors).toBe(before);
-      // the second-order pass ran gen-mnist's kernel, not tfjs's Greater / Select composition
+      // the second-order pass ran gen-mnist's kernel, not tfjs's composition
       await useBackend("gen-mnist", setting);
       const profile = await tf.profile(() => {
         const x = tf.tensor2d(values(12, 14), [3, 4]);
-        const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, 0.2), xx)))(xx))))(x);
+        const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(activation(v), xx)))(xx))))(x);
         tf.dispose([x, g]);
       });
       const names = profile.kernels.map((k) => k.name);
-      expect(names).toContain("GenMnistLeakyReluGrad");
+      expect(names).toContain(kernel);
       expect(names).not.toContain("Select");
-      // and carried no zero gradient back to leakyRelu's input (through the ops that made it)
+      expect(names).not.toContain("Step");
+      // and carried no zero gradient back to the activation's input (through the ops that made it)
       expect(names).not.toContain("ZerosLike");
     });
 
-    it("leakyRelu keeps NaN and the sign of zero", async () => {
-      const [want, got] = await onBoth(() => tf.leakyRelu(tf.tensor1d([Number.NaN, -0, 0, -3, 3]), 0.1));
-      expect(Array.from(got[0] ?? [])).toEqual(Array.from(want[0] ?? []));
+    it("leakyRelu and relu keep NaN and the sign of zero as tfjs does, and so do their gradients", async () => {
+      const x = [Number.NaN, -0, 0, -3, 3, -2, 2, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+      const dy = [1, 1, -1, -1, -2, 2, 5, -5, 1]; // both signs at and below 0: 0 · dy keeps dy's sign
+      const [want, got] = await onBoth(() => {
+        const v = tf.tensor1d(x);
+        const grad = (f: (t: tf.Tensor) => tf.Tensor): tf.Tensor => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), tf.tensor1d(dy))))(v);
+        return [tf.leakyRelu(v, 0.1), tf.relu(v), grad((t) => tf.leakyRelu(t, 0.1)), grad(tf.relu)];
+      });
+      // toEqual tells -0 from 0 and takes NaN as equal to NaN
+      want.forEach((w, i) => expect([i, Array.from(got[i] ?? [])]).toEqual([i, Array.from(w)]));
       expect(Object.is(got[0]?.[1], -0)).toBe(true);
+      expect(Object.is(got[1]?.[1], 0)).toBe(true); // max(0, -0) is +0
     });
   });
 
