@@ -186,6 +186,47 @@ static void micro_kernel(int kc, const float *restrict ap, const float *restrict
   }
 }
 
+// Sum of the four lanes of v.
+static inline float lane_sum(v128_t v) {
+  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) + (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
+// C (M x 1, ldc) (+)= op(A) (M x K) * op(B) (K x 1): a matrix times a vector (a dense layer with one
+// output, a critic's last layer, and its gradients), where the blocked path would pack all of A to
+// fill one of NR columns. Rows of A are dot products with b; columns of A (a transposed A) are
+// scaled and added up, four rows of C at a time.
+static void gemv(const Operands *op, int m, int k, float *c, int ldc, int accumulate) {
+  const float *b = op->b;
+  long bstep = op->tb ? 1 : op->ldb;
+  if (!op->ta) {
+    for (int i = 0; i < m; i++) {
+      const float *row = op->a + (long)i * op->lda;
+      v128_t acc0 = wasm_f32x4_splat(0), acc1 = wasm_f32x4_splat(0);
+      int q = 0;
+      if (bstep == 1)
+        for (; q + 8 <= k; q += 8) {
+          acc0 = MADD_F32(acc0, wasm_v128_load(row + q), wasm_v128_load(b + q));
+          acc1 = MADD_F32(acc1, wasm_v128_load(row + q + 4), wasm_v128_load(b + q + 4));
+        }
+      float sum = lane_sum(wasm_f32x4_add(acc0, acc1));
+      for (; q < k; q++) sum += row[q] * b[q * bstep];
+      c[(long)i * ldc] = accumulate ? c[(long)i * ldc] + sum : sum;
+    }
+    return;
+  }
+  // op(A)[i][q] = a[q * lda + i]
+  if (!accumulate) for (int i = 0; i < m; i++) c[(long)i * ldc] = 0.0f;
+  for (int q = 0; q < k; q++) {
+    const float *col = op->a + (long)q * op->lda;
+    float bq = b[q * bstep];
+    v128_t vb = wasm_f32x4_splat(bq);
+    int i = 0;
+    if (ldc == 1)
+      for (; i + 4 <= m; i += 4) wasm_v128_store(c + i, MADD_F32(wasm_v128_load(c + i), vb, wasm_v128_load(col + i)));
+    for (; i < m; i++) c[(long)i * ldc] += bq * col[i];
+  }
+}
+
 // Floats of scratch `work` that sgemm needs: packed A block, packed B panel, one implicit B row.
 __attribute__((export_name("sgemm_work_floats"))) int sgemm_work_floats(void) { return MC * KC + KC * NC + NC + NR; }
 
@@ -196,6 +237,10 @@ static void gemm(Operands *op, int m, int n, int k, float *c, int ldc, int accum
   op->row = bp + KC * NC;
   if (k == 0) {
     if (!accumulate) for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[(long)i * ldc + j] = 0.0f;
+    return;
+  }
+  if (n == 1 && !op->conv_a && !op->conv_b) {
+    gemv(op, m, k, c, ldc, accumulate);
     return;
   }
   for (int jc = 0; jc < n; jc += NC) {
@@ -313,14 +358,149 @@ int conv_work_floats(const int *params, int images, int with_cols) {
   return (with_cols ? (images < chunk ? images : chunk) * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c : 0) + sgemm_work_floats();
 }
 
+// ---- One input channel (a first layer on grey images; a generator's last, transposed) ----
+// K = KH*KW*Cin is then so small (9 for 3x3) that packing dominates the GEMM (measured 6-10
+// GFLOP/s): each output pixel's KH*KW inputs ("taps") meet the filter's rows directly, vectorized
+// over Cout. Taken when Cin == 1 and KH*KW <= MAX_TAPS.
+#define MAX_TAPS 64
+
+static int single_channel(const ConvInfo *ci) { return ci->in_c == 1 && ci->k_h * ci->k_w <= MAX_TAPS; }
+
+// The taps of output pixel (n, oh, ow): v[t] = x[n][ih][iw][0] for t = kh*KW + kw, 0 outside;
+// at[t] = the input pixel's index within the batch, -1 outside.
+static void gather_taps(const ConvInfo *ci, const float *x, int n, int oh, int ow, float *v, long *at) {
+  for (int kh = 0, t = 0; kh < ci->k_h; kh++) {
+    int ih = oh * ci->stride_h - ci->pad_top + kh * ci->dil_h;
+    for (int kw = 0; kw < ci->k_w; kw++, t++) {
+      int iw = ow * ci->stride_w - ci->pad_left + kw * ci->dil_w;
+      int inside = ih >= 0 && ih < ci->in_h && iw >= 0 && iw < ci->in_w;
+      at[t] = inside ? ((long)n * ci->in_h + ih) * ci->in_w + iw : -1;
+      v[t] = inside && x ? x[at[t]] : 0.0f;
+    }
+  }
+}
+
+// y[p][c] = sum over taps t of v[t] * w[t][c], for every output pixel p of images [n0, n1): 32
+// channels at a time in 8 independent accumulators (one chain of KH*KW multiply-adds would wait on
+// each add's latency).
+static void conv2d_single_channel(const ConvInfo *ci, const float *x, const float *w, float *y, int n0, int n1) {
+  int taps = ci->k_h * ci->k_w, co = ci->out_c;
+  float v[MAX_TAPS];
+  long at[MAX_TAPS];
+  for (int n = n0; n < n1; n++)
+    for (int oh = 0; oh < ci->out_h; oh++)
+      for (int ow = 0; ow < ci->out_w; ow++) {
+        float *out = y + (((long)n * ci->out_h + oh) * ci->out_w + ow) * co;
+        gather_taps(ci, x, n, oh, ow, v, at);
+        int c = 0;
+        for (; c + 32 <= co; c += 32) {
+          v128_t acc[8];
+#pragma clang loop unroll(full)
+          for (int q = 0; q < 8; q++) acc[q] = wasm_f32x4_splat(0);
+          for (int t = 0; t < taps; t++) {
+            v128_t vt = wasm_f32x4_splat(v[t]);
+            const float *row = w + (long)t * co + c;
+#pragma clang loop unroll(full)
+            for (int q = 0; q < 8; q++) acc[q] = MADD_F32(acc[q], vt, wasm_v128_load(row + 4 * q));
+          }
+#pragma clang loop unroll(full)
+          for (int q = 0; q < 8; q++) wasm_v128_store(out + c + 4 * q, acc[q]);
+        }
+        for (; c + 4 <= co; c += 4) {
+          v128_t acc = wasm_f32x4_splat(0);
+          for (int t = 0; t < taps; t++) acc = MADD_F32(acc, wasm_f32x4_splat(v[t]), wasm_v128_load(w + (long)t * co + c));
+          wasm_v128_store(out + c, acc);
+        }
+        for (; c < co; c++) {
+          float acc = 0.0f;
+          for (int t = 0; t < taps; t++) acc += v[t] * w[(long)t * co + c];
+          out[c] = acc;
+        }
+      }
+}
+
+// dx[n0:n1] (one channel): each output pixel's dy row dotted with the filter's row of each tap
+// (four taps at a time, in independent accumulators), added to that tap's input pixel.
+static void conv2d_backprop_input_single_channel(const ConvInfo *ci, const float *dy, const float *w, float *dx, int n0, int n1) {
+  int taps = ci->k_h * ci->k_w, co = ci->out_c;
+  float v[MAX_TAPS], sums[MAX_TAPS];
+  long at[MAX_TAPS];
+  long image = (long)ci->in_h * ci->in_w;
+  for (long i = n0 * image; i < n1 * image; i++) dx[i] = 0.0f;
+  for (int n = n0; n < n1; n++)
+    for (int oh = 0; oh < ci->out_h; oh++)
+      for (int ow = 0; ow < ci->out_w; ow++) {
+        const float *g = dy + (((long)n * ci->out_h + oh) * ci->out_w + ow) * co;
+        gather_taps(ci, 0, n, oh, ow, v, at);
+        int t = 0;
+        for (; t + 4 <= taps; t += 4) {
+          v128_t acc[4];
+#pragma clang loop unroll(full)
+          for (int j = 0; j < 4; j++) acc[j] = wasm_f32x4_splat(0);
+          int c = 0;
+          for (; c + 4 <= co; c += 4) {
+            v128_t gc = wasm_v128_load(g + c);
+#pragma clang loop unroll(full)
+            for (int j = 0; j < 4; j++) acc[j] = MADD_F32(acc[j], gc, wasm_v128_load(w + (long)(t + j) * co + c));
+          }
+#pragma clang loop unroll(full)
+          for (int j = 0; j < 4; j++) {
+            float sum = lane_sum(acc[j]);
+            for (int r = c; r < co; r++) sum += g[r] * w[(long)(t + j) * co + r];
+            sums[t + j] = sum;
+          }
+        }
+        for (; t < taps; t++) {
+          v128_t acc = wasm_f32x4_splat(0);
+          int c = 0;
+          for (; c + 4 <= co; c += 4) acc = MADD_F32(acc, wasm_v128_load(g + c), wasm_v128_load(w + (long)t * co + c));
+          float sum = lane_sum(acc);
+          for (; c < co; c++) sum += g[c] * w[(long)t * co + c];
+          sums[t] = sum;
+        }
+        for (t = 0; t < taps; t++)
+          if (at[t] >= 0) dx[at[t]] += sums[t];
+      }
+}
+
+// The images [n0, n1)'s share of the filter gradient (one channel), transposed as
+// conv2d_backprop_filter_part writes it: dwt[c][t] = sum over output pixels of dy[p][c] * v[t],
+// accumulated in acc[t][c] (taps * Cout floats of scratch) first.
+static void conv2d_backprop_filter_single_channel(const ConvInfo *ci, const float *x, const float *dy, float *dwt, float *acc, int n0, int n1) {
+  int taps = ci->k_h * ci->k_w, co = ci->out_c;
+  float v[MAX_TAPS];
+  long at[MAX_TAPS];
+  for (long i = 0; i < (long)taps * co; i++) acc[i] = 0.0f;
+  for (int n = n0; n < n1; n++)
+    for (int oh = 0; oh < ci->out_h; oh++)
+      for (int ow = 0; ow < ci->out_w; ow++) {
+        const float *g = dy + (((long)n * ci->out_h + oh) * ci->out_w + ow) * co;
+        gather_taps(ci, x, n, oh, ow, v, at);
+        for (int t = 0; t < taps; t++) {
+          if (at[t] < 0) continue;
+          float *row = acc + (long)t * co;
+          v128_t vt = wasm_f32x4_splat(v[t]);
+          int c = 0;
+          for (; c + 4 <= co; c += 4) wasm_v128_store(row + c, MADD_F32(wasm_v128_load(row + c), vt, wasm_v128_load(g + c)));
+          for (; c < co; c++) row[c] += v[t] * g[c];
+        }
+      }
+  for (int c = 0; c < co; c++)
+    for (int t = 0; t < taps; t++) dwt[(long)c * taps + t] = acc[(long)t * co + c];
+}
+
 // y[n0:n1] of y[N,OH,OW,Cout] = conv(x[N,H,W,Cin], w[KH,KW,Cin,Cout]), then the epilogue `epi`.
 __attribute__((export_name("conv2d")))
 void conv2d(const int *params, const float *x, const float *w, float *y, float *work, int n0, int n1, const int *epi) {
   ConvInfo ci = conv_info(params);
   int m = (n1 - n0) * ci.out_h * ci.out_w, k = ci.k_h * ci.k_w * ci.in_c;
   float *out = y + (long)n0 * ci.out_h * ci.out_w * ci.out_c;
-  Operands op = { 0, 0, 0, w, ci.out_c, 0, &ci, 0, x, n0, 0 };
-  gemm(&op, m, ci.out_c, k, out, ci.out_c, 0, work);
+  if (single_channel(&ci)) {
+    conv2d_single_channel(&ci, x, w, y, n0, n1);
+  } else {
+    Operands op = { 0, 0, 0, w, ci.out_c, 0, &ci, 0, x, n0, 0 };
+    gemm(&op, m, ci.out_c, k, out, ci.out_c, 0, work);
+  }
   epilogue(out, m, ci.out_c, ci.out_c, epi, 0);
 }
 
@@ -328,6 +508,10 @@ void conv2d(const int *params, const float *x, const float *w, float *y, float *
 __attribute__((export_name("conv2d_backprop_input")))
 void conv2d_backprop_input(const int *params, const float *dy, const float *w, float *dx, float *work, int n0, int n1) {
   ConvInfo ci = conv_info(params);
+  if (single_channel(&ci)) {
+    conv2d_backprop_input_single_channel(&ci, dy, w, dx, n0, n1);
+    return;
+  }
   int k = ci.k_h * ci.k_w * ci.in_c, chunk = cols_chunk(&ci);
   float *cols = work + sgemm_work_floats();
   for (int a = n0; a < n1; a += chunk) {
@@ -343,6 +527,10 @@ void conv2d_backprop_input(const int *params, const float *dy, const float *w, f
 __attribute__((export_name("conv2d_backprop_filter_part")))
 void conv2d_backprop_filter_part(const int *params, const float *x, const float *dy, float *dwt, float *work, int n0, int n1) {
   ConvInfo ci = conv_info(params);
+  if (single_channel(&ci) && (long)ci.k_h * ci.k_w * ci.out_c <= sgemm_work_floats()) {
+    conv2d_backprop_filter_single_channel(&ci, x, dy, dwt, work, n0, n1);
+    return;
+  }
   int k = ci.k_h * ci.k_w * ci.in_c, chunk = cols_chunk(&ci);
   // dw^T [Cout, K] = dy^T cols: both operands are then packed from contiguous rows, about twice
   // as fast as packing cols^T; conv2d_backprop_filter_sum transposes. cols is written out here

@@ -107,6 +107,23 @@ describe.each([
       );
     });
 
+    it("a matrix times a vector (one output column: dot products, or scaled columns for a transposed A), every transpose (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 600 }), fc.boolean(), fc.boolean(), fc.integer(),
+          async (batch, m, k, ta, tb, seed) => {
+            const [want, got] = await onBoth(() => {
+              const a = tf.tensor(values(batch * m * k, seed), ta ? [batch, k, m] : [batch, m, k]);
+              const b = tf.tensor(values(batch * k, seed + 1), tb ? [batch, 1, k] : [batch, k, 1]);
+              return [tf.matMul(a, b, ta, tb), tf.matMul(tf.abs(a), tf.abs(b), ta, tb)];
+            });
+            expectClose(want, got, [want[1]]);
+          },
+        ),
+        { numRuns: 30 },
+      );
+    });
+
     it("fused matMul with bias (per column or scalar) and each activation, split by rows and by columns", async () => {
       for (const [m, k, n] of [[6, 5, 4], [3, 7, 37]] as const) {
         for (const scalarBias of [false, true]) {
@@ -178,6 +195,38 @@ describe.each([
         }),
         { numRuns: 40 },
       );
+    });
+
+    it("one input channel (a first layer on grey images; a generator's last, transposed) at the DCGAN's shapes and odd ones: forward with bias and activation, both gradients", async () => {
+      const cases = [
+        { shape: [3, 28, 28, 1], kernel: 3, outC: 32, stride: 2, pad: "same", dilation: 1 },
+        { shape: [2, 9, 7, 1], kernel: 3, outC: 13, stride: 1, pad: 1, dilation: 1 },
+        { shape: [2, 11, 10, 1], kernel: 5, outC: 6, stride: 2, pad: "valid", dilation: 1 },
+      ] as const;
+      for (const c of cases) {
+        const [want, got] = await onBoth(() => {
+          const x = tf.tensor4d(values(c.shape.reduce((a, b) => a * b, 1), 7), [...c.shape]);
+          const w = tf.tensor4d(values(c.kernel * c.kernel * c.outC, 8), [c.kernel, c.kernel, 1, c.outC]);
+          const bias = tf.tensor1d(values(c.outC, 9));
+          const conv = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor4D => tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad, "NHWC", c.dilation);
+          const y = conv(x, w);
+          const dy = tf.tensor(values(y.size, 10), y.shape);
+          const fused = tf.fused.conv2d({ x, filter: w, strides: c.stride, pad: c.pad, dilations: c.dilation, bias, activation: "leakyrelu", leakyreluAlpha: 0.2 });
+          const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv(xx, ww), dy)))([x, w]);
+          const [ax, aw, ady] = [tf.abs(x), tf.abs(w), tf.abs(dy)];
+          const absGrads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv(xx, ww), ady)))([ax, aw]);
+          return [y, fused, ...grads, conv(ax, aw), ...absGrads];
+        });
+        // each output against its sum of term magnitudes (the fused output against the plain one's)
+        expectClose(want.slice(0, 4), got.slice(0, 4), [want[4], want[4], want[5], want[6]]);
+      }
+      // dilated (forward only: tfjs has no gradient for dilated convolutions)
+      const [want, got] = await onBoth(() => {
+        const x = tf.tensor4d(values(2 * 9 * 7, 11), [2, 9, 7, 1]);
+        const w = tf.tensor4d(values(9 * 5, 12), [3, 3, 1, 5]);
+        return [tf.conv2d(x, w, 1, "same", "NHWC", 2), tf.conv2d(tf.abs(x), tf.abs(w), 1, "same", "NHWC", 2)];
+      });
+      expectClose(want.slice(0, 1), got.slice(0, 1), [want[1]]);
     });
 
     it("3x3 convolutions of stride 1 run as Winograd F(2x2, 3x3): forward with bias, input and filter gradients (property)", async () => {
