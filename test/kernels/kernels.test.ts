@@ -205,7 +205,7 @@ describe.each([
       ] as const;
       for (const c of cases) {
         const [want, got] = await onBoth(() => {
-          const x = tf.tensor4d(values(c.shape.reduce((a, b) => a * b, 1), 7), [...c.shape]);
+          const x = tf.tensor4d(values(c.shape.reduce<number>((a, b) => a * b, 1), 7), [...c.shape]);
           const w = tf.tensor4d(values(c.kernel * c.kernel * c.outC, 8), [c.kernel, c.kernel, 1, c.outC]);
           const bias = tf.tensor1d(values(c.outC, 9));
           const conv = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor4D => tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad, "NHWC", c.dilation);
