@@ -8,8 +8,8 @@ export { GEN_MNIST_BACKEND };
 /**
  * The kernels gen-mnist replaces; every other kernel is tfjs's wasm one. Besides GEMM and
  * convolutions: LeakyRelu and the Greater / Select of its gradient, which tfjs's wasm backend runs
- * several times slower than a plain loop (they were a tenth of a DCGAN step), Relu (its gradient,
- * tfjs's Step, Cast and Multiply, was a sixth of a DCGAN step: one kernel now), and Sum over every
+ * several times slower than a plain loop (they were a tenth of a DCGAN step), Relu (whose gradient
+ * tfjs composes of Step, Cast and Multiply: three kernels per layer, one here), and Sum over every
  * axis but the last (bias gradients), which it computes by transposing first. `Identity` shares
  * its input's memory (as `Reshape` does) instead of copying it: the engine clones every tensor a
  * gradient saves, hundreds per training step. `Tanh` (a generator's output) is a vectorised rational
