@@ -14,10 +14,36 @@ const PER_EXAMPLE_LAYERS: ReadonlySet<string> = new Set([
   "GlobalMaxPooling1D", "GlobalMaxPooling2D", "UpSampling2D", "ZeroPadding2D", "Cropping2D", "LayerNormalization", "Embedding",
 ]);
 
+/** Whether a layer's `axis` option (Softmax, LayerNormalization) leaves out the batch axis. */
+function axisSparesBatch(layer: tfl.layers.Layer): boolean {
+  const { axis } = layer.getConfig() as { axis?: number | number[] };
+  if (axis === undefined) return true;
+  const input = layer.input as tfl.SymbolicTensor | tfl.SymbolicTensor[];
+  const rank = Array.isArray(input) ? 0 : input.shape.length;
+  return rank > 1 && (Array.isArray(axis) ? axis : [axis]).every((a) => (a < 0 ? a + rank : a) > 0);
+}
+
+/** Whether a dropout layer draws its mask per example (a `noiseShape` of batch size 1 shares one). */
+function masksPerExample(layer: tfl.layers.Layer): boolean {
+  const { noiseShape } = layer.getConfig() as { noiseShape?: (number | null)[] | null };
+  return noiseShape === undefined || noiseShape === null || noiseShape[0] !== 1;
+}
+
+/** Whether one layer (not a nested model) computes each example on its own. */
+function layerPerExample(layer: tfl.layers.Layer): boolean {
+  const name = layer.getClassName();
+  if (!PER_EXAMPLE_LAYERS.has(name)) return false;
+  if (name === "Softmax" || name === "LayerNormalization") return axisSparesBatch(layer);
+  if (name === "Dropout") return masksPerExample(layer);
+  return true;
+}
+
 /**
  * Whether every layer of `model` (and of the models nested in it) computes each example on its
  * own: then running two batches as one concatenated batch gives the same outputs as running them
- * apart. Layers of other classes (batch normalization, a user's own layers) make it `false`.
+ * apart (dropout draws its masks in another order). Layers of other classes (batch normalization,
+ * a user's own layers), a softmax or layer normalization over the batch axis and dropout with one
+ * mask for the whole batch make it `false`.
  *
  * @example
  * ```ts
@@ -26,5 +52,5 @@ const PER_EXAMPLE_LAYERS: ReadonlySet<string> = new Set([
  * ```
  */
 export function perExample(model: tfl.LayersModel): boolean {
-  return model.layers.every((layer) => (layer instanceof tfl.LayersModel ? perExample(layer) : PER_EXAMPLE_LAYERS.has(layer.getClassName())));
+  return model.layers.every((layer) => (layer instanceof tfl.LayersModel ? perExample(layer) : layerPerExample(layer)));
 }

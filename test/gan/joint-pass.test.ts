@@ -58,8 +58,15 @@ describe("one discriminator pass over the real and the generated batch", () => {
     const [plain, odd] = [wrapped(), wrapped(new Unknown({}))];
     expect(perExample(plain)).toBe(true); // nested models are looked into
     expect(perExample(odd)).toBe(false);
-    plain.dispose();
-    odd.dispose();
+    // known classes used across the batch: a softmax over axis 0, dropout with one mask for the
+    // whole batch (tfjs cannot build a layer normalization over axis 0)
+    const across = [
+      [tfl.layers.softmax({}), true], [tfl.layers.softmax({ axis: 0 }), false], [tfl.layers.layerNormalization({}), true],
+      [tfl.layers.dropout({ rate: 0.5 }), true], [tfl.layers.dropout({ rate: 0.5, noiseShape: [1, 2] }), false],
+    ] as const;
+    const models = across.map(([layer]) => wrapped(layer));
+    expect(models.map(perExample)).toEqual(across.map(([, want]) => want));
+    for (const m of [plain, odd, ...models]) m.dispose();
   });
 
   // without dropout, one pass and two must give the same losses and the same discriminator (SGD:
