@@ -288,7 +288,7 @@ static void epilogue(float *c, int m, int n, int ldc, const int *epi, int col0) 
     for (; j + 4 <= n; j += 4) {
       v128_t v = wasm_v128_load(row + j);
       if (bias) v = wasm_f32x4_add(v, per_column ? wasm_v128_load(bias + col0 + j) : one_bias);
-      if (act == 1) v = wasm_f32x4_pmax(v, zero);
+      if (act == 1) v = wasm_v128_and(v, wasm_v128_or(wasm_f32x4_gt(v, zero), wasm_f32x4_ne(v, v)));
       else if (act == 2) v = wasm_f32x4_pmin(wasm_f32x4_pmax(v, zero), six);
       else if (act == 3) v = wasm_v128_bitselect(v, wasm_f32x4_mul(v, va), wasm_f32x4_gt(v, zero));
       wasm_v128_store(row + j, v);
@@ -296,7 +296,7 @@ static void epilogue(float *c, int m, int n, int ldc, const int *epi, int col0) 
     for (; j < n; j++) {
       float v = row[j];
       if (bias) v += per_column ? bias[col0 + j] : bias[0];
-      if (act == 1) v = v > 0 ? v : 0;
+      if (act == 1) v = v > 0 || v != v ? v : 0;
       else if (act == 2) v = v > 0 ? (v < 6 ? v : 6) : 0;
       else if (act == 3) v = v > 0 ? v : alpha * v;
       row[j] = v;
@@ -349,22 +349,30 @@ static int cols_chunk(const ConvInfo *ci) {
   return chunk < 1 ? 1 : (int)chunk;
 }
 
+// One input channel (a first layer on grey images; a generator's last, transposed): K =
+// KH*KW*Cin is then so small (9 for 3x3) that packing dominates the GEMM (measured 6-10
+// GFLOP/s), so each output pixel's KH*KW inputs ("taps") meet the filter's rows directly,
+// vectorized over Cout. Taken when Cin == 1, KH*KW <= MAX_TAPS and the filter gradient's
+// accumulators (KH*KW*Cout floats) fit a thread's GEMM scratch; these kernels need no im2col
+// columns (conv_work_floats leaves them out).
+#define MAX_TAPS 64
+
+static int single_channel(const ConvInfo *ci) {
+  int taps = ci->k_h * ci->k_w;
+  return ci->in_c == 1 && taps <= MAX_TAPS && (long)taps * ci->out_c <= sgemm_work_floats();
+}
+
 // Floats of scratch one thread needs to run a conv kernel on `images` images of `params`: GEMM
 // packing, plus (with_cols) a col2im buffer for conv2d_backprop_input.
 __attribute__((export_name("conv_work_floats")))
 int conv_work_floats(const int *params, int images, int with_cols) {
   ConvInfo ci = conv_info(params);
   int chunk = cols_chunk(&ci);
-  return (with_cols ? (images < chunk ? images : chunk) * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c : 0) + sgemm_work_floats();
+  int cols = with_cols && !single_channel(&ci);  // one-channel input gradients need no columns
+  return (cols ? (images < chunk ? images : chunk) * ci.out_h * ci.out_w * ci.k_h * ci.k_w * ci.in_c : 0) + sgemm_work_floats();
 }
 
-// ---- One input channel (a first layer on grey images; a generator's last, transposed) ----
-// K = KH*KW*Cin is then so small (9 for 3x3) that packing dominates the GEMM (measured 6-10
-// GFLOP/s): each output pixel's KH*KW inputs ("taps") meet the filter's rows directly, vectorized
-// over Cout. Taken when Cin == 1 and KH*KW <= MAX_TAPS.
-#define MAX_TAPS 64
-
-static int single_channel(const ConvInfo *ci) { return ci->in_c == 1 && ci->k_h * ci->k_w <= MAX_TAPS; }
+// ---- One input channel: the direct kernels (see single_channel) ----
 
 // The taps of output pixel (n, oh, ow): v[t] = x[n][ih][iw][0] for t = kh*KW + kw, 0 outside;
 // at[t] = the input pixel's index within the batch, -1 outside.
@@ -527,7 +535,7 @@ void conv2d_backprop_input(const int *params, const float *dy, const float *w, f
 __attribute__((export_name("conv2d_backprop_filter_part")))
 void conv2d_backprop_filter_part(const int *params, const float *x, const float *dy, float *dwt, float *work, int n0, int n1) {
   ConvInfo ci = conv_info(params);
-  if (single_channel(&ci) && (long)ci.k_h * ci.k_w * ci.out_c <= sgemm_work_floats()) {
+  if (single_channel(&ci)) {
     conv2d_backprop_filter_single_channel(&ci, x, dy, dwt, work, n0, n1);
     return;
   }

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { InvalidArgumentError } from "../errors.js";
 import { auxiliaryClassifierLoss } from "../losses/gan.js";
+import { withoutActivationMaskGradients } from "../kernels/ops.js";
 import { gradientPenalty } from "../losses/penalty.js";
 import { BaseGenerativeModel } from "../nn/base-model.js";
 import { trainableVariables } from "../nn/build.js";
@@ -63,9 +64,9 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
   private lastGeneratorLoss = Number.NaN;
   /**
    * Whether the discriminator step runs D once on the real and generated batches concatenated
-   * (true when D computes each example on its own, see {@link perExample}) or twice. Both give the
-   * same outputs and gradients; one pass makes half as many, larger kernel calls and needs no sum
-   * of two weight gradients.
+   * (true when D computes each example on its own, see {@link perExample}) or twice. Both compute
+   * the same function (dropout draws its masks in another order, from the same distribution); one
+   * pass makes half as many, larger kernel calls and needs no sum of two weight gradients.
    * @internal
    */
   jointDiscriminatorPass: boolean;
@@ -148,7 +149,9 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
         };
         if (lambda > 0) {
           const critic = (x: tf.Tensor): tf.Tensor => this.discriminate(x, oneHot, true).source;
-          extra.gradPenalty = gradientPenalty(critic, images, fake, { lambda, seed: gpSeed });
+          // every critic variable also reaches the loss through its scores, so the penalty's zero
+          // gradients through activation masks can be left out (see withoutActivationMaskGradients)
+          extra.gradPenalty = withoutActivationMaskGradients(() => gradientPenalty(critic, images, fake, { lambda, seed: gpSeed }));
           loss = tf.add(loss, extra.gradPenalty);
         }
         if (auxiliaryClassifier && oneHot !== undefined && real.classes && faked.classes) {
@@ -200,7 +203,9 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
   private discriminateBoth(real: tf.Tensor, fake: tf.Tensor, oneHot: tf.Tensor2D | undefined): [DiscriminatorOutput, DiscriminatorOutput] {
     if (!this.jointDiscriminatorPass) return [this.discriminate(real, oneHot, true), this.discriminate(fake, oneHot, true)];
     const n = real.shape[0] ?? 0;
-    const both = this.discriminate(tf.concat([real, fake]), oneHot === undefined ? undefined : tf.concat([oneHot, oneHot]), true);
+    // labels go to D only in a conditional GAN (an AC-GAN's D predicts them)
+    const labels = oneHot === undefined || this.config.auxiliaryClassifier ? oneHot : tf.concat([oneHot, oneHot]);
+    const both = this.discriminate(tf.concat([real, fake]), labels, true);
     const half = (t: tf.Tensor, start: number): tf.Tensor => tf.slice(t, start, n);
     const part = (start: number): DiscriminatorOutput =>
       both.classes === undefined ? { source: half(both.source, start) } : { source: half(both.source, start), classes: half(both.classes, start) };

@@ -69,15 +69,34 @@ export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
 /**
  * A piecewise-linear activation's gradient on gen-mnist's `kernel` (`composed` elsewhere). It is
  * linear in `dy`, so its own gradient is the same kernel applied to the incoming gradient, and
- * zero in `x` almost everywhere: recorded for a second order, the kernel reads `x` through a
- * tensor the tape does not connect to `x`, or a zero gradient would flow back through every op
- * that made `x` (a gradient penalty would backpropagate zeros through the whole critic on its
- * interpolates).
+ * zero in `x` almost everywhere. Inside {@link withoutActivationMaskGradients}, a kernel recorded
+ * for a second order reads `x` through a tensor the tape does not connect to `x`.
  */
 function activationGradient(kernel: typeof LEAKY_RELU_GRAD | typeof RELU_GRAD, dy: tf.Tensor, x: tf.Tensor, attrs: tf.NamedAttrMap, composed: () => tf.Tensor): tf.Tensor {
   if (!onGenMnistBackend() || dy.dtype !== "float32" || x.dtype !== "float32" || !sameShape(dy.shape, x.shape)) return composed();
   registerActivationGradientGradient(kernel);
-  return tf.engine().runKernel(kernel, { dy, x: recording() ? detached(x) : x }, attrs) as tf.Tensor;
+  return tf.engine().runKernel(kernel, { dy, x: maskGradientsCut > 0 && recording() ? detached(x) : x }, attrs) as tf.Tensor;
+}
+
+let maskGradientsCut = 0;
+
+/**
+ * Runs `f` (which computes a gradient that is differentiated again, a gradient penalty) with the
+ * zero gradient of each ReLU and leaky-ReLU gradient in its activation's input left out. That
+ * gradient only carries zeros back, through every op that made the input (a gradient penalty
+ * would backpropagate zeros through the whole critic on its interpolates: a fifth of a WGAN-GP
+ * step). Left out, a variable that reaches the result only through an activation's on/off pattern
+ * gets no gradient from it instead of a zero one, so call this only where every variable also has
+ * another path to the loss (a critic's loss besides its penalty). On gen-mnist's backend only.
+ * @internal
+ */
+export function withoutActivationMaskGradients<T>(f: () => T): T {
+  maskGradientsCut++;
+  try {
+    return f();
+  } finally {
+    maskGradientsCut--;
+  }
 }
 
 /**
@@ -85,7 +104,7 @@ function activationGradient(kernel: typeof LEAKY_RELU_GRAD | typeof RELU_GRAD, d
  * `stopGradient`): no gradient flows from it back to what made `x`. Disposed like any tensor.
  */
 function detached(x: tf.Tensor): tf.Tensor {
-  const copy = tf.engine().makeTensorFromDataId(x.dataId, x.shape, x.dtype);
+  const copy = tf.engine().makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype });
   tf.backend().incRef(x.dataId); // the new tensor's reference to the shared data
   return copy;
 }
@@ -103,7 +122,7 @@ function registerActivationGradientGradient(kernel: typeof LEAKY_RELU_GRAD | typ
     inputsToSave: ["x"],
     gradFunc: (ddx, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
-      // x's entry is never asked for (a recorded kernel's x is detached); the tape needs one per input
+      // zero almost everywhere (never asked for when x is detached; the tape needs one per input)
       const again = kernel === RELU_GRAD ? reluGradient : (d: tf.Tensor, v: tf.Tensor) => leakyReluGradient(d, v, Number((attrs as { alpha?: number }).alpha ?? 0.2));
       return { dy: () => again(ddx as tf.Tensor, x), x: () => tf.zerosLike(x) };
     },

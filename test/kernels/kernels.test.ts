@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GEN_MNIST_BACKEND, useBackend } from "../../src/index.js";
 import { setKernelThreads, type KernelModule } from "../../src/kernels/index.js";
 import { WasmKernels } from "../../src/kernels/module.js";
-import { batchNormTraining, seededDropout } from "../../src/kernels/ops.js";
+import { batchNormTraining, seededDropout, withoutActivationMaskGradients } from "../../src/kernels/ops.js";
 import { FastBatchNormalization } from "../../src/nn/batch-norm.js";
 import { FusedAdamOptimizer } from "../../src/nn/optimizer.js";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -392,32 +392,48 @@ describe.each([
     ] as const)("%s's gradient differentiates again on gen-mnist's kernel %s (a gradient penalty's second order), as tfjs's composition does", async (_name, kernel, activation) => {
       ensureComparisonGradients(); // what gradientPenalty registers, for tfjs's composition on the cpu backend
       const before = tf.memory().numTensors;
+      const x = (): tf.Tensor2D => tf.tensor2d(values(6 * 5, 11), [6, 5]);
+      const inputs = (): tf.Tensor[] => [tf.tensor2d(values(5 * 4, 12), [5, 4]), tf.tensor2d(values(6 * 4, 13), [6, 4]), tf.tensor1d(values(4, 14))];
+      // penalty = Σ (∂/∂x Σ activation(x w + b)·r)²; b reaches it only through the activation's
+      // on/off pattern, so its gradient is zero
+      const penalty = (ww: tf.Tensor, rr: tf.Tensor, bb: tf.Tensor): tf.Scalar => {
+        const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(activation(tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb)), rr)))(x());
+        return tf.sum(tf.square(dx));
+      };
       const [want, got] = await onBoth(() => {
-        const x = tf.tensor2d(values(6 * 5, 11), [6, 5]);
-        const w = tf.tensor2d(values(5 * 4, 12), [5, 4]);
-        const r = tf.tensor2d(values(6 * 4, 13), [6, 4]);
-        // penalty = Σ (∂/∂x Σ activation(x w)·r)², then its gradient with respect to w and to r
-        const penalty = (ww: tf.Tensor, rr: tf.Tensor): tf.Scalar => {
-          const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(activation(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D)), rr)))(x);
-          return tf.sum(tf.square(dx));
-        };
-        return [penalty(w, r), ...tf.grads(penalty)([w, r])];
+        const [w, r, b] = inputs() as [tf.Tensor, tf.Tensor, tf.Tensor];
+        return [penalty(w, r, b), ...tf.grads(penalty)([w, r, b])];
       });
       expectClose(want, got);
-      expect(tf.memory().numTensors).toBe(before);
-      // the second-order pass ran gen-mnist's kernel, not tfjs's composition
-      await useBackend("gen-mnist", setting);
-      const profile = await tf.profile(() => {
-        const x = tf.tensor2d(values(12, 14), [3, 4]);
-        const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(activation(v), xx)))(xx))))(x);
-        tf.dispose([x, g]);
+      expect(Array.from(got[3] ?? [])).toEqual([0, 0, 0, 0]);
+      // inside withoutActivationMaskGradients (what a GAN's critic step runs its penalty in), the
+      // same gradients for the variables with another path (b gets none, where it got zeros)
+      const [wantCut, gotCut] = await onBoth(() => {
+        const [w, r, b] = inputs() as [tf.Tensor, tf.Tensor, tf.Tensor];
+        return tf.grads((ww: tf.Tensor, rr: tf.Tensor) => withoutActivationMaskGradients(() => penalty(ww, rr, b)))([w, r]);
       });
-      const names = profile.kernels.map((k) => k.name);
-      expect(names).toContain(kernel);
-      expect(names).not.toContain("Select");
-      expect(names).not.toContain("Step");
-      // and carried no zero gradient back to the activation's input (through the ops that made it)
-      expect(names).not.toContain("ZerosLike");
+      expectClose(wantCut, gotCut);
+      expect(tf.memory().numTensors).toBe(before);
+      // the second-order pass ran gen-mnist's kernel, not tfjs's composition, and inside the scope
+      // carried no zero gradient back to the activation's input (through the ops that made it)
+      await useBackend("gen-mnist", setting);
+      const kernels = async (cut: boolean): Promise<string[]> => {
+        const profile = await tf.profile(() => {
+          const v = tf.tensor2d(values(12, 14), [3, 4]);
+          const inner = (u: tf.Tensor): tf.Scalar => tf.sum(tf.square(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(activation(t), u)))(u)));
+          const g = tf.grad((u: tf.Tensor) => (cut ? withoutActivationMaskGradients(() => inner(u)) : inner(u)))(v);
+          tf.dispose([v, g]);
+        });
+        return profile.kernels.map((k) => k.name);
+      };
+      const [plain, cut] = [await kernels(false), await kernels(true)];
+      for (const names of [plain, cut]) {
+        expect(names).toContain(kernel);
+        expect(names).not.toContain("Select");
+        expect(names).not.toContain("Step");
+      }
+      expect(plain).toContain("ZerosLike");
+      expect(cut).not.toContain("ZerosLike");
     });
 
     it("leakyRelu and relu keep NaN and the sign of zero as tfjs does, and so do their gradients", async () => {
@@ -426,7 +442,9 @@ describe.each([
       const [want, got] = await onBoth(() => {
         const v = tf.tensor1d(x);
         const grad = (f: (t: tf.Tensor) => tf.Tensor): tf.Tensor => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), tf.tensor1d(dy))))(v);
-        return [tf.leakyRelu(v, 0.1), tf.relu(v), grad((t) => tf.leakyRelu(t, 0.1)), grad(tf.relu)];
+        // relu fused into a GEMM: a NaN row stays NaN in the vector lanes and the scalar tail alike
+        const nanRow = tf.fused.matMul({ a: tf.tensor2d([1, 2, Number.NaN, -1, 1, 0], [2, 3]), b: tf.tensor2d(values(3 * 5, 3), [3, 5]), activation: "relu" });
+        return [tf.leakyRelu(v, 0.1), tf.relu(v), grad((t) => tf.leakyRelu(t, 0.1)), grad(tf.relu), nanRow];
       });
       // toEqual tells -0 from 0 and takes NaN as equal to NaN
       want.forEach((w, i) => expect([i, Array.from(got[i] ?? [])]).toEqual([i, Array.from(w)]));
@@ -472,29 +490,34 @@ describe.each([
               const { y, mean, variance } = batchNormTraining(x, g, b, eps);
               return [y, mean, variance, ...grads((v, gg, bb) => batchNormTraining(v, gg, bb, eps).y, w)([x, g, b])];
             });
-            // x̂ = (x − μ) r is only known to about (m + 2) ε max|x| r in float32 on a channel of m
-            // values, whoever computes it (tfjs's float32 mean; the kernel's float32 x and y): on a
-            // channel with a large offset and a small spread that is much more than 1e-4 of x̂.
-            // Every output's scale adds what that moves it by (× 1e4, expectClose's 1e-4 undone).
+            // x̂ = (x − μ) r is only known to a few ε max|x| r in float32, whoever computes it (tfjs's
+            // float32 mean; the kernel's float32 x and y): on a channel with a large offset and a
+            // small spread that is much more than 1e-4 of x̂. Every output's scale adds what 8 ε
+            // max|x| r moves it by (× 1e4, expectClose's 1e-4 undone).
             const [y = new Float32Array(), mean = new Float32Array(), variance = new Float32Array()] = want;
             const x = values(n, seed).map((v, i) => v + (i % channels));
             const gamma = values(channels, seed + 1);
             const w = values(n, seed + 3);
             const m = n / channels;
             const r = Array.from({ length: channels }, (_, c) => 1 / Math.sqrt((variance[c] ?? 0) + eps));
-            const xHatError = r.map((rc, c) => 4 * (m + 2) * 2 ** -24 * (c + 2) * rc); // |x| ≤ 2 + c
+            const xHatError = r.map((rc, c) => 8 * 2 ** -24 * (c + 2) * rc); // |x| ≤ 2 + c
             const rounding = (c: number): number => 1e4 * Math.abs(gamma[c] ?? 0) * (xHatError[c] ?? 0);
             const largestY = y.reduce((most, v) => Math.max(most, Math.abs(v)), 1e-3);
             const yScale = Float32Array.from(y, (_, i) => largestY + rounding(i % channels));
-            // dx = γ r (dy − mean(dy) − x̂ mean(dy x̂)) cancels: its error scales with the terms,
-            // |γ| r · 3 max|dy| with dy = 2 y w, not with the (possibly tiny) result; x̂'s rounding
-            // δ moves dy by 2|w||γ|δ and the last term by up to √m max|dy| δ
-            const maxDy = Math.max(...Array.from(y, (v, i) => Math.abs(2 * v * (w[i] ?? 0))));
-            const maxW = Math.max(...w.map(Math.abs));
-            const terms = Math.max(...gamma.map((g, c) => {
-              const moved = (2 * maxW * Math.abs(g) + Math.sqrt(m) * maxDy) * (xHatError[c] ?? 0);
-              return Math.abs(g) * (r[c] ?? 0) * 3 * (maxDy + 1e4 * moved);
-            }));
+            // dx = γ r (dy − mean(dy) − x̂ mean(dy x̂)) cancels: its error scales with the terms of
+            // its channel, |γ| r · 3 max|dy| with dy = 2 y w, not with the (possibly tiny) result;
+            // x̂'s rounding δ moves dy by 2|w||γ|δ and the last term by up to √m max|dy| δ
+            const [maxDy, maxW] = [new Float64Array(channels), new Float64Array(channels)];
+            y.forEach((v, i) => {
+              const c = i % channels;
+              maxDy[c] = Math.max(maxDy[c] ?? 0, Math.abs(2 * v * (w[i] ?? 0)));
+              maxW[c] = Math.max(maxW[c] ?? 0, Math.abs(w[i] ?? 0));
+            });
+            const terms = gamma.map((g, c) => {
+              const moved = (2 * (maxW[c] ?? 0) * Math.abs(g) + Math.sqrt(m) * (maxDy[c] ?? 0)) * (xHatError[c] ?? 0);
+              return Math.abs(g) * (r[c] ?? 0) * 3 * ((maxDy[c] ?? 0) + 1e4 * moved);
+            });
+            const dxScale = Float32Array.from(y, (_, i) => terms[i % channels] ?? 0);
             // dγ = Σ dy x̂ and dβ = Σ dy over a channel cancel too: their error scales with Σ|dy x̂| and
             // Σ|dy|. The kernels' float64 statistics and FMA sums differ from tfjs's float32
             // composition by up to ~2e-4 of that on channels with large offsets: checked at 1e-3 of it
@@ -508,7 +531,7 @@ describe.each([
               dgScale[c] = (dgScale[c] ?? 0) + 10 * dy * xHat + dy * 1e4 * (xHatError[c] ?? 0) + dyError * xHat;
               dbScale[c] = (dbScale[c] ?? 0) + 10 * dy + dyError;
             });
-            expectClose(want, got, [yScale, undefined, undefined, new Float32Array(n).fill(terms), dgScale, dbScale]);
+            expectClose(want, got, [yScale, undefined, undefined, dxScale, dgScale, dbScale]);
           },
         ),
         // two channels of three values with an offset of 50 and a small spread, found by CI
