@@ -18,8 +18,13 @@ const PER_EXAMPLE_LAYERS: ReadonlySet<string> = new Set([
 function axisSparesBatch(layer: tfl.layers.Layer): boolean {
   const { axis } = layer.getConfig() as { axis?: number | number[] };
   if (axis === undefined) return true;
-  const input = layer.input as tfl.SymbolicTensor | tfl.SymbolicTensor[];
-  const rank = Array.isArray(input) ? 0 : input.shape.length;
+  let rank = 0;
+  try {
+    const input = layer.input as tfl.SymbolicTensor | tfl.SymbolicTensor[];
+    rank = Array.isArray(input) ? 0 : input.shape.length;
+  } catch {
+    return false; // a layer used more than once has no single input: take it as batch-wide
+  }
   return rank > 1 && (Array.isArray(axis) ? axis : [axis]).every((a) => (a < 0 ? a + rank : a) > 0);
 }
 
