@@ -136,10 +136,12 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
     const dVars = trainableVariables(this.discriminator);
     const [zSeed, gpSeed] = [this.nextSeed(), this.nextSeed()];
     this.reseedDropout();
-    const { loss: dLoss, ...parts } = tf.tidy(() =>
-      minimizeWithParts(this.discriminatorOptimizer, dVars, (): LossParts => {
-        const z = tf.randomNormal([n, this.latentDim], 0, 1, "float32", zSeed) as tf.Tensor2D;
-        const fake = this.generate(z, oneHot, true);
+    const { loss: dLoss, ...parts } = tf.tidy(() => {
+      // G's forward pass is outside the gradient tape: no gradient reaches G in this step, so
+      // recording its ops (and keeping their saved tensors) would only cost time
+      const z = tf.randomNormal([n, this.latentDim], 0, 1, "float32", zSeed) as tf.Tensor2D;
+      const fake = this.generate(z, oneHot, true);
+      return minimizeWithParts(this.discriminatorOptimizer, dVars, (): LossParts => {
         const [real, faked] = this.discriminateBoth(images, fake, oneHot);
         let loss = this.scalarLoss("discriminator", fns.discriminator(real.source, faked.source, labelSmoothing > 0 ? { labelSmoothing } : {}));
         const extra: Record<string, tf.Scalar> = {
@@ -159,8 +161,8 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
           loss = tf.add(loss, extra.dClassLoss);
         }
         return { loss, ...extra };
-      }),
-    );
+      });
+    });
     if (clipValue > 0) clipWeights(dVars, clipValue);
     this.countStep();
     return resolveScalars({ dLoss: dLoss as tf.Scalar, ...parts });

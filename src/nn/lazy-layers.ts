@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { onGenMnistBackend } from "../kernels/ops.js";
 import { registerFusedGradients } from "./fused-gradients.js";
 
 type CallInputs = Parameters<tfl.layers.Layer["call"]>[0];
@@ -25,11 +26,14 @@ const DenseBase = Object.getPrototypeOf(tfl.layers.dense({ units: 1, name: "gen_
 /** Whether the engine records ops for a gradient now. */
 const recording = (): boolean => (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
 
-/** The input, kernel and bias when a call can take the lazy path, else undefined. */
-function lazyOperands(layer: LayerFields, inputs: CallInputs, rank: number): [tf.Tensor, tf.Tensor, tf.Tensor] | undefined {
+/**
+ * The input, kernel and bias when a call can take the lazy path (under a gradient tape, or also
+ * outside one when `untaped`), else undefined.
+ */
+function lazyOperands(layer: LayerFields, inputs: CallInputs, rank: number, untaped = false): [tf.Tensor, tf.Tensor, tf.Tensor] | undefined {
   const input = Array.isArray(inputs) ? inputs[0] : inputs;
   const linear = layer.activation === null || layer.activation.getClassName() === "linear";
-  if (!recording() || !linear || input === undefined || input.rank !== rank || input.dtype !== "float32" || layer.kernel === null || layer.bias === null) return undefined;
+  if (!(untaped || recording()) || !linear || input === undefined || input.rank !== rank || input.dtype !== "float32" || layer.kernel === null || layer.bias === null) return undefined;
   return [input, layer.kernel.read(), layer.bias.read()];
 }
 
@@ -61,22 +65,28 @@ export class LazyConv2D extends Conv2DBase {
 /**
  * tfjs-layers' `Dense` whose training pass computes only the gradients the backward pass needs
  * (see {@link LazyConv2D}: tfjs's fused matMul computes both the input's and the kernel's). Under
- * a gradient tape, on a 2-D input, it runs tfjs's `_FusedMatMul` kernel with lazy gradients;
- * otherwise it is tfjs's layer. It serializes as a plain `Dense`.
+ * a gradient tape, on a 2-D input, it runs tfjs's `_FusedMatMul` kernel with lazy gradients, on
+ * the operands reshaped to the 3-D ones tfjs's kernels take; otherwise it is tfjs's layer. On the
+ * gen-mnist backend it runs the kernel on the 2-D operands, taped or not. It serializes as a plain `Dense`.
  * @internal
  */
 export class LazyDense extends DenseBase {
   override call(inputs: CallInputs, kwargs: CallKwargs): CallResult {
-    const operands = lazyOperands(this as unknown as LayerFields, inputs, 2);
+    // gen-mnist's kernel multiplies 2-D operands as they are, taped or not; tfjs's kernels want 3-D
+    // ones, and each reshape is one more kernel call (on a tape, with its saved input, and one more
+    // in the backward pass)
+    const direct = onGenMnistBackend();
+    const operands = lazyOperands(this as unknown as LayerFields, inputs, 2, direct);
     if (operands === undefined) return super.call(inputs, kwargs);
     registerFusedGradients();
     const [x, kernel, bias] = operands;
+    const attrs = { transposeA: false, transposeB: false, activation: "linear" } as unknown as tf.NamedAttrMap;
+    if (direct) return tf.engine().runKernel("_FusedMatMul", { a: x, b: kernel, bias }, attrs) as tf.Tensor;
     const [n, k] = x.shape as [number, number];
     const units = kernel.shape[1] as number;
     return tf.tidy(() => {
       const inputs3d = { a: tf.reshape(x, [1, n, k]), b: tf.reshape(kernel, [1, k, units]), bias };
-      const attrs = { transposeA: false, transposeB: false, activation: "linear" };
-      return tf.reshape(tf.engine().runKernel("_FusedMatMul", inputs3d, attrs as unknown as tf.NamedAttrMap) as tf.Tensor, [n, units]);
+      return tf.reshape(tf.engine().runKernel("_FusedMatMul", inputs3d, attrs) as tf.Tensor, [n, units]);
     });
   }
 }

@@ -138,6 +138,25 @@ describe.each(["cpu", "gen-mnist"] as const)("lazy Conv2D and Dense on the %s ba
   });
 });
 
+it("on the gen-mnist backend, Dense multiplies its 2-D operands as they are: no Reshape, taped, untaped or backward", async () => {
+  await useBackend("gen-mnist");
+  const dense = pair("dense");
+  const x = dense.input();
+  // reshapes to or from the 3-D operands tfjs's kernels take (the sum's gradient reshapes a scalar)
+  const reshapes3d = async (f: () => tf.Tensor): Promise<number> => {
+    const profile = await tf.profile(() => void tf.dispose(f()));
+    return profile.kernels.filter((k) => k.name === "Reshape" && [...k.inputShapes, ...k.outputShapes].some((s) => s?.length === 3)).length;
+  };
+  expect(await kernelsRun(() => dense.ours.apply(x) as tf.Tensor)).toEqual(["_FusedMatMul"]);
+  const wrtInput = (layer: tfl.layers.Layer) => () => tf.grad((xx: tf.Tensor) => tf.sum(apply(layer, xx)))(x);
+  expect(await kernelsRun(wrtInput(dense.ours))).toContain("_FusedMatMul");
+  expect(await reshapes3d(wrtInput(dense.ours))).toBe(0);
+  // tfjs's layer reshapes the input, the kernel and the product, and the gradient back
+  expect(await reshapes3d(wrtInput(dense.theirs))).toBeGreaterThanOrEqual(3);
+  tf.dispose(x);
+  release(dense.ours, dense.theirs);
+});
+
 it("the lazy layers serialize as tfjs's Conv2D and Dense, and load back as them", async () => {
   await useBackend("cpu");
   const model = tfl.sequential({ layers: [new LazyConv2D({ filters: 2, kernelSize: 3, inputShape: [5, 5, 1] }), tfl.layers.flatten(), new LazyDense({ units: 3 })] });
