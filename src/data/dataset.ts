@@ -80,6 +80,18 @@ export interface DatasetOptions {
   readonly name?: string;
 }
 
+/** Each byte's pixel value in `range` (`byte · 2/255 − 1` or `byte / 255`), by byte. */
+const SCALED_PIXELS = new Map<PixelRange, Float32Array>();
+function scaledPixels(range: PixelRange): Float32Array {
+  let table = SCALED_PIXELS.get(range);
+  if (table === undefined) {
+    const [scale, shift] = range === "[-1,1]" ? [2 / 255, -1] : [1 / 255, 0];
+    table = Float32Array.from({ length: 256 }, (_, byte) => byte * scale + shift);
+    SCALED_PIXELS.set(range, table);
+  }
+  return table;
+}
+
 /**
  * Images (grey or colour, any height × width × channels) with integer class labels, held as
  * bytes (60,000 MNIST images take 47 MB); float tensors are made one batch at a time.
@@ -243,13 +255,13 @@ export class Dataset {
     const images = new Float32Array(n * perImage);
     const labels = new Int32Array(n);
     const oneHot = new Float32Array(n * this.numClasses);
-    const [scale, shift] = this.range === "[-1,1]" ? [2 / 255, -1] : [1 / 255, 0];
+    const scaled = scaledPixels(this.range);
     indices.forEach((index, i) => {
       this.checkIndex(index);
       const offset = index * perImage;
-      for (let p = 0; p < perImage; p++) {
-        images[i * perImage + p] = (this.pixels[offset + p] ?? 0) * scale + shift;
-      }
+      const row = this.pixels.subarray(offset, offset + perImage);
+      const out = images.subarray(i * perImage, (i + 1) * perImage);
+      for (let p = 0; p < perImage; p++) out[p] = scaled[row[p] as number] as number;
       const label = this.labels[index] ?? 0;
       labels[i] = label;
       oneHot[i * this.numClasses + label] = 1;
