@@ -70,6 +70,8 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
    * @internal
    */
   jointDiscriminatorPass: boolean;
+  /** Whether G and D share a trainable variable (then D's step also differentiates through G). */
+  private readonly sharesVariables: boolean;
 
   /** Builds both networks and optimizers from `config` (see {@link GANConfig}). */
   constructor(config: GANConfig = {}) {
@@ -86,6 +88,8 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
     this.generator = built.generator;
     this.discriminator = built.discriminator;
     this.jointDiscriminatorPass = perExample(this.discriminator);
+    const dVariables = new Set(trainableVariables(this.discriminator));
+    this.sharesVariables = trainableVariables(this.generator).some((v) => dVariables.has(v));
     this.generatorOptimizer = createOptimizer(this.config.generatorOptimizer, `GAN '${this.config.name}' generatorOptimizer`);
     this.discriminatorOptimizer = createOptimizer(this.config.discriminatorOptimizer, `GAN '${this.config.name}' discriminatorOptimizer`);
   }
@@ -136,13 +140,15 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
     const dVars = trainableVariables(this.discriminator);
     const [zSeed, gpSeed] = [this.nextSeed(), this.nextSeed()];
     this.reseedDropout();
+    const generated = (): tf.Tensor4D => this.generate(tf.randomNormal([n, this.latentDim], 0, 1, "float32", zSeed) as tf.Tensor2D, oneHot, true);
     const { loss: dLoss, ...parts } = tf.tidy(() => {
-      // G's forward pass is outside the gradient tape: no gradient reaches G in this step, so
-      // recording its ops (and keeping their saved tensors) would only cost time
-      const z = tf.randomNormal([n, this.latentDim], 0, 1, "float32", zSeed) as tf.Tensor2D;
-      const fake = this.generate(z, oneHot, true);
+      // G's forward pass runs outside the gradient tape, its intermediates freed before D runs: no
+      // gradient reaches G in this step, so recording its ops would only cost time (unless G and D
+      // share a variable, whose D gradient then also flows through G)
+      const fake = this.sharesVariables ? undefined : tf.tidy(generated);
       return minimizeWithParts(this.discriminatorOptimizer, dVars, (): LossParts => {
-        const [real, faked] = this.discriminateBoth(images, fake, oneHot);
+        const fakeImages = fake ?? generated();
+        const [real, faked] = this.discriminateBoth(images, fakeImages, oneHot);
         let loss = this.scalarLoss("discriminator", fns.discriminator(real.source, faked.source, labelSmoothing > 0 ? { labelSmoothing } : {}));
         const extra: Record<string, tf.Scalar> = {
           realScore: tf.mean(real.source),
@@ -153,7 +159,7 @@ export class GAN extends BaseGenerativeModel<ResolvedGANConfig> {
           const critic = (x: tf.Tensor): tf.Tensor => this.discriminate(x, oneHot, true).source;
           // every critic variable also reaches the loss through its scores, so the penalty's zero
           // gradients through activation masks can be left out (see withoutActivationMaskGradients)
-          extra.gradPenalty = withoutActivationMaskGradients(() => gradientPenalty(critic, images, fake, { lambda, seed: gpSeed }));
+          extra.gradPenalty = withoutActivationMaskGradients(() => gradientPenalty(critic, images, fakeImages, { lambda, seed: gpSeed }));
           loss = tf.add(loss, extra.gradPenalty);
         }
         if (auxiliaryClassifier && oneHot !== undefined && real.classes && faked.classes) {

@@ -75,12 +75,14 @@ export class LazyDense extends DenseBase {
     // gen-mnist's kernel multiplies 2-D operands as they are, taped or not; tfjs's kernels want 3-D
     // ones, and each reshape is one more kernel call (on a tape, with its saved input, and one more
     // in the backward pass)
-    const direct = onGenMnistBackend();
-    const operands = lazyOperands(this as unknown as LayerFields, inputs, 2, direct);
+    const onGenMnist = onGenMnistBackend();
+    const operands = lazyOperands(this as unknown as LayerFields, inputs, 2, onGenMnist);
     if (operands === undefined) return super.call(inputs, kwargs);
     registerFusedGradients();
     const [x, kernel, bias] = operands;
     const attrs = { transposeA: false, transposeB: false, activation: "linear" } as unknown as tf.NamedAttrMap;
+    // (gen-mnist's kernel hands other dtypes and bias shapes to tfjs's, which needs 3-D operands)
+    const direct = onGenMnist && kernel.dtype === "float32" && bias.dtype === "float32" && bias.rank === 1;
     if (direct) return tf.engine().runKernel("_FusedMatMul", { a: x, b: kernel, bias }, attrs) as tf.Tensor;
     const [n, k] = x.shape as [number, number];
     const units = kernel.shape[1] as number;

@@ -97,3 +97,46 @@ describe("one discriminator pass over the real and the generated batch", () => {
     }
   });
 });
+
+describe("the discriminator step's generator pass", () => {
+  // G runs outside the gradient tape in D's step (no gradient reaches G there), unless G and D
+  // share a variable: then D's gradient for it also flows through G, as it always did
+  it("stays on the tape when G and D share a variable: D's update of it includes the path through G", async () => {
+    const shared = tfl.layers.dense({ units: 8, activation: "tanh" });
+    const gIn = tfl.input({ shape: [8] });
+    const gOut = tfl.layers.reshape({ targetShape: [28, 28, 1] }).apply(tfl.layers.dense({ units: 784, activation: "tanh" }).apply(shared.apply(gIn))) as tfl.SymbolicTensor;
+    const dIn = tfl.input({ shape: [28, 28, 1] });
+    const dOut = tfl.layers.dense({ units: 1 }).apply(shared.apply(tfl.layers.dense({ units: 8 }).apply(tfl.layers.flatten().apply(dIn)))) as tfl.SymbolicTensor;
+    const gan = make(new GAN({ latentDim: 8, generator: tfl.model({ inputs: gIn, outputs: gOut }), discriminator: tfl.model({ inputs: dIn, outputs: dOut }), discriminatorOptimizer: { type: "sgd", learningRate: 1 }, seed: 2 }));
+    const kernel = (shared.trainableWeights[0] as unknown as { read(): tf.Variable }).read();
+    const variables = [...new Set([...trainableVariables(gan.discriminator), ...trainableVariables(gan.generator)])];
+    const zs: tf.Tensor2D[] = [];
+    const generate = gan.generate.bind(gan);
+    gan.generate = (z, oneHot, training) => {
+      zs.push(tf.keep(tf.clone(z)));
+      return generate(z, oneHot, training);
+    };
+    const batch = randomBatch(4, "[-1,1]", 7);
+    const before = snapshot(variables);
+    await gan.discriminatorStep(batch);
+    const update = Array.from(kernel.dataSync(), (v, i) => (before[variables.indexOf(kernel)]?.[i] ?? Number.NaN) - v); // SGD, rate 1: the gradient
+    variables.forEach((v, i) => v.assign(tf.tensor(before[i] as Float32Array, v.shape)));
+    // D's loss at the weights before the step, on the same z, with and without the path through G
+    const gradient = (throughG: boolean): Float32Array =>
+      tf.tidy(() => {
+        const generated = (): tf.Tensor => generate(zs[0] as tf.Tensor2D, undefined, true);
+        const constant = throughG ? undefined : generated(); // made outside the tape
+        const { grads } = tf.variableGrads(() => {
+          const scores = gan.discriminator.apply(tf.concat([batch.images, constant ?? generated()]), { training: true }) as tf.Tensor;
+          return gan.loss.discriminator(tf.slice(scores, 0, 4), tf.slice(scores, 4, 4), {}) as tf.Scalar;
+        }, [kernel]);
+        return Float32Array.from((grads[kernel.name] as tf.Tensor).dataSync());
+      });
+    const [through, apart] = [gradient(true), gradient(false)];
+    const largest = (d: number[]): number => Math.max(...d.map(Math.abs));
+    expect(largest(Array.from(through, (v, i) => v - (apart[i] ?? 0)))).toBeGreaterThan(1e-3); // the path through G matters
+    expect(largest(update.map((v, i) => v - (through[i] ?? Number.NaN)))).toBeLessThan(1e-5);
+    tf.dispose(zs);
+    batch.dispose();
+  });
+});
