@@ -271,6 +271,13 @@ void sgemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const f
   gemm(&op, m, n, k, c, ldc, accumulate, work);
 }
 
+// ReLU as tfjs computes it (JavaScript's Math.max): v above 0, NaN stays NaN, else +0. Shared by
+// the relu kernel and the fused epilogues, so that both give the same values.
+static inline v128_t relu4(v128_t v) {
+  return wasm_v128_and(v, wasm_v128_or(wasm_f32x4_gt(v, wasm_f32x4_splat(0)), wasm_f32x4_ne(v, v)));
+}
+static inline float relu1(float v) { return v > 0 || v != v ? v : 0; }
+
 // An optional epilogue applied to a GEMM result, as 4 ints in memory:
 //   [0] bias pointer (0: none), [1] bias length (1: one value for all, else one per column),
 //   [2] activation (0 linear, 1 relu, 2 relu6, 3 leaky relu), [3] leaky relu alpha (float bits).
@@ -288,7 +295,7 @@ static void epilogue(float *c, int m, int n, int ldc, const int *epi, int col0) 
     for (; j + 4 <= n; j += 4) {
       v128_t v = wasm_v128_load(row + j);
       if (bias) v = wasm_f32x4_add(v, per_column ? wasm_v128_load(bias + col0 + j) : one_bias);
-      if (act == 1) v = wasm_v128_and(v, wasm_v128_or(wasm_f32x4_gt(v, zero), wasm_f32x4_ne(v, v)));
+      if (act == 1) v = relu4(v);
       else if (act == 2) v = wasm_f32x4_pmin(wasm_f32x4_pmax(v, zero), six);
       else if (act == 3) v = wasm_v128_bitselect(v, wasm_f32x4_mul(v, va), wasm_f32x4_gt(v, zero));
       wasm_v128_store(row + j, v);
@@ -296,7 +303,7 @@ static void epilogue(float *c, int m, int n, int ldc, const int *epi, int col0) 
     for (; j < n; j++) {
       float v = row[j];
       if (bias) v += per_column ? bias[col0 + j] : bias[0];
-      if (act == 1) v = v > 0 || v != v ? v : 0;
+      if (act == 1) v = relu1(v);
       else if (act == 2) v = v > 0 ? (v < 6 ? v : 6) : 0;
       else if (act == 3) v = v > 0 ? v : alpha * v;
       row[j] = v;
@@ -799,17 +806,13 @@ void leaky_relu(const float *a, const void *b, const void *c, float *y, int n0, 
   for (; i < n1; i++) y[i] = a[i] > 0 ? a[i] : alpha * a[i];
 }
 
-// y = max(0, a) as tfjs computes ReLU (JavaScript's Math.max): a above 0, NaN stays NaN, else +0
+// y = max(0, a) as tfjs computes ReLU (see relu4)
 __attribute__((export_name("relu")))
 void relu(const float *a, const void *b, const void *c, float *y, int n0, int n1, int param) {
   (void)b; (void)c; (void)param;
-  v128_t zero = wasm_f32x4_splat(0);
   int i = n0;
-  for (; i + 4 <= n1; i += 4) {
-    v128_t v = wasm_v128_load(a + i);
-    wasm_v128_store(y + i, wasm_v128_and(v, wasm_v128_or(wasm_f32x4_gt(v, zero), wasm_f32x4_ne(v, v))));
-  }
-  for (; i < n1; i++) y[i] = a[i] > 0 || a[i] != a[i] ? a[i] : 0;
+  for (; i + 4 <= n1; i += 4) wasm_v128_store(y + i, relu4(wasm_v128_load(a + i)));
+  for (; i < n1; i++) y[i] = relu1(a[i]);
 }
 
 // y = tanh(a), elementwise: Eigen's rational approximation x·P(x²)/Q(x²) (degree 13/6) on x
