@@ -80,17 +80,11 @@ export interface DatasetOptions {
   readonly name?: string;
 }
 
-/** Each byte's pixel value in `range` (`byte · 2/255 − 1` or `byte / 255`), by byte. */
-const SCALED_PIXELS = new Map<PixelRange, Float32Array>();
-function scaledPixels(range: PixelRange): Float32Array {
-  let table = SCALED_PIXELS.get(range);
-  if (table === undefined) {
-    const [scale, shift] = range === "[-1,1]" ? [2 / 255, -1] : [1 / 255, 0];
-    table = Float32Array.from({ length: 256 }, (_, byte) => byte * scale + shift);
-    SCALED_PIXELS.set(range, table);
-  }
-  return table;
-}
+/** `byte · scale + shift` for every byte value, rounded once to float32. */
+const pixelTable = (scale: number, shift: number): Float32Array => Float32Array.from({ length: 256 }, (_, byte) => byte * scale + shift);
+
+/** Each byte's pixel value in each range (`byte · 2/255 − 1` or `byte / 255`), by byte. */
+const SCALED_PIXELS: Readonly<Record<PixelRange, Float32Array>> = { "[-1,1]": pixelTable(2 / 255, -1), "[0,1]": pixelTable(1 / 255, 0) };
 
 /**
  * Images (grey or colour, any height × width × channels) with integer class labels, held as
@@ -255,7 +249,7 @@ export class Dataset {
     const images = new Float32Array(n * perImage);
     const labels = new Int32Array(n);
     const oneHot = new Float32Array(n * this.numClasses);
-    const scaled = scaledPixels(this.range);
+    const scaled = SCALED_PIXELS[this.range];
     indices.forEach((index, i) => {
       this.checkIndex(index);
       const offset = index * perImage;
