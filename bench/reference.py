@@ -126,7 +126,7 @@ def models():
     published = dict(lr=2e-4, betas=(0.5, 0.999))
     return {
         "mlp-gan": (128, -1, lambda: Gan(mlp_generator(True), mlp_discriminator(), smoothing=0.1, **published)),
-        "dcgan": (64, -1, lambda: Gan(dcgan_generator(LATENT, False, nn.Tanh()), nn.Sequential(*dcgan_trunk(), nn.Linear(12544, 1)),
+        "dcgan": (32, -1, lambda: Gan(dcgan_generator(LATENT, False, nn.Tanh()), nn.Sequential(*dcgan_trunk(), nn.Linear(12544, 1)),
                                       smoothing=0.1, **published)),
         "conv-vae": (64, 0, ConvVae),
         "wgan-gp": (64, -1, lambda: Gan(dcgan_generator(LATENT, True, nn.Tanh()), nn.Sequential(*dcgan_trunk(), nn.Linear(12544, 1)),
