@@ -52,6 +52,10 @@ const ALL_CONFIGS: readonly Config[] = [
   },
 ];
 const only = process.argv.includes("--only") ? (process.argv[process.argv.indexOf("--only") + 1] ?? "").split(",") : undefined;
+const unknown = (only ?? []).filter((label) => label !== "none" && !ALL_CONFIGS.some((c) => c.label === label));
+if (unknown.length > 0) {
+  throw new Error(`bench/quality.ts: --only names unknown configurations ${unknown.join(", ")}; expected "none" or labels among ${ALL_CONFIGS.map((c) => c.label).join(", ")}`);
+}
 const CONFIGS = ALL_CONFIGS.filter((c) => only === undefined || only.includes(c.label));
 
 interface Point {
@@ -102,7 +106,7 @@ async function run(config: Config): Promise<Point[]> {
           if (trained >= next * 60_000 || trained >= MINUTES * 60_000) {
             const p = await point(model, trained / 60_000, steps);
             points.push(p);
-            process.stderr.write(`${config.label}: ${p.minutes.toFixed(1)} min, ${steps} steps, FID ${p.fid.toFixed(2)}, ${p.classes} classes, largest share ${p.largestShare.toFixed(2)}, smallest ${Math.min(...(p.shares ?? [0])).toFixed(3)}\n`);
+            process.stderr.write(`${config.label}: ${p.minutes.toFixed(1)} min, ${steps} steps, FID ${p.fid.toFixed(2)}, ${p.classes} classes, largest share ${p.largestShare.toFixed(2)}, smallest ${Math.min(...(p.shares?.length ? p.shares : [0])).toFixed(3)}\n`);
             next += EVERY;
             if (trained >= MINUTES * 60_000) stopTraining(`${MINUTES} minutes of training`);
           }
@@ -135,9 +139,13 @@ const ran = ALL_CONFIGS.filter((c) => results[c.label] !== undefined);
 const cell = (p: Point | undefined): string => (p === undefined ? "–" : `${p.fid.toFixed(1)} · ${p.classes} · ${p.largestShare.toFixed(2)} · ${p.steps}`);
 const columns = Math.max(...ran.map((c) => results[c.label]?.length ?? 0));
 
+const PAGE = "docs/quality-per-minute.md";
+/** The page's machine line: this run's, or the page's own when nothing was trained (`--only none`). */
+const previousMachineLine = CONFIGS.length === 0 && existsSync(PAGE) ? readFileSync(PAGE, "utf8").split("\n").find((l) => l.startsWith("Measured by")) : undefined;
 const lines = [
   "# Quality per CPU minute",
   "",
+  previousMachineLine ??
   `Measured by \`npm run bench:quality\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? "unknown CPU"}, ` +
     `${os.availableParallelism()} cores, Node ${process.version}; ${selection.summary.replace(/^gen-mnist: /, "").replace(/;.*$/, "")}.`,
   "",
@@ -171,6 +179,6 @@ lines.push(
 lines.push("", `Samples after ${MINUTES} minutes (100 draws, seed 1):`, "");
 for (const config of ran) lines.push(`**${config.label}**`, "", `![${config.label}](quality/${config.label}.png)`, "");
 mkdirSync("docs/quality", { recursive: true });
-writeFileSync("docs/quality-per-minute.md", `${lines.join("\n")}\n`);
+writeFileSync(PAGE, `${lines.join("\n")}\n`);
 writeFileSync(POINTS, `${JSON.stringify(results, null, 2)}\n`);
 console.log(lines.join("\n"));

@@ -32,7 +32,7 @@ export interface TrainerOptions {
   readonly steps?: number;
   /**
    * Examples per step.
-   * @defaultValue the model's `config.batchSize` (its published batch size)
+   * @defaultValue the model's `config.batchSize` (its preset's batch size)
    */
   readonly batchSize?: number;
   /**

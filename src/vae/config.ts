@@ -91,7 +91,7 @@ export interface VAEConfig {
    */
   readonly optimizer?: OptimizerSpec;
   /**
-   * Batch size the setup was published with; the Trainer and CLI use it when none is given.
+   * Batch size of the preset; the Trainer and CLI use it when none is given.
    * @defaultValue 128
    */
   readonly batchSize?: number;

@@ -277,7 +277,7 @@ export function trainCommand(): Command {
     .addArgument(new Argument("<model>", "which model").choices([...MODEL_NAMES]))
     .option("--epochs <n>", "epochs to train (default: 1, or what --steps needs)", integer("--epochs", 1))
     .option("--steps <n>", "stop after this many steps", integer("--steps", 1))
-    .option("--batch-size <n>", "batch size (default: the model's published one)", integer("--batch-size", 1, 65_536))
+    .option("--batch-size <n>", "batch size (default: the model preset's, e.g. 32 for dcgan, 128 for mlp-gan)", integer("--batch-size", 1, 65_536))
     .option("--lr <rate>", "learning rate of every optimizer (default: the model's)", positiveNumber("--lr"))
     .option("--latent-dim <n>", "latent size (default: the model's)", integer("--latent-dim", 1, 4096))
     .option("--seed <n>", "seed of data order and model draws", integer("--seed", 0), 0)
