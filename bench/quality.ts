@@ -68,6 +68,9 @@ interface Point {
   shares?: number[];
 }
 
+/** The share of the class the oracle finds least among a point's samples; undefined for points recorded without shares. */
+const rarestShare = (p: Point | undefined): number | undefined => (p?.shares === undefined || p.shares.length === 0 ? undefined : Math.min(...p.shares));
+
 const selection = await useBackend("gen-mnist");
 await WasmKernels.get().startThreads();
 const data = CONFIGS.length > 0 ? await loadMnist({ split: "train", range: "[-1,1]" }) : undefined;
@@ -106,7 +109,7 @@ async function run(config: Config): Promise<Point[]> {
           if (trained >= next * 60_000 || trained >= MINUTES * 60_000) {
             const p = await point(model, trained / 60_000, steps);
             points.push(p);
-            process.stderr.write(`${config.label}: ${p.minutes.toFixed(1)} min, ${steps} steps, FID ${p.fid.toFixed(2)}, ${p.classes} classes, largest share ${p.largestShare.toFixed(2)}, smallest ${Math.min(...(p.shares?.length ? p.shares : [0])).toFixed(3)}\n`);
+            process.stderr.write(`${config.label}: ${p.minutes.toFixed(1)} min, ${steps} steps, FID ${p.fid.toFixed(2)}, ${p.classes} classes, largest share ${p.largestShare.toFixed(2)}, smallest ${rarestShare(p)?.toFixed(3) ?? "–"}\n`);
             next += EVERY;
             if (trained >= MINUTES * 60_000) stopTraining(`${MINUTES} minutes of training`);
           }
@@ -160,8 +163,7 @@ const lines = [
 ];
 for (const config of ran) {
   const points = results[config.label] ?? [];
-  const shares = points.at(-1)?.shares;
-  const rarest = shares === undefined || shares.length === 0 ? "–" : Math.min(...shares).toFixed(3);
+  const rarest = rarestShare(points.at(-1))?.toFixed(3) ?? "–";
   lines.push(`| **${config.label}**: ${config.about} | ${config.batchSize} | ${Array.from({ length: columns }, (_, i) => cell(points[i])).join(" | ")} | ${rarest} |`);
 }
 lines.push(
