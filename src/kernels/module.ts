@@ -1,6 +1,6 @@
 import { KERNELS_MAX_PAGES } from "./_wasm.js";
 import { KernelHeap } from "./heap.js";
-import { splitRange, threadsFor } from "./partition.js";
+import { splitRange, threadsFor, threadsForPass } from "./partition.js";
 import { KernelThreadPool, type KernelCall } from "./pool.js";
 import { getKernelThreads } from "./threads.js";
 import { kernelModuleBytes, resolveKernelModule, type KernelModule, type KernelModuleRequest } from "./variant.js";
@@ -558,7 +558,7 @@ export class WasmKernels {
    * @returns the output's byte offset.
    */
   private elementwise(fn: Threaded, length: number, inputs: readonly (Float32Array | Uint8Array)[], outBytes: number, param = 0): number {
-    const ranges = splitRange(length, threadsFor(length * 4, this.threadCount()), 16);
+    const ranges = splitRange(length, threadsForPass(length, this.threadCount()), 16);
     const offsets = this.layout([...inputs.map((a) => this.need(a)), Math.ceil(outBytes / 4)]);
     const placed = inputs.map((a, i) => this.place(a, offsets[i] ?? 0));
     const out = offsets[inputs.length] ?? 0;
@@ -642,12 +642,12 @@ export class WasmKernels {
 
   /** Column ranges for a per-column reduction of a `[rows, cols]` matrix (one thread below 32 columns). */
   private columnRanges(rows: number, cols: number): Array<[number, number]> {
-    return splitRange(cols, cols >= 32 ? threadsFor(rows * cols * 4, this.threadCount()) : 1, 16);
+    return splitRange(cols, cols >= 32 ? threadsForPass(rows * cols, this.threadCount()) : 1, 16);
   }
 
   /** Row ranges for an elementwise pass over a `[rows, cols]` matrix. */
   private rowRanges(rows: number, cols: number): Array<[number, number]> {
-    return splitRange(rows, threadsFor(rows * cols * 4, this.threadCount()));
+    return splitRange(rows, threadsForPass(rows * cols, this.threadCount()));
   }
 
   /**
@@ -725,7 +725,7 @@ export class WasmKernels {
     // the constants as tfjs computes them: 1 − β in float32 arithmetic on float32 values
     const f = Math.fround;
     this.f32(pp, 8).set([c.beta1, f(1 - f(c.beta1)), c.beta2, f(1 - f(c.beta2)), c.oneMinusAccBeta1, c.oneMinusAccBeta2, c.epsilon, -c.learningRate]);
-    const ranges = splitRange(n, threadsFor(n * 12, this.threadCount()), 16);
+    const ranges = splitRange(n, threadsForPass(n, this.threadCount()), 16);
     this.run(ranges.map(([s, e]) => ({ fn: fnIndex("adam"), args: [pw, pm, pv, pg, ow, om, ov, s, e, pp] })));
     return { w: this.f32(ow, n), m: this.f32(om, n), v: this.f32(ov, n) };
   }
@@ -741,7 +741,7 @@ export class WasmKernels {
     const px = this.place(x, sx);
     const threshold = Math.min(2 ** 32 - 1, Math.round(rate * 2 ** 32)) | 0;
     const scale = floatBits(rate < 1 ? 1 / (1 - rate) : 0);
-    const ranges = splitRange(x.length, threadsFor(x.length * 8, this.threadCount()), 16);
+    const ranges = splitRange(x.length, threadsForPass(x.length, this.threadCount()), 16);
     this.run(ranges.map(([s, e]) => ({ fn: fnIndex("dropout"), args: [px, 0, 0, py, s, e, seed | 0, threshold, scale] })));
     return this.f32(py, x.length);
   }

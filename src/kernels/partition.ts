@@ -34,6 +34,31 @@ export function setMinFlopsPerThread(flops: number): number {
   return previous;
 }
 
+/**
+ * Elements of a memory-bound pass (elementwise ops, Adam, dropout, batch-norm sums) below which
+ * one more thread costs more than it saves. Such a pass runs a few elements a nanosecond, so
+ * {@link MIN_FLOPS_PER_THREAD}'s products (each output element a dot product) are no yardstick
+ * for it: 1e7 "flops" kept every pass of the presets on one thread. Measured on the default
+ * presets' steps (2 cores, Node 24, alternating runs): 32,768 made the MLP GAN, Conv VAE and
+ * WGAN-GP 3–5% faster than one thread per pass; 4,096 and 8,192 gained nothing on the MLP GAN.
+ */
+export const MIN_ELEMENTS_PER_THREAD = 32_768;
+
+let minElementsPerThread = MIN_ELEMENTS_PER_THREAD;
+
+/** Overrides {@link MIN_ELEMENTS_PER_THREAD}; returns the previous value. */
+export function setMinElementsPerThread(elements: number): number {
+  const previous = minElementsPerThread;
+  minElementsPerThread = elements;
+  return previous;
+}
+
+/** How many threads a memory-bound pass over `elements` elements is worth, at most `threads`. */
+export function threadsForPass(elements: number, threads: number): number {
+  if (minElementsPerThread <= 0) return threads;
+  return Math.max(1, Math.min(threads, Math.floor(elements / minElementsPerThread)));
+}
+
 /** How many threads work of `flops` floating-point operations is worth, at most `threads`. */
 export function threadsFor(flops: number, threads: number): number {
   if (minFlopsPerThread <= 0) return threads;

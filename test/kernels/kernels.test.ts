@@ -8,7 +8,7 @@ import { batchNormTraining, seededDropout, withoutActivationMaskGradients } from
 import { FastBatchNormalization } from "../../src/nn/batch-norm.js";
 import { FusedAdamOptimizer } from "../../src/nn/optimizer.js";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { setMinFlopsPerThread, splitRange } from "../../src/kernels/partition.js";
+import { setMinElementsPerThread, setMinFlopsPerThread, splitRange } from "../../src/kernels/partition.js";
 import { ensureComparisonGradients } from "../../src/_internals/gradients.js";
 
 // Every gen-mnist kernel against tfjs's cpu kernels, on the same inputs.
@@ -66,12 +66,14 @@ describe.each([
   ["relaxed", 1], ["relaxed", 3], ["plain", 1], ["plain", 3],
 ] as const)("%s kernel module on %i kernel thread(s)", (kernels, threads) => {
   let previousMinFlops = 0;
+  let previousMinElements = 0;
   let workerCallsBefore = 0;
   beforeAll(async () => {
     Object.assign(setting, { kernels, threads });
     await useBackend("gen-mnist", setting);
     expect(WasmKernels.get().variant).toBe(kernels);
     previousMinFlops = setMinFlopsPerThread(threads > 1 ? 0 : Number.POSITIVE_INFINITY);
+    previousMinElements = setMinElementsPerThread(threads > 1 ? 0 : Number.POSITIVE_INFINITY);
     expect(await WasmKernels.get().startThreads()).toBe(threads);
     workerCallsBefore = WasmKernels.get().workerCalls;
     if (threads > 1) WasmKernels.get().setColsLimit(1);
@@ -80,6 +82,7 @@ describe.each([
     expect(WasmKernels.get().variant).toBe(kernels);
     setKernelThreads("auto");
     setMinFlopsPerThread(previousMinFlops);
+    setMinElementsPerThread(previousMinElements);
     WasmKernels.get().setColsLimit(DEFAULT_COLS_LIMIT);
   });
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { InvalidArgumentError, useBackend } from "../../src/index.js";
 import { getKernelThreads, MAX_KERNEL_THREADS, setKernelThreads } from "../../src/kernels/index.js";
 import { WasmKernels } from "../../src/kernels/module.js";
-import { splitRange } from "../../src/kernels/partition.js";
+import { MIN_ELEMENTS_PER_THREAD, MIN_FLOPS_PER_THREAD, splitRange, threadsFor, threadsForPass } from "../../src/kernels/partition.js";
 
 const run = promisify(execFile);
 
@@ -33,6 +33,23 @@ describe("splitRange", () => {
   it("balances the blocks: sizes differ by at most one block", () => {
     const sizes = splitRange(64, 3).map(([s, e]) => e - s);
     expect(sizes.sort()).toEqual([21, 21, 22]);
+  });
+});
+
+describe("threads per piece of work", () => {
+  it("a memory-bound pass gets one thread per MIN_ELEMENTS_PER_THREAD elements, at least 1 and at most the pool", () => {
+    expect(threadsForPass(MIN_ELEMENTS_PER_THREAD - 1, 2)).toBe(1);
+    expect(threadsForPass(2 * MIN_ELEMENTS_PER_THREAD, 2)).toBe(2);
+    expect(threadsForPass(100 * MIN_ELEMENTS_PER_THREAD, 3)).toBe(3);
+    expect(threadsForPass(0, 2)).toBe(1);
+  });
+
+  it("a pass of the MLP GAN's largest layer (128 × 512 activations) is split, while a product of the same flop count would not be", () => {
+    const elements = 128 * 512;
+    expect(threadsForPass(elements, 2)).toBe(2);
+    // what the flop yardstick made of it (4 flops an element): one thread
+    expect(threadsFor(elements * 4, 2)).toBe(1);
+    expect(MIN_FLOPS_PER_THREAD).toBeGreaterThan(elements * 4);
   });
 });
 
@@ -70,6 +87,26 @@ describe("kernel threads", () => {
     const single = tf.matMul(a, b);
     expect(Array.from(single.dataSync())).toEqual(Array.from(threaded));
     tf.dispose([a, b, product, single]);
+  });
+
+  it("elementwise passes of a preset's size are split between the threads too, with the same result", async () => {
+    await useBackend("gen-mnist");
+    setKernelThreads(2);
+    const kernels = WasmKernels.get();
+    const x = tf.randomNormal([128, 512], 0, 1, "float32", 3);
+    const before = kernels.workerCalls;
+    let y = tf.tanh(x);
+    for (let i = 0; i < 50 && kernels.workerCalls === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      y.dispose();
+      y = tf.tanh(x);
+    }
+    expect(kernels.workerCalls).toBeGreaterThan(before);
+    const threaded = y.dataSync();
+    setKernelThreads(1);
+    const single = tf.tanh(x);
+    expect(Array.from(single.dataSync())).toEqual(Array.from(threaded));
+    tf.dispose([x, y, single]);
   });
 
   it("a wasm trap in a worker surfaces as an error naming the thread, and the pool keeps working", async () => {
