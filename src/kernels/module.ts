@@ -73,8 +73,8 @@ interface Exports {
   __heap_base: WebAssembly.Global;
 }
 
-/** The functions threads run, in the order {@link KernelCall.fn} indexes them. */
-const THREADED = [
+/** The functions threads run, in the order {@link KernelCall.fn} indexes them. @internal */
+export const THREADED = [
   "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
   "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad", "adam", "conv2d_winograd",
   "winograd_filter_grad_part", "tanh_f32", "peak_madd", "relu", "relu_grad",
@@ -219,10 +219,10 @@ export class WasmKernels {
     this.exports[THREADED[call.fn] as Threaded](...call.args);
   }
 
-  /** Runs calls at once, one per thread. */
+  /** Runs calls at once on up to {@link getKernelThreads} threads, which claim them one at a time. */
   private run(calls: readonly KernelCall[]): void {
     if (this.pool === undefined || calls.length === 1) calls.forEach((call) => this.execute(call));
-    else this.pool.run(calls);
+    else this.pool.run(calls, this.threadCount());
   }
 
   private ensure(bytes: number): void {

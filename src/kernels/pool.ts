@@ -7,39 +7,60 @@ export interface KernelCall {
   readonly args: readonly number[];
 }
 
-/** Int32 fields of one worker's control slot. */
-const Field = {
-  /** Job number the main thread posted (written by main; -1 asks the worker to exit). */
-  Posted: 0,
-  /** Job number the worker finished (written by the worker). */
-  Done: 1,
-  /** 0 when the finished job succeeded, 1 when it threw (message in the worker's message slot). */
-  Status: 2,
-  /** 1 once the worker has instantiated the module and waits for jobs. */
-  Ready: 3,
-  Fn: 4,
-  ArgCount: 5,
-  Args: 6,
+/**
+ * Layout of the pool's shared control words (Int32). A job is a list of calls that every posted
+ * thread (the calling one included) claims one at a time from a shared counter, so a thread that
+ * is descheduled or late to wake leaves its share to the others instead of making them wait.
+ *
+ * `Next` packs the job's tag (its number mod 2¹⁶, bits 16-31), its call count (bits 8-15) and the
+ * next unclaimed call (bits 0-7) into one word: a thread claims call `i` with one compare-exchange
+ * from `tag | count | i` to `… | i + 1`, which fails if the job has moved on. A call's table entry
+ * is rewritten only after every call of its job finished, so a claimed entry is stable.
+ */
+const Header = {
+  /** The current job's tag, call count and next unclaimed call (see above). */
+  Next: 0,
+  /** Calls of the current job finished so far (the main thread waits for the count). */
+  Finished: 1,
 } as const;
+const HEADER_INTS = 2;
+/** Int32 fields of one worker's slot. */
+const Field = {
+  /** Job number the main thread posted to this worker (-1 asks it to exit). */
+  Posted: 0,
+  /** 1 once the worker has instantiated the module and waits for jobs. */
+  Ready: 1,
+  /** Calls this worker has run (statistics). */
+  Calls: 2,
+  /** Job number of this worker's last failed call (its message is in the worker's message slot). */
+  Failed: 3,
+  /** 1 + the call this worker runs now, 0 between calls (named in a timeout's message). */
+  Busy: 4,
+} as const;
+const SLOT_INTS = 5;
 const MAX_ARGS = 16;
-const SLOT_INTS = Field.Args + MAX_ARGS;
+/** Int32 words of one call in the table: function, argument count, arguments. */
+const CALL_INTS = 2 + MAX_ARGS;
+/** Most calls one job may have (the count has 8 bits). */
+export const MAX_CALLS = 64;
 const MESSAGE_BYTES = 512;
 /** Busy-wait iterations before sleeping in `Atomics.wait` (a few tens of microseconds). */
 const SPINS = 20000;
-/** How long the main thread waits for one worker's job before giving up. */
+/** How long the main thread waits for a job's calls before giving up. */
 const JOB_TIMEOUT_MS = 120_000;
 
 /**
  * The worker's whole program: instantiate the module on the shared memory with its own stack,
- * then run posted calls forever. Kept as source text so the ESM and CJS builds (and bundlers)
- * need no separate worker file; written to run as a CommonJS script or as an ES module, whichever
- * the process's flags make eval'd code.
+ * then claim and run the posted jobs' calls forever. Kept as source text so the ESM and CJS
+ * builds (and bundlers) need no separate worker file; written to run as a CommonJS script or as
+ * an ES module, whichever the process's flags make eval'd code.
  */
 const WORKER_SOURCE = `
 import("node:worker_threads").then(({ workerData }) => serve(workerData));
-function serve({ module, memory, control, messages, slot, stackTop, names }) {
+function serve({ module, memory, control, messages, slot, slots, stackTop, names }) {
 const ctl = new Int32Array(control);
-const base = slot * ${SLOT_INTS};
+const base = ${HEADER_INTS} + slot * ${SLOT_INTS};
+const table = ${HEADER_INTS} + slots * ${SLOT_INTS};
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 instance.exports.__stack_pointer.value = stackTop;
 const fns = names.map((name) => instance.exports[name]);
@@ -52,31 +73,43 @@ for (;;) {
   }
   seen = Atomics.load(ctl, base);
   if (seen < 0) break;
-  let status = 0;
-  try {
-    const args = [];
-    for (let i = 0; i < ctl[base + ${Field.ArgCount}]; i++) args.push(ctl[base + ${Field.Args} + i]);
-    fns[ctl[base + ${Field.Fn}]](...args);
-  } catch (err) {
-    status = 1;
-    const text = new TextEncoder().encode(String(err && err.message || err)).subarray(0, ${MESSAGE_BYTES - 1});
-    const out = new Uint8Array(messages, slot * ${MESSAGE_BYTES}, ${MESSAGE_BYTES});
-    out.fill(0);
-    out.set(text);
+  const tag = seen & 0xffff;
+  for (;;) {
+    const next = Atomics.load(ctl, ${Header.Next});
+    if (next >>> 16 !== tag) break;
+    const count = (next >>> 8) & 0xff;
+    const i = next & 0xff;
+    if (i >= count) break;
+    if (Atomics.compareExchange(ctl, ${Header.Next}, next, next + 1) !== next) continue;
+    const at = table + i * ${CALL_INTS};
+    ctl[base + ${Field.Busy}] = i + 1;
+    try {
+      const args = [];
+      for (let j = 0; j < ctl[at + 1]; j++) args.push(ctl[at + 2 + j]);
+      fns[ctl[at]](...args);
+    } catch (err) {
+      const text = new TextEncoder().encode(String(err && err.message || err)).subarray(0, ${MESSAGE_BYTES - 1});
+      const out = new Uint8Array(messages, slot * ${MESSAGE_BYTES}, ${MESSAGE_BYTES});
+      out.fill(0);
+      out.set(text);
+      Atomics.store(ctl, base + ${Field.Failed}, seen);
+    }
+    ctl[base + ${Field.Busy}] = 0;
+    ctl[base + ${Field.Calls}]++;
+    if (Atomics.add(ctl, ${Header.Finished}, 1) + 1 === count) Atomics.notify(ctl, ${Header.Finished});
   }
-  Atomics.store(ctl, base + ${Field.Status}, status);
-  Atomics.store(ctl, base + ${Field.Done}, seen);
-  Atomics.notify(ctl, base + ${Field.Done});
 }
 }
 `;
 
 /**
  * Worker threads that run kernel calls on one shared `WebAssembly.Memory`, synchronously from
- * the caller's point of view: {@link KernelThreadPool.run} posts calls to the workers, runs the
- * first call on the calling thread, and returns when all are done. Each worker has its own
- * instance of the module and its own stack (at `stackTops[i]`); everything else (inputs,
- * outputs, per-call scratch) is laid out by the caller so that no two calls touch the same bytes.
+ * the caller's point of view: {@link KernelThreadPool.run} posts a job of calls to the workers,
+ * the calling thread and the workers claim its calls one at a time until none is left, and `run`
+ * returns when all are done. A worker that is late (descheduled, or not started yet) leaves its
+ * share to the others. Each worker has its own instance of the module and its own stack (at
+ * `stackTops[i]`); everything else (inputs, outputs, per-call scratch) is laid out by the caller
+ * so that no two calls touch the same bytes, whichever thread runs them.
  *
  * Workers are `unref`ed, so an idle pool never keeps a process alive.
  */
@@ -84,9 +117,9 @@ export class KernelThreadPool {
   private readonly workers: Worker[];
   private readonly control: Int32Array;
   private readonly messages: Uint8Array;
+  /** Where the call table starts in {@link control}. */
+  private readonly table: number;
   private posted = 0;
-  /** Calls run by worker threads so far (the rest ran on the calling thread). */
-  workerCalls = 0;
 
   /**
    * @param module - the compiled kernels (it imports `env.memory`, exports `__stack_pointer`).
@@ -102,18 +135,20 @@ export class KernelThreadPool {
     names: readonly string[],
     private readonly execute: (call: KernelCall) => void,
   ) {
-    const control = new SharedArrayBuffer(stackTops.length * SLOT_INTS * 4);
-    const messages = new SharedArrayBuffer(Math.max(1, stackTops.length) * MESSAGE_BYTES);
+    const slots = stackTops.length;
+    const control = new SharedArrayBuffer((HEADER_INTS + slots * SLOT_INTS + MAX_CALLS * CALL_INTS) * 4);
+    const messages = new SharedArrayBuffer(Math.max(1, slots) * MESSAGE_BYTES);
     this.control = new Int32Array(control);
     this.messages = new Uint8Array(messages);
+    this.table = HEADER_INTS + slots * SLOT_INTS;
     this.workers = stackTops.map((stackTop, slot) => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
         // the process's flags (e.g. a TypeScript loader) are not needed to run the kernels
         execArgv: [],
-        workerData: { module, memory, control, messages, slot, stackTop, names: [...names] },
+        workerData: { module, memory, control, messages, slot, slots, stackTop, names: [...names] },
       });
-      // a worker that fails to start never becomes ready, so its share runs on the calling thread
+      // a worker that fails to start never becomes ready, so the other threads run its share
       worker.on("error", () => undefined);
       worker.unref();
       return worker;
@@ -125,52 +160,88 @@ export class KernelThreadPool {
     return this.workers.length + 1;
   }
 
-  /**
-   * Runs `calls` at once, one per thread (the first on the calling thread); a worker that has not
-   * started yet has its call run on the calling thread instead. Returns when every call is done.
-   * @throws Error when a call failed in a worker (with the worker's message) or a worker did not
-   *   answer within two minutes.
-   */
-  run(calls: readonly KernelCall[]): void {
-    if (calls.length > this.size) throw new Error(`KernelThreadPool.run: ${calls.length} calls for ${this.size} threads`);
-    const job = ++this.posted;
-    const sent: number[] = [];
-    const local: KernelCall[] = calls.slice(0, 1);
-    for (let i = 1; i < calls.length; i++) {
-      const call = calls[i] as KernelCall;
-      const slot = i - 1;
-      const base = slot * SLOT_INTS;
-      if (Atomics.load(this.control, base + Field.Ready) !== 1 || call.args.length > MAX_ARGS) {
-        local.push(call);
-        continue;
-      }
-      this.control[base + Field.Fn] = call.fn;
-      this.control[base + Field.ArgCount] = call.args.length;
-      call.args.forEach((arg, j) => (this.control[base + Field.Args + j] = arg));
-      Atomics.store(this.control, base + Field.Posted, job);
-      Atomics.notify(this.control, base + Field.Posted);
-      sent.push(slot);
-    }
-    this.workerCalls += sent.length;
-    for (const call of local) this.execute(call);
-    for (const slot of sent) this.waitFor(slot, job);
+  /** Calls run by worker threads so far (the rest ran on the calling thread). */
+  get workerCalls(): number {
+    let calls = 0;
+    for (let slot = 0; slot < this.workers.length; slot++) calls += Atomics.load(this.control, this.slot(slot) + Field.Calls);
+    return calls;
   }
 
-  private waitFor(slot: number, job: number): void {
-    const at = slot * SLOT_INTS + Field.Done;
+  private slot(slot: number): number {
+    return HEADER_INTS + slot * SLOT_INTS;
+  }
+
+  /**
+   * Runs `calls` (at most {@link MAX_CALLS}, in any order and on any thread) on the calling thread
+   * and up to `threads − 1` workers, each thread claiming the next unclaimed call until none is
+   * left. Returns when every call is done.
+   * @throws Error when a call failed (a worker's with its message; the calling thread's as
+   *   thrown, once every other call is done) or the calls did not finish within two minutes.
+   */
+  run(calls: readonly KernelCall[], threads = this.size): void {
+    if (calls.length > MAX_CALLS) throw new Error(`KernelThreadPool.run: ${calls.length} calls, at most ${MAX_CALLS}`);
+    const count = calls.length;
+    if (count === 0) return;
+    const ctl = this.control;
+    this.posted = (this.posted % 0x3fffffff) + 1;
+    const job = this.posted;
+    const tag = job & 0xffff;
+    const table = this.table;
+    calls.forEach((call, i) => {
+      if (call.args.length > MAX_ARGS) throw new Error(`KernelThreadPool.run: a call with ${call.args.length} arguments, at most ${MAX_ARGS}`);
+      const at = table + i * CALL_INTS;
+      ctl[at] = call.fn;
+      ctl[at + 1] = call.args.length;
+      for (let j = 0; j < call.args.length; j++) ctl[at + 2 + j] = call.args[j] ?? 0;
+    });
+    Atomics.store(ctl, Header.Finished, 0);
+    Atomics.store(ctl, Header.Next, ((tag << 16) | (count << 8)) | 0);
+    const posted = Math.min(this.workers.length, threads - 1, count - 1);
+    for (let slot = 0; slot < posted; slot++) {
+      const base = this.slot(slot);
+      if (Atomics.load(ctl, base + Field.Ready) !== 1) continue;
+      Atomics.store(ctl, base + Field.Posted, job);
+      Atomics.notify(ctl, base + Field.Posted);
+    }
+    let failure: unknown;
+    let failed = false;
+    for (;;) {
+      const next = Atomics.load(ctl, Header.Next);
+      const i = next & 0xff;
+      if (i >= count) break;
+      if (Atomics.compareExchange(ctl, Header.Next, next, next + 1) !== next) continue;
+      if (!failed) {
+        try {
+          this.execute(calls[i] as KernelCall);
+        } catch (err) {
+          failed = true;
+          failure = err;
+        }
+      }
+      Atomics.add(ctl, Header.Finished, 1);
+    }
+    this.waitForCalls(count, job);
+    if (failed) throw failure;
+  }
+
+  /** Waits until `count` calls of the current job finished, then reports a worker's failure. */
+  private waitForCalls(count: number, job: number): void {
+    const ctl = this.control;
     let spins = 0;
     const started = Date.now();
     for (;;) {
-      const done = Atomics.load(this.control, at);
-      if (done === job) break;
+      const finished = Atomics.load(ctl, Header.Finished);
+      if (finished >= count) break;
       if (++spins > SPINS) {
-        Atomics.wait(this.control, at, done, 100);
+        Atomics.wait(ctl, Header.Finished, finished, 100);
         if (Date.now() - started > JOB_TIMEOUT_MS) {
-          throw new Error(`gen-mnist kernel thread ${slot + 1} did not finish its work within ${JOB_TIMEOUT_MS / 1000} s`);
+          const busy = this.workers.map((_, slot) => slot).filter((slot) => Atomics.load(ctl, this.slot(slot) + Field.Busy) !== 0);
+          throw new Error(`gen-mnist kernel thread${busy.length === 1 ? "" : "s"} ${busy.map((slot) => slot + 1).join(", ") || "?"} did not finish within ${JOB_TIMEOUT_MS / 1000} s`);
         }
       }
     }
-    if (Atomics.load(this.control, slot * SLOT_INTS + Field.Status) !== 0) {
+    for (let slot = 0; slot < this.workers.length; slot++) {
+      if (Atomics.load(ctl, this.slot(slot) + Field.Failed) !== job) continue;
       const bytes = this.messages.slice(slot * MESSAGE_BYTES, (slot + 1) * MESSAGE_BYTES);
       const end = bytes.indexOf(0);
       throw new Error(`gen-mnist kernel thread ${slot + 1} failed: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? undefined : end))}`);
@@ -180,7 +251,7 @@ export class KernelThreadPool {
   /** Workers that have started and wait for calls. */
   readyWorkers(): number {
     let ready = 0;
-    for (let slot = 0; slot < this.workers.length; slot++) ready += Atomics.load(this.control, slot * SLOT_INTS + Field.Ready);
+    for (let slot = 0; slot < this.workers.length; slot++) ready += Atomics.load(this.control, this.slot(slot) + Field.Ready);
     return ready;
   }
 
@@ -200,8 +271,8 @@ export class KernelThreadPool {
   /** Stops the workers (they exit after their current call). */
   terminate(): void {
     for (let slot = 0; slot < this.workers.length; slot++) {
-      Atomics.store(this.control, slot * SLOT_INTS + Field.Posted, -1);
-      Atomics.notify(this.control, slot * SLOT_INTS + Field.Posted);
+      Atomics.store(this.control, this.slot(slot) + Field.Posted, -1);
+      Atomics.notify(this.control, this.slot(slot) + Field.Posted);
     }
     this.workers.length = 0;
   }

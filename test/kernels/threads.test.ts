@@ -5,7 +5,8 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { InvalidArgumentError, useBackend } from "../../src/index.js";
 import { getKernelThreads, MAX_KERNEL_THREADS, setKernelThreads } from "../../src/kernels/index.js";
-import { WasmKernels } from "../../src/kernels/module.js";
+import { THREADED, WasmKernels } from "../../src/kernels/module.js";
+import { MAX_CALLS } from "../../src/kernels/pool.js";
 import { MIN_ELEMENTS_PER_THREAD, MIN_FLOPS_PER_THREAD, splitRange, threadsFor, threadsForPass } from "../../src/kernels/partition.js";
 
 const run = promisify(execFile);
@@ -109,21 +110,64 @@ describe("kernel threads", () => {
     tf.dispose([x, y, single]);
   });
 
-  it("a wasm trap in a worker surfaces as an error naming the thread, and the pool keeps working", async () => {
+  /** The pool and the module's memory layout, which these tests drive directly. */
+  const internals = (kernels: WasmKernels): {
+    pool: { run(calls: readonly { fn: number; args: readonly number[] }[], threads?: number): void };
+    layout(sizes: readonly number[]): number[];
+    f32(offset: number, length: number): Float32Array;
+  } => kernels as unknown as ReturnType<typeof internals>;
+  const PEAK = THREADED.indexOf("peak_madd");
+  const SGEMM = THREADED.indexOf("sgemm_fused");
+
+  it("a job of more calls than threads runs every call once, whichever thread claims it", async () => {
     await useBackend("gen-mnist");
     setKernelThreads(2);
     const kernels = WasmKernels.get();
-    const x = tf.ones([64, 64]);
-    tf.matMul(x, x).dispose();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // sgemm_fused (call 0) with C far outside memory traps in the worker that writes it
-    const pool = (kernels as unknown as { pool: { run(calls: { fn: number; args: number[] }[]): void } }).pool;
+    expect(await kernels.startThreads()).toBe(2);
+    const { pool, layout, f32 } = internals(kernels);
+    // peak_madd writes one number that depends on its round count only: call i runs 100 + i rounds
+    const want = Array.from({ length: MAX_CALLS }, (_, i) => {
+      const [out = 0] = layout.call(kernels, [1]);
+      pool.run([{ fn: PEAK, args: [0, 0, 0, out, 0, 100 + i] }], 1);
+      return f32.call(kernels, out, 1)[0];
+    });
+    const before = kernels.workerCalls;
+    for (let job = 0; job < 20; job++) {
+      const [out = 0] = layout.call(kernels, [MAX_CALLS]);
+      f32.call(kernels, out, MAX_CALLS).fill(Number.NaN);
+      pool.run(Array.from({ length: MAX_CALLS }, (_, i) => ({ fn: PEAK, args: [0, 0, 0, out + 4 * i, 0, 100 + i] })), 2);
+      expect(Array.from(f32.call(kernels, out, MAX_CALLS))).toEqual(want);
+    }
+    // the worker claimed some of the 1,280 calls, and no more than all of them
+    expect(kernels.workerCalls - before).toBeGreaterThan(0);
+    expect(kernels.workerCalls - before).toBeLessThanOrEqual(20 * MAX_CALLS);
+    expect(() => pool.run(Array.from({ length: MAX_CALLS + 1 }, () => ({ fn: PEAK, args: [0, 0, 0, 0, 0, 0] })))).toThrow(/at most 64/);
+  });
+
+  it("a wasm trap surfaces as an error (a worker's naming its thread) once the job is done, and the pool keeps working", async () => {
+    await useBackend("gen-mnist");
+    setKernelThreads(2);
+    const kernels = WasmKernels.get();
+    expect(await kernels.startThreads()).toBe(2);
+    const { pool, layout } = internals(kernels);
+    // sgemm_fused with C far outside memory traps in whichever thread runs it; the calling thread
+    // claims the first call (a long peak_madd) first, so the worker nearly always gets the traps
     const bad = [0, 0, 4, 4, 4, 1024, 4, 1024, 4, 0x7ffffff0, 4, 1024, 0, 0];
-    const good = [0, 0, 0, 0, 0, 1024, 1, 1024, 1, 1024, 1, 1024, 0, 0];
-    expect(() => pool.run([{ fn: 0, args: good }, { fn: 0, args: bad }])).toThrow(/kernel thread 1 failed: .*out of bounds/);
+    const messages: string[] = [];
+    for (let attempt = 0; attempt < 5 && !messages.some((m) => m.startsWith("gen-mnist kernel thread 1 failed")); attempt++) {
+      const [out = 0] = layout.call(kernels, [1]);
+      try {
+        pool.run([{ fn: PEAK, args: [0, 0, 0, out, 0, 200_000] }, { fn: SGEMM, args: bad }, { fn: SGEMM, args: bad }], 2);
+      } catch (err) {
+        messages.push((err as Error).message);
+      }
+    }
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) expect(m).toMatch(/out of bounds/);
+    expect(messages.some((m) => /^gen-mnist kernel thread 1 failed: .*out of bounds/.test(m))).toBe(true);
     const y = tf.matMul(tf.ones([128, 128]), tf.ones([128, 128]));
     expect(y.dataSync()[0]).toBe(128);
-    tf.dispose([x, y]);
+    y.dispose();
   });
 
   it("a process that trained with kernel threads exits by itself", async () => {
