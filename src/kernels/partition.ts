@@ -19,11 +19,12 @@ export function splitRange(total: number, parts: number, align = 1): Array<[numb
 
 /**
  * Floating-point operations below which one more thread costs more (waking it, sharing caches)
- * than it saves. Measured on the MLP presets' steps (bench: 1e7 and 2e7 fastest; the earlier 4e6
- * made the MLP VAE slower on 2 threads than on 1, since its small products and elementwise ops
- * were split too).
+ * than it saves. Measured on the presets' steps (2 cores, Node 24, alternating runs): since the
+ * threads claim a job's calls from a shared counter, 5e6 made the MLP VAE 5% faster than 1e7 and
+ * the MLP GAN 1% faster (2.5e6 gained nothing more; Conv VAE unchanged). With one fixed call per
+ * thread, 4e6 had made the MLP VAE slower on 2 threads than on 1.
  */
-export const MIN_FLOPS_PER_THREAD = 1e7;
+export const MIN_FLOPS_PER_THREAD = 5e6;
 
 let minFlopsPerThread = MIN_FLOPS_PER_THREAD;
 
@@ -38,7 +39,7 @@ export function setMinFlopsPerThread(flops: number): number {
  * Elements of a memory-bound pass (elementwise ops, Adam, dropout, batch-norm sums) below which
  * one more thread costs more than it saves. Such a pass runs a few elements a nanosecond, so
  * {@link MIN_FLOPS_PER_THREAD}'s products (each output element a dot product) are no yardstick
- * for it: 1e7 "flops" kept every pass of the presets on one thread. Measured on the default
+ * for it: the former 1e7 "flops" kept every pass of the presets on one thread. Measured on the default
  * presets' steps (2 cores, Node 24, alternating runs): 32,768 made the MLP GAN, Conv VAE and
  * WGAN-GP 3–5% faster than one thread per pass; 4,096 and 8,192 gained nothing on the MLP GAN.
  */
