@@ -594,6 +594,27 @@ export class WasmKernels {
   }
 
   /**
+   * Concatenation of row-major tensors along an axis: `parts[i]` holds `outer` blocks of
+   * `inners[i]` values each, and the result `outer` blocks of `Σ inners` values, the parts' i-th
+   * blocks side by side. A copy, but into the kernels' memory, where the next kernel reads it
+   * (a joint discriminator pass concatenates the real and the generated batch).
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  concat(parts: readonly Float32Array[], outer: number, inners: readonly number[]): Float32Array {
+    const width = inners.reduce((a, b) => a + b, 0);
+    const [out = 0] = this.layout([outer * width]);
+    const values = this.f32(out, outer * width);
+    let column = 0;
+    parts.forEach((part, i) => {
+      const inner = inners[i] ?? 0;
+      if (outer === 1) values.set(part.subarray(0, inner), column);
+      else for (let b = 0; b < outer; b++) values.set(part.subarray(b * inner, (b + 1) * inner), b * width + column);
+      column += inner;
+    });
+    return values;
+  }
+
+  /**
    * `tanh(x)`, elementwise: a rational approximation, exact to a few ulp (NaN stays NaN).
    * @returns a view of the kernels' memory, valid until the next call.
    */

@@ -14,6 +14,8 @@ export { GEN_MNIST_BACKEND };
  * its input's memory (as `Reshape` does) instead of copying it: the engine clones every tensor a
  * gradient saves, hundreds per training step. `Tanh` (a generator's output) is a vectorised rational
  * approximation where tfjs's wasm kernel calls libm's `tanhf` per element, ten times slower.
+ * `Concat` of float32 tensors writes its result into the kernels' memory, where the next GEMM
+ * reads it, instead of copying its inputs out to tfjs's memory and the result back in.
  */
 export const GEN_MNIST_KERNELS = [
   "BatchMatMul",
@@ -29,6 +31,7 @@ export const GEN_MNIST_KERNELS = [
   "Select",
   "Sum",
   "Identity",
+  "Concat",
 ] as const;
 
 /**
@@ -363,6 +366,20 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     if (x.dtype === "string") return undefined;
     backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  },
+  Concat: ({ inputs, backend, attrs }) => {
+    const parts = Object.keys(inputs).sort((a, b) => Number(a) - Number(b)).map((key) => inputs[key] as tf.TensorInfo);
+    const first = parts[0];
+    if (first === undefined || !isFloat(...parts) || parts.some((t) => size(t) === 0)) return undefined;
+    const rank = first.shape.length;
+    const axis = tf.util.parseAxisParam(attrs.axis as number | number[], first.shape)[0] ?? 0;
+    // every part has the first's rank and dimensions but along the axis (else tfjs's kernel says what is wrong)
+    if (parts.some((t) => t.shape.length !== rank || t.shape.some((d, i) => i !== axis && d !== first.shape[i]))) return undefined;
+    const outer = first.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const inners = parts.map((t) => t.shape.slice(axis).reduce((a, b) => a * b, 1));
+    const shape = [...first.shape];
+    shape[axis] = parts.reduce((total, t) => total + (t.shape[axis] ?? 0), 0);
+    return output(backend, shape, WasmKernels.get().concat(parts.map((t) => read(backend, t)), outer, inners));
   },
   Select: ({ inputs, backend }) => {
     const { condition, t, e } = inputs as { condition: tf.TensorInfo; t: tf.TensorInfo; e: tf.TensorInfo };

@@ -312,6 +312,30 @@ describe.each([
   });
 
   describe("gen-mnist elementwise kernels match tfjs cpu", () => {
+    it("concat gives tfjs's values along any axis, for any number of parts, and its gradient splits dy back (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+          fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
+          fc.nat(),
+          fc.integer(),
+          async (shape, widths, axisSeed, seed) => {
+            const axis = axisSeed % shape.length;
+            const shapes = widths.map((w) => shape.map((d, i) => (i === axis ? w : d)));
+            const [want, got] = await onBoth(() => {
+              const parts = shapes.map((sh, i) => tf.tensor(values(sh.reduce((a, b) => a * b, 1), seed + i), sh));
+              const y = tf.concat(parts, axis);
+              const w = tf.tensor(values(y.size, seed - 1), y.shape);
+              const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(tf.concat(xs, axis), w)))(parts);
+              return [y, ...grads];
+            });
+            expect(got).toEqual(want);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
     it("tanh is within 8 ulp of Math.tanh at any magnitude, exactly ±1 where float32's tanh is, keeps NaN and the sign of zero, in vector lanes and the scalar tail alike (property)", async () => {
       await useBackend("gen-mnist", setting);
       const special = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-30, -3e-4, 4e-4, 5.827876091003418, 7.9, -7.906, 8.9, 9, 88, -1e30];

@@ -38,6 +38,24 @@ describe("results kept in gen-mnist's kernel memory", () => {
     WasmKernels.get().claimLimit = 512 * 2 ** 20;
   });
 
+  it("include a concatenation (the joint discriminator pass's real and generated batches): the next GEMM reads it in place", async () => {
+    await useBackend("gen-mnist");
+    const real = tf.tensor2d(values(4 * 784, 1), [4, 784]);
+    const fake = tf.tidy(() => tf.tanh(tf.tensor2d(values(4 * 784, 2), [4, 784])));
+    const w = tf.tensor2d(values(784 * 3, 3), [784, 3]);
+    const claimedBefore = WasmKernels.get().claimedBytes;
+    const both = tf.concat([real, fake], 0);
+    expect(WasmKernels.get().claimedBytes - claimedBefore).toBeGreaterThanOrEqual(8 * 784 * 4);
+    const scores = tf.matMul(both, w);
+    const want = [...real.dataSync(), ...fake.dataSync()];
+    // neither the product nor anything else needed the concatenation in tfjs's memory: still unwritten
+    expect(Array.from(tfjsMemory(both))).not.toEqual(want);
+    expect(Array.from(both.dataSync())).toEqual(want);
+    const separate = tf.concat([tf.matMul(real, w), tf.matMul(fake, w)], 0);
+    close(scores.dataSync(), separate.dataSync());
+    tf.dispose([real, fake, w, both, scores, separate]);
+  });
+
   it("are written to tfjs's memory only when read there: tfjs kernels, aliases and dataSync see the kernel's values", async () => {
     await useBackend("cpu");
     const want = chain();
