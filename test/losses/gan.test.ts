@@ -57,6 +57,28 @@ describe("sigmoidCrossEntropy", () => {
     );
   });
 
+  it("against a number, its gradient is σ(x) − z and its second derivative σ(x)(1 − σ(x)), as against the same target as a tensor (property)", () => {
+    fc.assert(
+      fc.property(fc.array(moderate, { minLength: 1, maxLength: 20 }), fc.double({ min: 0, max: 1, noNaN: true }), (logits, z) => {
+        const x = tf.tensor1d(logits);
+        const zf = Math.fround(z);
+        const [first, second, viaTensor] = tf.tidy(() => {
+          const grad = tf.grad((v: tf.Tensor) => tf.sum(sigmoidCrossEntropy(zf, v)));
+          const tensorGrad = tf.grad((v: tf.Tensor) => tf.sum(sigmoidCrossEntropy(tf.fill(v.shape, zf), v)));
+          return [grad(x), tf.grad((v: tf.Tensor) => tf.sum(grad(v)))(x), tensorGrad(x)];
+        });
+        const [g1, g2, gt] = [values(first), values(second), values(viaTensor)];
+        tf.dispose([x, first, second, viaTensor]);
+        logits.forEach((l, i) => {
+          const s = 1 / (1 + Math.exp(-Math.fround(l)));
+          expect(Math.abs((g1[i] ?? Number.NaN) - (s - zf))).toBeLessThanOrEqual(1e-6);
+          expect(Math.abs((g2[i] ?? Number.NaN) - s * (1 - s))).toBeLessThanOrEqual(1e-6);
+          expect(Math.abs((g1[i] ?? Number.NaN) - (gt[i] ?? Number.NaN))).toBeLessThanOrEqual(1e-6);
+        });
+      }),
+    );
+  });
+
   it("stays finite and exact for |logit| up to 1e4 (property)", () => {
     fc.assert(
       fc.property(fc.double({ min: -1e4, max: 1e4, noNaN: true }), fc.constantFrom(0, 1), (l, z) => {
