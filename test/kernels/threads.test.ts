@@ -171,14 +171,14 @@ describe("kernel threads", () => {
     // sgemm_fused with C far outside memory traps in whichever thread runs it
     const bad = [0, 0, 4, 4, 4, 1024, 4, 1024, 4, 0x7ffffff0, 4, 1024, 0, 0];
     const [out = 0] = layout.call(kernels, [1]);
-    // the calling thread's first call (a peak_madd) waits until the worker has run both traps, so
-    // that they are the worker's whatever the machine's load
+    // a call on the calling thread waits until the worker has run two calls, so that the worker
+    // runs at least one trap whatever the machine's load (and a worker's error is the one reported)
     const self = kernels as unknown as { execute(call: { fn: number; args: readonly number[] }): void };
     const execute = self.execute;
     const before = kernels.workerCalls;
     self.execute = function (call) {
       const until = Date.now() + 10_000;
-      if (call.fn === PEAK) while (kernels.workerCalls - before < 2 && Date.now() < until);
+      while (kernels.workerCalls - before < 2 && Date.now() < until);
       execute.call(this, call);
     };
     try {
@@ -188,7 +188,7 @@ describe("kernel threads", () => {
     } finally {
       self.execute = execute;
     }
-    expect(kernels.workerCalls - before).toBe(2);
+    expect(kernels.workerCalls - before).toBeGreaterThanOrEqual(2);
     // on the calling thread alone: the trap itself
     expect(() => pool.run([{ fn: SGEMM, args: bad }, { fn: SGEMM, args: bad }], 1)).toThrow(/^(?!gen-mnist kernel thread).*out of bounds/);
     const y = tf.matMul(tf.ones([128, 128]), tf.ones([128, 128]));
