@@ -15,15 +15,20 @@ export interface KernelCall {
  * `Next` packs the job's tag (its number mod 2¹⁶, bits 16-31), its call count (bits 8-15) and the
  * next unclaimed call (bits 0-7) into one word: a thread claims call `i` with one compare-exchange
  * from `tag | count | i` to `… | i + 1`, which fails if the job has moved on. A call's table entry
- * is rewritten only after every call of its job finished, so a claimed entry is stable.
+ * (and `Job`) is rewritten only after every call of its job finished, so a claimed entry is
+ * stable. `Finished` carries the tag too (`tag | finished`), and a thread counts a finished call
+ * only while the tag is its job's, so a call of an abandoned job (a timeout) that finishes late
+ * cannot count toward a newer one.
  */
 const Header = {
   /** The current job's tag, call count and next unclaimed call (see above). */
   Next: 0,
-  /** Calls of the current job finished so far (the main thread waits for the count). */
+  /** The current job's tag (bits 16-31) and how many of its calls finished (bits 0-15). */
   Finished: 1,
+  /** The current job's number (what a worker's `Failed` records). */
+  Job: 2,
 } as const;
-const HEADER_INTS = 2;
+const HEADER_INTS = 3;
 /** Int32 fields of one worker's slot. */
 const Field = {
   /** Job number the main thread posted to this worker (-1 asks it to exit). */
@@ -88,15 +93,24 @@ for (;;) {
       for (let j = 0; j < ctl[at + 1]; j++) args.push(ctl[at + 2 + j]);
       fns[ctl[at]](...args);
     } catch (err) {
+      // a trap leaves the stack pointer where the failed frame set it
+      instance.exports.__stack_pointer.value = stackTop;
       const text = new TextEncoder().encode(String(err && err.message || err)).subarray(0, ${MESSAGE_BYTES - 1});
       const out = new Uint8Array(messages, slot * ${MESSAGE_BYTES}, ${MESSAGE_BYTES});
       out.fill(0);
       out.set(text);
-      Atomics.store(ctl, base + ${Field.Failed}, seen);
+      // the claimed call's job is the current one until this call is counted as finished
+      Atomics.store(ctl, base + ${Field.Failed}, Atomics.load(ctl, ${Header.Job}));
     }
     ctl[base + ${Field.Busy}] = 0;
     ctl[base + ${Field.Calls}]++;
-    if (Atomics.add(ctl, ${Header.Finished}, 1) + 1 === count) Atomics.notify(ctl, ${Header.Finished});
+    for (;;) {
+      const finished = Atomics.load(ctl, ${Header.Finished});
+      if (finished >>> 16 !== tag) break;
+      if (Atomics.compareExchange(ctl, ${Header.Finished}, finished, finished + 1) !== finished) continue;
+      if ((finished & 0xffff) + 1 === count) Atomics.notify(ctl, ${Header.Finished});
+      break;
+    }
   }
 }
 }
@@ -120,6 +134,8 @@ export class KernelThreadPool {
   /** Where the call table starts in {@link control}. */
   private readonly table: number;
   private posted = 0;
+  /** Set after a timeout: the workers were stopped, and every call runs on the calling thread. */
+  private broken = false;
 
   /**
    * @param module - the compiled kernels (it imports `env.memory`, exports `__stack_pointer`).
@@ -162,9 +178,12 @@ export class KernelThreadPool {
 
   /** Calls run by worker threads so far (the rest ran on the calling thread). */
   get workerCalls(): number {
-    let calls = 0;
-    for (let slot = 0; slot < this.workers.length; slot++) calls += Atomics.load(this.control, this.slot(slot) + Field.Calls);
-    return calls;
+    return this.callsByWorker().reduce((a, b) => a + b, 0);
+  }
+
+  /** Calls each worker has run so far. */
+  callsByWorker(): number[] {
+    return this.workers.map((_, slot) => Atomics.load(this.control, this.slot(slot) + Field.Calls));
   }
 
   private slot(slot: number): number {
@@ -194,14 +213,17 @@ export class KernelThreadPool {
       ctl[at + 1] = call.args.length;
       for (let j = 0; j < call.args.length; j++) ctl[at + 2 + j] = call.args[j] ?? 0;
     });
-    Atomics.store(ctl, Header.Finished, 0);
+    Atomics.store(ctl, Header.Job, job);
+    Atomics.store(ctl, Header.Finished, (tag << 16) | 0);
     Atomics.store(ctl, Header.Next, ((tag << 16) | (count << 8)) | 0);
-    const posted = Math.min(this.workers.length, threads - 1, count - 1);
-    for (let slot = 0; slot < posted; slot++) {
+    // up to threads − 1 workers (one per call beyond the first), the first ready ones
+    let toPost = this.broken ? 0 : Math.min(threads - 1, count - 1);
+    for (let slot = 0; slot < this.workers.length && toPost > 0; slot++) {
       const base = this.slot(slot);
       if (Atomics.load(ctl, base + Field.Ready) !== 1) continue;
       Atomics.store(ctl, base + Field.Posted, job);
       Atomics.notify(ctl, base + Field.Posted);
+      toPost--;
     }
     let failure: unknown;
     let failed = false;
@@ -220,32 +242,45 @@ export class KernelThreadPool {
       }
       Atomics.add(ctl, Header.Finished, 1);
     }
-    this.waitForCalls(count, job);
+    this.waitForCalls(count);
     if (failed) throw failure;
   }
 
-  /** Waits until `count` calls of the current job finished, then reports a worker's failure. */
-  private waitForCalls(count: number, job: number): void {
+  /**
+   * Waits until `count` calls of the current job finished, then reports a worker's failure (and
+   * clears it). After a timeout the workers are stopped and later jobs run on the calling thread
+   * alone: a worker still inside a call must not write into memory handed out again.
+   */
+  private waitForCalls(count: number): void {
     const ctl = this.control;
     let spins = 0;
     const started = Date.now();
     for (;;) {
       const finished = Atomics.load(ctl, Header.Finished);
-      if (finished >= count) break;
+      if ((finished & 0xffff) >= count) break;
       if (++spins > SPINS) {
         Atomics.wait(ctl, Header.Finished, finished, 100);
         if (Date.now() - started > JOB_TIMEOUT_MS) {
           const busy = this.workers.map((_, slot) => slot).filter((slot) => Atomics.load(ctl, this.slot(slot) + Field.Busy) !== 0);
-          throw new Error(`gen-mnist kernel thread${busy.length === 1 ? "" : "s"} ${busy.map((slot) => slot + 1).join(", ") || "?"} did not finish within ${JOB_TIMEOUT_MS / 1000} s`);
+          this.broken = true;
+          for (const worker of this.workers) void worker.terminate();
+          throw new Error(
+            `gen-mnist kernel thread${busy.length === 1 ? "" : "s"} ${busy.map((slot) => slot + 1).join(", ") || "?"} did not finish within ` +
+              `${JOB_TIMEOUT_MS / 1000} s; the kernels run on the calling thread alone from now on`,
+          );
         }
       }
     }
+    const job = Atomics.load(ctl, Header.Job);
+    let failure: Error | undefined;
     for (let slot = 0; slot < this.workers.length; slot++) {
       if (Atomics.load(ctl, this.slot(slot) + Field.Failed) !== job) continue;
+      Atomics.store(ctl, this.slot(slot) + Field.Failed, 0);
       const bytes = this.messages.slice(slot * MESSAGE_BYTES, (slot + 1) * MESSAGE_BYTES);
       const end = bytes.indexOf(0);
-      throw new Error(`gen-mnist kernel thread ${slot + 1} failed: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? undefined : end))}`);
+      failure ??= new Error(`gen-mnist kernel thread ${slot + 1} failed: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? undefined : end))}`);
     }
+    if (failure !== undefined) throw failure;
   }
 
   /** Workers that have started and wait for calls. */
