@@ -54,14 +54,18 @@ export function setMinElementsPerThread(elements: number): number {
   return previous;
 }
 
+/** One thread per `perThread` of `work`, at least 1 and at most `threads` (all of them when `perThread` ≤ 0). */
+function threadsPer(work: number, perThread: number, threads: number): number {
+  if (perThread <= 0) return threads;
+  return Math.max(1, Math.min(threads, Math.floor(work / perThread)));
+}
+
 /** How many threads a memory-bound pass over `elements` elements is worth, at most `threads`. */
 export function threadsForPass(elements: number, threads: number): number {
-  if (minElementsPerThread <= 0) return threads;
-  return Math.max(1, Math.min(threads, Math.floor(elements / minElementsPerThread)));
+  return threadsPer(elements, minElementsPerThread, threads);
 }
 
 /** How many threads work of `flops` floating-point operations is worth, at most `threads`. */
 export function threadsFor(flops: number, threads: number): number {
-  if (minFlopsPerThread <= 0) return threads;
-  return Math.max(1, Math.min(threads, Math.floor(flops / minFlopsPerThread)));
+  return threadsPer(flops, minFlopsPerThread, threads);
 }
