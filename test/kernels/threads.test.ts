@@ -82,6 +82,15 @@ describe("kernel threads", () => {
   const PEAK = THREADED.indexOf("peak_madd");
   const SGEMM = THREADED.indexOf("sgemm_fused");
 
+  /** gen-mnist's kernels with `threads` threads, every worker started. */
+  async function kernelsOn(threads: number): Promise<WasmKernels> {
+    await useBackend("gen-mnist");
+    setKernelThreads(threads);
+    const kernels = WasmKernels.get();
+    expect(await kernels.startThreads()).toBe(threads);
+    return kernels;
+  }
+
   /**
    * Runs `fn` with each kernel call on the calling thread first waiting (up to 10 s) until the
    * workers have run `calls` calls since, so that a worker takes part whatever the machine's load
@@ -107,10 +116,7 @@ describe("kernel threads", () => {
     ["a large product", (): tf.Tensor => tf.matMul(tf.randomNormal([256, 300], 0, 1, "float32", 1), tf.randomNormal([300, 200], 0, 1, "float32", 2))],
     ["an elementwise pass of a preset's size (the MLP GAN's 128 × 512 activations)", (): tf.Tensor => tf.tanh(tf.randomNormal([128, 512], 0, 1, "float32", 3))],
   ])("%s is split between the threads, with the result of one thread", async (_, op) => {
-    await useBackend("gen-mnist");
-    setKernelThreads(2);
-    const kernels = WasmKernels.get();
-    expect(await kernels.startThreads()).toBe(2);
+    const kernels = await kernelsOn(2);
     const before = kernels.workerCalls;
     // the inputs come from tfjs's randomNormal kernel: the op's own kernel is the only pool job
     const threaded = whileWorkersRun(kernels, 1, () => tf.tidy(op));
@@ -124,10 +130,7 @@ describe("kernel threads", () => {
   });
 
   it("a job of more calls than threads runs every call once, whichever thread claims it, for job numbers across the tag's sign bit and wrap-around", async () => {
-    await useBackend("gen-mnist");
-    setKernelThreads(2);
-    const kernels = WasmKernels.get();
-    expect(await kernels.startThreads()).toBe(2);
+    const kernels = await kernelsOn(2);
     const { pool, layout, f32 } = internals(kernels);
     // peak_madd writes one number that depends on its round count only: call i runs 100 + i rounds
     const want = Array.from({ length: MAX_CALLS }, (_, i) => {
@@ -153,10 +156,7 @@ describe("kernel threads", () => {
   });
 
   it("a job for fewer threads than the pool has posts to that many workers only", async () => {
-    await useBackend("gen-mnist");
-    setKernelThreads(3);
-    const kernels = WasmKernels.get();
-    expect(await kernels.startThreads()).toBe(3);
+    const kernels = await kernelsOn(3);
     const { pool, layout, f32 } = internals(kernels);
     const before = pool.callsByWorker();
     expect(before).toHaveLength(2);
@@ -172,10 +172,7 @@ describe("kernel threads", () => {
   });
 
   it("a wasm trap in a worker surfaces as an error naming the thread once the job is done, one on the calling thread as thrown, and the pool keeps working", async () => {
-    await useBackend("gen-mnist");
-    setKernelThreads(2);
-    const kernels = WasmKernels.get();
-    expect(await kernels.startThreads()).toBe(2);
+    const kernels = await kernelsOn(2);
     const { pool, layout } = internals(kernels);
     // sgemm_fused with C far outside memory traps in whichever thread runs it
     const bad = [0, 0, 4, 4, 4, 1024, 4, 1024, 4, 0x7ffffff0, 4, 1024, 0, 0];
