@@ -71,6 +71,7 @@ interface Exports {
   dgemm_work_floats(): number;
   dgemm_nt: KernelFn;
   __heap_base: WebAssembly.Global;
+  __stack_pointer: WebAssembly.Global;
 }
 
 /** The functions threads run, in the order {@link KernelCall.fn} indexes them. @internal */
@@ -216,7 +217,14 @@ export class WasmKernels {
   }
 
   private execute(call: KernelCall): void {
-    this.exports[THREADED[call.fn] as Threaded](...call.args);
+    const stack = this.exports.__stack_pointer.value as number;
+    try {
+      this.exports[THREADED[call.fn] as Threaded](...call.args);
+    } catch (err) {
+      // a trap leaves the stack pointer where the failed frame set it
+      this.exports.__stack_pointer.value = stack;
+      throw err;
+    }
   }
 
   /** Runs calls at once on up to {@link getKernelThreads} threads, which claim them one at a time. */

@@ -51,8 +51,8 @@ export const MAX_CALLS = 64;
 const MESSAGE_BYTES = 512;
 /** Busy-wait iterations before sleeping in `Atomics.wait` (a few tens of microseconds). */
 const SPINS = 20000;
-/** How long the main thread waits for a job's calls before giving up. */
-const JOB_TIMEOUT_MS = 120_000;
+/** How long the main thread waits for a job's calls before giving up (default). */
+export const JOB_TIMEOUT_MS = 120_000;
 
 /**
  * The worker's whole program: instantiate the module on the shared memory with its own stack,
@@ -143,6 +143,7 @@ export class KernelThreadPool {
    * @param stackTops - one stack top (byte offset, 16-aligned) per worker.
    * @param names - exported function names; {@link KernelCall.fn} indexes this list.
    * @param execute - runs a call on the calling thread's own instance.
+   * @param timeoutMs - how long {@link KernelThreadPool.run} waits for the workers' calls of a job.
    */
   constructor(
     module: WebAssembly.Module,
@@ -150,6 +151,7 @@ export class KernelThreadPool {
     stackTops: readonly number[],
     names: readonly string[],
     private readonly execute: (call: KernelCall) => void,
+    private readonly timeoutMs = JOB_TIMEOUT_MS,
   ) {
     const slots = stackTops.length;
     const control = new SharedArrayBuffer((HEADER_INTS + slots * SLOT_INTS + MAX_CALLS * CALL_INTS) * 4);
@@ -164,8 +166,10 @@ export class KernelThreadPool {
         execArgv: [],
         workerData: { module, memory, control, messages, slot, slots, stackTop, names: [...names] },
       });
-      // a worker that fails to start never becomes ready, so the other threads run its share
+      // a worker that fails to start never becomes ready, and one that exits is no longer: jobs
+      // are not posted to it, and the other threads run its share
       worker.on("error", () => undefined);
+      worker.on("exit", () => Atomics.store(this.control, this.slot(slot) + Field.Ready, 0));
       worker.unref();
       return worker;
     });
@@ -195,7 +199,8 @@ export class KernelThreadPool {
    * and up to `threads − 1` workers, each thread claiming the next unclaimed call until none is
    * left. Returns when every call is done.
    * @throws Error when a call failed (a worker's with its message; the calling thread's as
-   *   thrown, once every other call is done) or the calls did not finish within two minutes.
+   *   thrown, once every other call is done) or a worker's calls did not finish within the
+   *   pool's timeout (two minutes by default).
    */
   run(calls: readonly KernelCall[], threads = this.size): void {
     if (calls.length > MAX_CALLS) throw new Error(`KernelThreadPool.run: ${calls.length} calls, at most ${MAX_CALLS}`);
@@ -260,13 +265,13 @@ export class KernelThreadPool {
       if ((finished & 0xffff) >= count) break;
       if (++spins > SPINS) {
         Atomics.wait(ctl, Header.Finished, finished, 100);
-        if (Date.now() - started > JOB_TIMEOUT_MS) {
+        if (Date.now() - started > this.timeoutMs) {
           const busy = this.workers.map((_, slot) => slot).filter((slot) => Atomics.load(ctl, this.slot(slot) + Field.Busy) !== 0);
           this.broken = true;
           for (const worker of this.workers) void worker.terminate();
           throw new Error(
             `gen-mnist kernel thread${busy.length === 1 ? "" : "s"} ${busy.map((slot) => slot + 1).join(", ") || "?"} did not finish within ` +
-              `${JOB_TIMEOUT_MS / 1000} s; the kernels run on the calling thread alone from now on`,
+              `${this.timeoutMs / 1000} s; the kernels run on the calling thread alone from now on`,
           );
         }
       }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { InvalidArgumentError, useBackend } from "../../src/index.js";
 import { getKernelThreads, MAX_KERNEL_THREADS, setKernelThreads } from "../../src/kernels/index.js";
 import { THREADED, WasmKernels } from "../../src/kernels/module.js";
-import { MAX_CALLS } from "../../src/kernels/pool.js";
+import { KernelThreadPool, MAX_CALLS } from "../../src/kernels/pool.js";
 import { MIN_ELEMENTS_PER_THREAD, MIN_FLOPS_PER_THREAD, splitRange, threadsFor, threadsForPass } from "../../src/kernels/partition.js";
 
 const run = promisify(execFile);
@@ -193,6 +193,72 @@ describe("kernel threads", () => {
     const z = whileWorkersRun(kernels, 1, () => tf.matMul(tf.ones([256, 300]), tf.ones([300, 200])));
     expect(z.dataSync()[0]).toBe(300);
     tf.dispose([y, z]);
+  });
+
+  it("a trap on the calling thread leaves its stack pointer where it was, so traps do not eat into the stack", async () => {
+    const kernels = await kernelsOn(1);
+    const stack = (kernels as unknown as { exports: { __stack_pointer: WebAssembly.Global } }).exports.__stack_pointer;
+    const { pool } = internals(kernels);
+    const bad = [0, 0, 4, 4, 4, 1024, 4, 1024, 4, 0x7ffffff0, 4, 1024, 0, 0];
+    const top = Number(stack.value);
+    for (let i = 0; i < 3; i++) expect(() => pool.run([{ fn: SGEMM, args: bad }, { fn: SGEMM, args: bad }], 1)).toThrow(/out of bounds/);
+    expect(Number(stack.value)).toBe(top);
+    const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
+    expect(y.dataSync()[0]).toBe(64);
+    y.dispose();
+  });
+
+  /**
+   * A pool of its own (one worker) on the kernels' module and memory, whose calling thread runs
+   * `execute`: tests that stop or break its workers leave the kernels' pool alone.
+   */
+  async function ownPool(kernels: WasmKernels, execute: (call: Call) => void, timeoutMs?: number): Promise<KernelThreadPool> {
+    const self = kernels as unknown as { module: WebAssembly.Module; memory: WebAssembly.Memory; heap: { alloc(bytes: number): number } };
+    const stackBytes = 64 * 1024;
+    const pool = new KernelThreadPool(self.module, self.memory, [self.heap.alloc(stackBytes) + stackBytes], THREADED, execute, timeoutMs);
+    expect(await pool.whenReady()).toBe(1);
+    return pool;
+  }
+
+  it("a worker stuck in a call past the pool's timeout: the job fails naming the thread, the workers are stopped, and later jobs run on the calling thread", async () => {
+    const kernels = await kernelsOn(2);
+    const { layout, f32 } = internals(kernels);
+    const control = (pool: KernelThreadPool): Int32Array => (pool as unknown as { control: Int32Array }).control;
+    let stuck = true;
+    const [out = 0] = layout.call(kernels, [2]);
+    // the calling thread's call returns once the worker has claimed the other one, a few billion rounds of peak_madd
+    const pool = await ownPool(kernels, (call) => {
+      if (!stuck) return void internals(kernels).execute.call(kernels, call);
+      const until = Date.now() + 10_000;
+      while (Atomics.load(control(pool), 3 + 4) === 0 && Date.now() < until); // the worker's Busy field
+    }, 500);
+    const long = { fn: PEAK, args: [0, 0, 0, out, 0, 0x7fffffff] };
+    const started = Date.now();
+    expect(() => pool.run([long, long])).toThrow(/^gen-mnist kernel thread 1 did not finish within 0\.5 s; the kernels run on the calling thread alone from now on$/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    stuck = false;
+    const calls = pool.workerCalls;
+    f32.call(kernels, out, 2).fill(Number.NaN);
+    pool.run([0, 1].map((i) => ({ fn: PEAK, args: [0, 0, 0, out + 4 * i, 0, 100] })));
+    expect(pool.workerCalls).toBe(calls);
+    expect(f32.call(kernels, out, 2).every((v) => Number.isFinite(v))).toBe(true);
+    pool.terminate();
+  });
+
+  it("a worker that exits is no longer ready: jobs are not posted to it and the calling thread runs them", async () => {
+    const kernels = await kernelsOn(2);
+    const { layout, f32 } = internals(kernels);
+    const pool = await ownPool(kernels, (call) => internals(kernels).execute.call(kernels, call));
+    const [worker] = (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers;
+    await worker?.terminate();
+    const until = Date.now() + 10_000;
+    while (pool.readyWorkers() !== 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(pool.readyWorkers()).toBe(0);
+    const [out = 0] = layout.call(kernels, [4]);
+    pool.run([0, 1, 2, 3].map((i) => ({ fn: PEAK, args: [0, 0, 0, out + 4 * i, 0, 100] })));
+    expect(pool.workerCalls).toBe(0);
+    expect(f32.call(kernels, out, 4).every((v) => Number.isFinite(v))).toBe(true);
+    pool.terminate();
   });
 
   it("a process that trained with kernel threads exits by itself", async () => {
