@@ -560,18 +560,31 @@ void conv2d_backprop_filter_part(const int *params, const float *x, const float 
   }
 }
 
-// dw[KH,KW,Cin,Cout] = sum of `parts` consecutive dwt[Cout, KH*KW*Cin] shares, transposed.
+// dw[KH,KW,Cin,Cout] = sum of `parts` consecutive dwt[Cout, KH*KW*Cin] shares, transposed, for
+// the output channels [o0, o1) (threads split them).
 __attribute__((export_name("conv2d_backprop_filter_sum")))
-void conv2d_backprop_filter_sum(const int *params, const float *dwt, int parts, float *dw) {
+void conv2d_backprop_filter_sum(const int *params, const float *dwt, int parts, float *dw, int o0, int o1) {
   ConvInfo ci = conv_info(params);
   int k = ci.k_h * ci.k_w * ci.in_c;
   long size = (long)k * ci.out_c;
-  for (int i = 0; i < k; i++)
-    for (int o = 0; o < ci.out_c; o++) {
+  for (int o = o0; o < o1; o++) {
+    const float *src = dwt + (long)o * k;
+    int i = 0;
+    for (; i + 4 <= k; i += 4) {
+      v128_t sum = wasm_f32x4_splat(0.0f);
+      for (int p = 0; p < parts; p++) sum = wasm_f32x4_add(sum, wasm_v128_load(src + p * size + i));
+      float *dst = dw + (long)i * ci.out_c + o;
+      dst[0] = wasm_f32x4_extract_lane(sum, 0);
+      dst[ci.out_c] = wasm_f32x4_extract_lane(sum, 1);
+      dst[2L * ci.out_c] = wasm_f32x4_extract_lane(sum, 2);
+      dst[3L * ci.out_c] = wasm_f32x4_extract_lane(sum, 3);
+    }
+    for (; i < k; i++) {
       float sum = 0.0f;
-      for (int p = 0; p < parts; p++) sum += dwt[p * size + (long)o * k + i];
+      for (int p = 0; p < parts; p++) sum += src[p * size + i];
       dw[(long)i * ci.out_c + o] = sum;
     }
+  }
 }
 
 // ---- Winograd F(2x2, 3x3): 3x3 convolutions of stride 1 with 2.25x fewer multiplications ----
@@ -584,31 +597,35 @@ void conv2d_backprop_filter_sum(const int *params, const float *dwt, int parts, 
 
 // u[16][ci][co] from w[3][3][Cin][Cout] (flip = 0), or, for the input gradient, from the filter
 // rotated by 180 degrees with its channels swapped (flip = 1: u[16][Cout][Cin], the convolution
-// of dy that gives dx).
+// of dy that gives dx), for the input channels [i0, i1) (threads split them; multiples of 4).
+// Four channels to a vector: output channels without flip (contiguous in w and u), input
+// channels with it (contiguous in u, gathered from w).
 __attribute__((export_name("winograd_filter")))
-void winograd_filter(const float *w, int cin, int cout, int flip, float *u) {
-  int rows = flip ? cout : cin, cols = flip ? cin : cout;
-  long plane = (long)rows * cols;
-  for (int i = 0; i < cin; i++)
-    for (int o = 0; o < cout; o++) {
-      float g[3][3], t[4][3];
+void winograd_filter(const float *w, int cin, int cout, int flip, float *u, int i0, int i1) {
+  long plane = (long)cin * cout;
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  for (int i = i0; i < i1; i += flip ? 4 : 1)
+    for (int o = 0; o < cout; o += flip ? 1 : 4) {
+      v128_t g[3][3], t[4][3];
       for (int kh = 0; kh < 3; kh++)
         for (int kw = 0; kw < 3; kw++) {
-          int sh = flip ? 2 - kh : kh, sw = flip ? 2 - kw : kw;
-          g[kh][kw] = w[((long)(sh * 3 + sw) * cin + i) * cout + o];
+          const float *src = w + ((long)((flip ? 2 - kh : kh) * 3 + (flip ? 2 - kw : kw)) * cin + i) * cout + o;
+          g[kh][kw] = flip ? wasm_f32x4_make(src[0], src[cout], src[2L * cout], src[3L * cout]) : wasm_v128_load(src);
         }
       for (int c = 0; c < 3; c++) {  // t = G g
+        v128_t outer = wasm_f32x4_add(g[0][c], g[2][c]);
         t[0][c] = g[0][c];
-        t[1][c] = 0.5f * (g[0][c] + g[1][c] + g[2][c]);
-        t[2][c] = 0.5f * (g[0][c] - g[1][c] + g[2][c]);
+        t[1][c] = wasm_f32x4_mul(half, wasm_f32x4_add(outer, g[1][c]));
+        t[2][c] = wasm_f32x4_mul(half, wasm_f32x4_sub(outer, g[1][c]));
         t[3][c] = g[2][c];
       }
-      long at = flip ? (long)o * cols + i : (long)i * cols + o;
+      float *dst = u + (flip ? (long)o * cin + i : (long)i * cout + o);
       for (int r = 0; r < 4; r++) {  // u = t Gᵀ
-        u[(r * 4 + 0) * plane + at] = t[r][0];
-        u[(r * 4 + 1) * plane + at] = 0.5f * (t[r][0] + t[r][1] + t[r][2]);
-        u[(r * 4 + 2) * plane + at] = 0.5f * (t[r][0] - t[r][1] + t[r][2]);
-        u[(r * 4 + 3) * plane + at] = t[r][2];
+        v128_t outer = wasm_f32x4_add(t[r][0], t[r][2]);
+        wasm_v128_store(dst + (r * 4 + 0) * plane, t[r][0]);
+        wasm_v128_store(dst + (r * 4 + 1) * plane, wasm_f32x4_mul(half, wasm_f32x4_add(outer, t[r][1])));
+        wasm_v128_store(dst + (r * 4 + 2) * plane, wasm_f32x4_mul(half, wasm_f32x4_sub(outer, t[r][1])));
+        wasm_v128_store(dst + (r * 4 + 3) * plane, t[r][2]);
       }
     }
 }
@@ -762,29 +779,38 @@ void winograd_filter_grad_part(const int *params, const float *x, const float *d
   }
 }
 
-// dw[3][3][Cin][Cout] = Gᵀ dU G from the sum of `parts` consecutive dut[16][Cout][Cin] shares.
+// dw[3][3][Cin][Cout] = Gᵀ dU G from the sum of `parts` consecutive dut[16][Cout][Cin] shares,
+// for the output channels [o0, o1) (threads split them); four input channels to a vector.
 __attribute__((export_name("winograd_filter_grad_sum")))
-void winograd_filter_grad_sum(int cin, int cout, const float *dut, int parts, float *dw) {
+void winograd_filter_grad_sum(int cin, int cout, const float *dut, int parts, float *dw, int o0, int o1) {
   long plane = (long)cout * cin, size = 16 * plane;
-  for (int o = 0; o < cout; o++)
-    for (int i = 0; i < cin; i++) {
-      float d[4][4], t[3][4];
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  for (int o = o0; o < o1; o++)
+    for (int i = 0; i < cin; i += 4) {
+      v128_t d[4][4], t[3][4];
       for (int xi = 0; xi < 16; xi++) {
-        float sum = 0.0f;
-        for (int p = 0; p < parts; p++) sum += dut[p * size + xi * plane + (long)o * cin + i];
+        const float *src = dut + xi * plane + (long)o * cin + i;
+        v128_t sum = wasm_f32x4_splat(0.0f);
+        for (int p = 0; p < parts; p++) sum = wasm_f32x4_add(sum, wasm_v128_load(src + p * size));
         d[xi / 4][xi % 4] = sum;
       }
       // Gᵀ's rows: (d0 + (d1 + d2)/2), ((d1 − d2)/2), ((d1 + d2)/2 + d3)
       for (int q = 0; q < 4; q++) {
-        t[0][q] = d[0][q] + 0.5f * (d[1][q] + d[2][q]);
-        t[1][q] = 0.5f * (d[1][q] - d[2][q]);
-        t[2][q] = 0.5f * (d[1][q] + d[2][q]) + d[3][q];
+        v128_t inner = wasm_f32x4_mul(half, wasm_f32x4_add(d[1][q], d[2][q]));
+        t[0][q] = wasm_f32x4_add(d[0][q], inner);
+        t[1][q] = wasm_f32x4_mul(half, wasm_f32x4_sub(d[1][q], d[2][q]));
+        t[2][q] = wasm_f32x4_add(inner, d[3][q]);
       }
       for (int r = 0; r < 3; r++) {
-        float *row = dw + ((long)r * 3 * cin + i) * cout + o;
-        row[0] = t[r][0] + 0.5f * (t[r][1] + t[r][2]);
-        row[(long)cin * cout] = 0.5f * (t[r][1] - t[r][2]);
-        row[2L * cin * cout] = 0.5f * (t[r][1] + t[r][2]) + t[r][3];
+        v128_t inner = wasm_f32x4_mul(half, wasm_f32x4_add(t[r][1], t[r][2]));
+        v128_t taps[3] = { wasm_f32x4_add(t[r][0], inner), wasm_f32x4_mul(half, wasm_f32x4_sub(t[r][1], t[r][2])), wasm_f32x4_add(inner, t[r][3]) };
+        for (int c = 0; c < 3; c++) {
+          float *dst = dw + ((long)(r * 3 + c) * cin + i) * cout + o;
+          dst[0] = wasm_f32x4_extract_lane(taps[c], 0);
+          dst[cout] = wasm_f32x4_extract_lane(taps[c], 1);
+          dst[2L * cout] = wasm_f32x4_extract_lane(taps[c], 2);
+          dst[3L * cout] = wasm_f32x4_extract_lane(taps[c], 3);
+        }
       }
     }
 }

@@ -47,12 +47,12 @@ interface Exports {
   conv2d: KernelFn;
   conv2d_backprop_input: KernelFn;
   conv2d_backprop_filter_part: KernelFn;
-  conv2d_backprop_filter_sum(params: number, shares: number, parts: number, dw: number): void;
-  winograd_filter(w: number, inChannels: number, outChannels: number, flip: number, u: number): void;
+  conv2d_backprop_filter_sum: KernelFn;
+  winograd_filter: KernelFn;
   winograd_work_floats(params: number, images: number): number;
   conv2d_winograd: KernelFn;
   winograd_filter_grad_part: KernelFn;
-  winograd_filter_grad_sum(inChannels: number, outChannels: number, shares: number, parts: number, dw: number): void;
+  winograd_filter_grad_sum: KernelFn;
   set_max_cols_floats(floats: number): void;
   leaky_relu: KernelFn;
   relu: KernelFn;
@@ -78,7 +78,8 @@ interface Exports {
 export const THREADED = [
   "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
   "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad", "adam", "conv2d_winograd",
-  "winograd_filter_grad_part", "tanh_f32", "peak_madd", "relu", "relu_grad",
+  "winograd_filter_grad_part", "tanh_f32", "peak_madd", "relu", "relu_grad", "winograd_filter", "winograd_filter_grad_sum",
+  "conv2d_backprop_filter_sum",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
@@ -461,6 +462,14 @@ export class WasmKernels {
   }
 
   /**
+   * A filter pass's channels split between threads as a memory-bound pass of
+   * `channels × perChannel` elements, in blocks of `align` channels.
+   */
+  private channelRanges(channels: number, perChannel: number, align = 1): Array<[number, number]> {
+    return splitRange(channels, threadsForPass(channels * perChannel, this.threadCount()), align);
+  }
+
+  /**
    * Whether 3x3 convolutions of stride 1 (and their input gradients) run as Winograd F(2x2, 3x3),
    * with 2.25x fewer multiplications than im2col + GEMM, when both channel counts are multiples
    * of 4 (at least 8). On by default; the tests and the bench turn it off to compare.
@@ -501,7 +510,7 @@ export class WasmKernels {
     const epi = this.writeEpilogue(epilogue, pe);
     // the filter's own channel counts: [3,3,Cin,Cout] of the forward convolution
     const [filterIn, filterOut] = flip ? [g.outChannels, g.inChannels] : [g.inChannels, g.outChannels];
-    this.exports.winograd_filter(p2, filterIn, filterOut, flip ? 1 : 0, pu);
+    this.run(this.channelRanges(filterIn, 16 * filterOut, 4).map(([s, e]) => ({ fn: fnIndex("winograd_filter"), args: [p2, filterIn, filterOut, flip ? 1 : 0, pu, s, e] })));
     this.run(ranges.map(([s, e], t) => ({ fn: fnIndex("conv2d_winograd"), args: [pp, p1, pu, po, pw + t * work * 4, s, e, epi] })));
     return this.f32(po, outLength);
   }
@@ -552,11 +561,14 @@ export class WasmKernels {
       const p1 = this.place(x, s1);
       const p2 = this.place(dy, s2);
       this.run(ranges.map(([s, e], t) => ({ fn: fnIndex("winograd_filter_grad_part"), args: [pp, p1, p2, ps + t * share * 4, pw + t * work * 4, s, e] })));
-      this.exports.winograd_filter_grad_sum(g.inChannels, g.outChannels, ps, ranges.length, po);
+      this.run(this.channelRanges(g.outChannels, 16 * g.inChannels * ranges.length).map(([s, e]) => ({
+        fn: fnIndex("winograd_filter_grad_sum"), args: [g.inChannels, g.outChannels, ps, ranges.length, po, s, e],
+      })));
       return this.f32(po, length);
     }
     const { out, parts, params, extra } = this.conv("conv2d_backprop_filter_part", g, x, dy, length, length);
-    this.exports.conv2d_backprop_filter_sum(params, out, parts, extra);
+    const k = g.filterHeight * g.filterWidth * g.inChannels;
+    this.run(this.channelRanges(g.outChannels, k * parts).map(([s, e]) => ({ fn: fnIndex("conv2d_backprop_filter_sum"), args: [params, out, parts, extra, s, e] })));
     return this.f32(extra, length);
   }
 
