@@ -43,6 +43,11 @@ const Field = {
   Busy: 4,
 } as const;
 const SLOT_INTS = 5;
+
+/** Index of a worker's field in the pool's control words (tests read them). @internal */
+export function slotWord(slot: number, field: keyof typeof Field): number {
+  return HEADER_INTS + slot * SLOT_INTS + Field[field];
+}
 const MAX_ARGS = 16;
 /** Int32 words of one call in the table: function, argument count, arguments. */
 const CALL_INTS = 2 + MAX_ARGS;
@@ -136,6 +141,8 @@ export class KernelThreadPool {
   private posted = 0;
   /** Set after a timeout: the workers were stopped, and every call runs on the calling thread. */
   private broken = false;
+  /** Workers whose thread has exited (seen when the event loop runs). */
+  private exited = 0;
 
   /**
    * @param module - the compiled kernels (it imports `env.memory`, exports `__stack_pointer`).
@@ -166,10 +173,13 @@ export class KernelThreadPool {
         execArgv: [],
         workerData: { module, memory, control, messages, slot, slots, stackTop, names: [...names] },
       });
-      // a worker that fails to start never becomes ready, and one that exits is no longer: jobs
-      // are not posted to it, and the other threads run its share
+      // a worker that fails to start never becomes ready, and one that exits is no longer (once
+      // the event loop has run): jobs are not posted to it, and the other threads run its share
       worker.on("error", () => undefined);
-      worker.on("exit", () => Atomics.store(this.control, this.slot(slot) + Field.Ready, 0));
+      worker.on("exit", () => {
+        Atomics.store(this.control, this.slot(slot) + Field.Ready, 0);
+        this.exited++;
+      });
       worker.unref();
       return worker;
     });
@@ -296,13 +306,13 @@ export class KernelThreadPool {
   }
 
   /**
-   * Resolves once every worker has started, or after `timeoutMs`; workers start on their own, so
+   * Resolves once every worker has started (or exited), or after `timeoutMs`; workers start on their own, so
    * this only matters to callers who want every thread from the first call on (benchmarks, tests).
    * @returns the workers ready by then.
    */
   async whenReady(timeoutMs = 10_000): Promise<number> {
     const started = Date.now();
-    while (this.readyWorkers() < this.workers.length && Date.now() - started < timeoutMs) {
+    while (this.readyWorkers() < this.workers.length - this.exited && Date.now() - started < timeoutMs) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     return this.readyWorkers();

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import type { Worker } from "node:worker_threads";
 import { promisify } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
@@ -6,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { InvalidArgumentError, useBackend } from "../../src/index.js";
 import { getKernelThreads, MAX_KERNEL_THREADS, setKernelThreads } from "../../src/kernels/index.js";
 import { THREADED, WasmKernels } from "../../src/kernels/module.js";
-import { KernelThreadPool, MAX_CALLS } from "../../src/kernels/pool.js";
+import { KernelThreadPool, MAX_CALLS, slotWord } from "../../src/kernels/pool.js";
 import { MIN_ELEMENTS_PER_THREAD, MIN_FLOPS_PER_THREAD, splitRange, threadsFor, threadsForPass } from "../../src/kernels/partition.js";
 
 const run = promisify(execFile);
@@ -81,6 +82,17 @@ describe("kernel threads", () => {
   } => kernels as unknown as ReturnType<typeof internals>;
   const PEAK = THREADED.indexOf("peak_madd");
   const SGEMM = THREADED.indexOf("sgemm_fused");
+
+  /**
+   * A block `out` of one float, and the arguments of an sgemm_fused call that traps: A, B and its
+   * scratch are laid out blocks (what it packs before the trap lands there), C is far outside
+   * memory. Valid until the next kernel call lays out its own blocks.
+   */
+  function trapping(kernels: WasmKernels): { out: number; bad: number[] } {
+    const workFloats = (kernels as unknown as { exports: { sgemm_work_floats(): number } }).exports.sgemm_work_floats();
+    const [out = 0, a = 0, b = 0, work = 0] = internals(kernels).layout.call(kernels, [1, 16, 16, workFloats]);
+    return { out, bad: [0, 0, 4, 4, 4, a, 4, b, 4, 0x7ffffff0, 4, work, 0, 0] };
+  }
 
   /** gen-mnist's kernels with `threads` threads, every worker started. */
   async function kernelsOn(threads: number): Promise<WasmKernels> {
@@ -173,10 +185,9 @@ describe("kernel threads", () => {
 
   it("a wasm trap in a worker surfaces as an error naming the thread once the job is done, one on the calling thread as thrown, and the pool keeps working", async () => {
     const kernels = await kernelsOn(2);
-    const { pool, layout } = internals(kernels);
+    const { pool } = internals(kernels);
     // sgemm_fused with C far outside memory traps in whichever thread runs it
-    const bad = [0, 0, 4, 4, 4, 1024, 4, 1024, 4, 0x7ffffff0, 4, 1024, 0, 0];
-    const [out = 0] = layout.call(kernels, [1]);
+    const { out, bad } = trapping(kernels);
     const before = kernels.workerCalls;
     // the worker runs two of the three calls, so at least one trap, and a worker's error is the one reported
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -189,17 +200,19 @@ describe("kernel threads", () => {
     const y = tf.matMul(tf.ones([128, 128]), tf.ones([128, 128]));
     expect(y.dataSync()[0]).toBe(128);
     // on the calling thread alone: the trap itself
-    expect(() => pool.run([{ fn: SGEMM, args: bad }, { fn: SGEMM, args: bad }], 1)).toThrow(/^(?!gen-mnist kernel thread).*out of bounds/);
+    const again = trapping(kernels).bad;
+    expect(() => pool.run([{ fn: SGEMM, args: again }, { fn: SGEMM, args: again }], 1)).toThrow(/^(?!gen-mnist kernel thread).*out of bounds/);
     const z = whileWorkersRun(kernels, 1, () => tf.matMul(tf.ones([256, 300]), tf.ones([300, 200])));
     expect(z.dataSync()[0]).toBe(300);
     tf.dispose([y, z]);
   });
 
   it("a trap on the calling thread leaves its stack pointer where it was, so traps do not eat into the stack", async () => {
-    const kernels = await kernelsOn(1);
+    // a pool of two threads, whose jobs for one thread run on the calling thread alone
+    const kernels = await kernelsOn(2);
     const stack = (kernels as unknown as { exports: { __stack_pointer: WebAssembly.Global } }).exports.__stack_pointer;
     const { pool } = internals(kernels);
-    const bad = [0, 0, 4, 4, 4, 1024, 4, 1024, 4, 0x7ffffff0, 4, 1024, 0, 0];
+    const { bad } = trapping(kernels);
     const top = Number(stack.value);
     for (let i = 0; i < 3; i++) expect(() => pool.run([{ fn: SGEMM, args: bad }, { fn: SGEMM, args: bad }], 1)).toThrow(/out of bounds/);
     expect(Number(stack.value)).toBe(top);
@@ -212,53 +225,83 @@ describe("kernel threads", () => {
    * A pool of its own (one worker) on the kernels' module and memory, whose calling thread runs
    * `execute`: tests that stop or break its workers leave the kernels' pool alone.
    */
-  async function ownPool(kernels: WasmKernels, execute: (call: Call) => void, timeoutMs?: number): Promise<KernelThreadPool> {
-    const self = kernels as unknown as { module: WebAssembly.Module; memory: WebAssembly.Memory; heap: { alloc(bytes: number): number } };
+  async function ownPool(
+    kernels: WasmKernels,
+    execute: (call: Call) => void,
+    timeoutMs?: number,
+  ): Promise<{ pool: KernelThreadPool; worker: Worker; control: Int32Array; dispose(): Promise<void> }> {
+    const self = kernels as unknown as { module: WebAssembly.Module; memory: WebAssembly.Memory; heap: { alloc(bytes: number): number; release(offset: number): void } };
     const stackBytes = 64 * 1024;
-    const pool = new KernelThreadPool(self.module, self.memory, [self.heap.alloc(stackBytes) + stackBytes], THREADED, execute, timeoutMs);
+    const stack = self.heap.alloc(stackBytes);
+    const pool = new KernelThreadPool(self.module, self.memory, [stack + stackBytes], THREADED, execute, timeoutMs);
+    const inside = pool as unknown as { workers: Worker[]; control: Int32Array };
+    const [worker] = inside.workers;
+    if (worker === undefined) throw new Error("the pool has no worker");
     expect(await pool.whenReady()).toBe(1);
-    return pool;
+    return {
+      pool,
+      worker,
+      control: inside.control,
+      // the worker's stack is freed once its thread has stopped
+      dispose: async () => {
+        pool.terminate();
+        await worker.terminate();
+        self.heap.release(stack);
+      },
+    };
   }
 
   it("a worker stuck in a call past the pool's timeout: the job fails naming the thread, the workers are stopped, and later jobs run on the calling thread", async () => {
     const kernels = await kernelsOn(2);
-    const { layout, f32 } = internals(kernels);
-    const control = (pool: KernelThreadPool): Int32Array => (pool as unknown as { control: Int32Array }).control;
+    const { layout, f32, execute } = internals(kernels);
     let stuck = true;
     const [out = 0] = layout.call(kernels, [2]);
     // the calling thread's call returns once the worker has claimed the other one, a few billion rounds of peak_madd
-    const pool = await ownPool(kernels, (call) => {
-      if (!stuck) return void internals(kernels).execute.call(kernels, call);
+    const { pool, worker, control, dispose } = await ownPool(kernels, (call) => {
+      if (!stuck) return void execute.call(kernels, call);
       const until = Date.now() + 10_000;
-      while (Atomics.load(control(pool), 3 + 4) === 0 && Date.now() < until); // the worker's Busy field
+      while (Atomics.load(control, slotWord(0, "Busy")) === 0 && Date.now() < until);
     }, 500);
-    const long = { fn: PEAK, args: [0, 0, 0, out, 0, 0x7fffffff] };
-    const started = Date.now();
-    expect(() => pool.run([long, long])).toThrow(/^gen-mnist kernel thread 1 did not finish within 0\.5 s; the kernels run on the calling thread alone from now on$/);
-    expect(Date.now() - started).toBeLessThan(5_000);
-    stuck = false;
-    const calls = pool.workerCalls;
-    f32.call(kernels, out, 2).fill(Number.NaN);
-    pool.run([0, 1].map((i) => ({ fn: PEAK, args: [0, 0, 0, out + 4 * i, 0, 100] })));
-    expect(pool.workerCalls).toBe(calls);
-    expect(f32.call(kernels, out, 2).every((v) => Number.isFinite(v))).toBe(true);
-    pool.terminate();
+    try {
+      const exited = new Promise((resolve) => worker.once("exit", resolve));
+      const long = { fn: PEAK, args: [0, 0, 0, out, 0, 0x7fffffff] };
+      const started = Date.now();
+      expect(() => pool.run([long, long])).toThrow(/^gen-mnist kernel thread 1 did not finish within 0\.5 s; the kernels run on the calling thread alone from now on$/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // the stuck worker is stopped (its thread exits in the middle of the call)
+      await exited;
+      stuck = false;
+      const posted = Atomics.load(control, slotWord(0, "Posted"));
+      f32.call(kernels, out, 2).fill(Number.NaN);
+      pool.run([0, 1].map((i) => ({ fn: PEAK, args: [0, 0, 0, out + 4 * i, 0, 100] })));
+      expect(Atomics.load(control, slotWord(0, "Posted"))).toBe(posted);
+      expect(f32.call(kernels, out, 2).every((v) => Number.isFinite(v))).toBe(true);
+    } finally {
+      await dispose();
+    }
   });
 
-  it("a worker that exits is no longer ready: jobs are not posted to it and the calling thread runs them", async () => {
+  it("a worker that exits is no longer ready: jobs are not posted to it, the calling thread runs them, and the pool does not wait for it to start", async () => {
     const kernels = await kernelsOn(2);
-    const { layout, f32 } = internals(kernels);
-    const pool = await ownPool(kernels, (call) => internals(kernels).execute.call(kernels, call));
-    const [worker] = (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers;
-    await worker?.terminate();
-    const until = Date.now() + 10_000;
-    while (pool.readyWorkers() !== 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(pool.readyWorkers()).toBe(0);
-    const [out = 0] = layout.call(kernels, [4]);
-    pool.run([0, 1, 2, 3].map((i) => ({ fn: PEAK, args: [0, 0, 0, out + 4 * i, 0, 100] })));
-    expect(pool.workerCalls).toBe(0);
-    expect(f32.call(kernels, out, 4).every((v) => Number.isFinite(v))).toBe(true);
-    pool.terminate();
+    const { layout, f32, execute } = internals(kernels);
+    const { pool, worker, control, dispose } = await ownPool(kernels, (call) => execute.call(kernels, call));
+    try {
+      await worker.terminate();
+      const until = Date.now() + 10_000;
+      while (pool.readyWorkers() !== 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(pool.readyWorkers()).toBe(0);
+      const started = Date.now();
+      expect(await pool.whenReady()).toBe(0);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      const posted = Atomics.load(control, slotWord(0, "Posted"));
+      const [out = 0] = layout.call(kernels, [4]);
+      pool.run([0, 1, 2, 3].map((i) => ({ fn: PEAK, args: [0, 0, 0, out + 4 * i, 0, 100] })));
+      expect(Atomics.load(control, slotWord(0, "Posted"))).toBe(posted);
+      expect(pool.workerCalls).toBe(0);
+      expect(f32.call(kernels, out, 4).every((v) => Number.isFinite(v))).toBe(true);
+    } finally {
+      await dispose();
+    }
   });
 
   it("a process that trained with kernel threads exits by itself", async () => {
