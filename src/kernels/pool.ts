@@ -44,7 +44,7 @@ const Field = {
 } as const;
 const SLOT_INTS = 5;
 
-/** Index of a worker's field in the pool's control words (tests read them). @internal */
+/** Index of a worker's field in the pool's control words (the pool's own, and what tests read). @internal */
 export function slotWord(slot: number, field: keyof typeof Field): number {
   return HEADER_INTS + slot * SLOT_INTS + Field[field];
 }
@@ -57,7 +57,7 @@ const MESSAGE_BYTES = 512;
 /** Busy-wait iterations before sleeping in `Atomics.wait` (a few tens of microseconds). */
 const SPINS = 20000;
 /** How long the main thread waits for a job's calls before giving up (default). */
-export const JOB_TIMEOUT_MS = 120_000;
+const JOB_TIMEOUT_MS = 120_000;
 
 /**
  * The worker's whole program: instantiate the module on the shared memory with its own stack,
@@ -177,7 +177,7 @@ export class KernelThreadPool {
       // the event loop has run): jobs are not posted to it, and the other threads run its share
       worker.on("error", () => undefined);
       worker.on("exit", () => {
-        Atomics.store(this.control, this.slot(slot) + Field.Ready, 0);
+        Atomics.store(this.control, slotWord(slot, "Ready"), 0);
         this.exited++;
       });
       worker.unref();
@@ -197,11 +197,7 @@ export class KernelThreadPool {
 
   /** Calls each worker has run so far. */
   callsByWorker(): number[] {
-    return this.workers.map((_, slot) => Atomics.load(this.control, this.slot(slot) + Field.Calls));
-  }
-
-  private slot(slot: number): number {
-    return HEADER_INTS + slot * SLOT_INTS;
+    return this.workers.map((_, slot) => Atomics.load(this.control, slotWord(slot, "Calls")));
   }
 
   /**
@@ -234,10 +230,9 @@ export class KernelThreadPool {
     // up to threads − 1 workers (one per call beyond the first), the first ready ones
     let toPost = this.broken ? 0 : Math.min(threads - 1, count - 1);
     for (let slot = 0; slot < this.workers.length && toPost > 0; slot++) {
-      const base = this.slot(slot);
-      if (Atomics.load(ctl, base + Field.Ready) !== 1) continue;
-      Atomics.store(ctl, base + Field.Posted, job);
-      Atomics.notify(ctl, base + Field.Posted);
+      if (Atomics.load(ctl, slotWord(slot, "Ready")) !== 1) continue;
+      Atomics.store(ctl, slotWord(slot, "Posted"), job);
+      Atomics.notify(ctl, slotWord(slot, "Posted"));
       toPost--;
     }
     let failure: unknown;
@@ -276,7 +271,7 @@ export class KernelThreadPool {
       if (++spins > SPINS) {
         Atomics.wait(ctl, Header.Finished, finished, 100);
         if (Date.now() - started > this.timeoutMs) {
-          const busy = this.workers.map((_, slot) => slot).filter((slot) => Atomics.load(ctl, this.slot(slot) + Field.Busy) !== 0);
+          const busy = this.workers.map((_, slot) => slot).filter((slot) => Atomics.load(ctl, slotWord(slot, "Busy")) !== 0);
           this.broken = true;
           for (const worker of this.workers) void worker.terminate();
           throw new Error(
@@ -289,8 +284,8 @@ export class KernelThreadPool {
     const job = Atomics.load(ctl, Header.Job);
     let failure: Error | undefined;
     for (let slot = 0; slot < this.workers.length; slot++) {
-      if (Atomics.load(ctl, this.slot(slot) + Field.Failed) !== job) continue;
-      Atomics.store(ctl, this.slot(slot) + Field.Failed, 0);
+      if (Atomics.load(ctl, slotWord(slot, "Failed")) !== job) continue;
+      Atomics.store(ctl, slotWord(slot, "Failed"), 0);
       const bytes = this.messages.slice(slot * MESSAGE_BYTES, (slot + 1) * MESSAGE_BYTES);
       const end = bytes.indexOf(0);
       failure ??= new Error(`gen-mnist kernel thread ${slot + 1} failed: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? undefined : end))}`);
@@ -301,7 +296,7 @@ export class KernelThreadPool {
   /** Workers that have started and wait for calls. */
   readyWorkers(): number {
     let ready = 0;
-    for (let slot = 0; slot < this.workers.length; slot++) ready += Atomics.load(this.control, this.slot(slot) + Field.Ready);
+    for (let slot = 0; slot < this.workers.length; slot++) ready += Atomics.load(this.control, slotWord(slot, "Ready"));
     return ready;
   }
 
@@ -321,8 +316,8 @@ export class KernelThreadPool {
   /** Stops the workers (they exit after their current call). */
   terminate(): void {
     for (let slot = 0; slot < this.workers.length; slot++) {
-      Atomics.store(this.control, this.slot(slot) + Field.Posted, -1);
-      Atomics.notify(this.control, this.slot(slot) + Field.Posted);
+      Atomics.store(this.control, slotWord(slot, "Posted"), -1);
+      Atomics.notify(this.control, slotWord(slot, "Posted"));
     }
     this.workers.length = 0;
   }
