@@ -40,7 +40,7 @@ function crossEntropyWithConstantTarget(z: number): (logits: tf.Tensor) => tf.Te
   return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x]);
     return {
-      value: tf.tidy(() => stableCrossEntropy(tf.scalar(z), x)),
+      value: tf.tidy(() => stableCrossEntropy(z, x)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.sub(tf.sigmoid(saved[0] as tf.Tensor), z)),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (logits: tf.Tensor) => tf.Tensor;
