@@ -919,6 +919,27 @@ void relu_grad(const float *a, const float *b, const void *c, float *y, int n0, 
   for (; i < n1; i++) y[i] = a[i] * (b[i] != b[i] ? b[i] : b[i] > 0 ? 1.0f : 0.0f);
 }
 
+// y = a + b, b cycled: `param` values repeated along a (1: a scalar; a's last dimension: a bias
+// per channel; a's length: the same shape). One pass where tfjs's wasm Add broadcasts with an
+// index computation per element.
+__attribute__((export_name("add_f32")))
+void add_f32(const float *a, const float *b, const void *c, float *y, int n0, int n1, int param) {
+  (void)c;
+  int i = n0;
+  if (param == 1) {
+    v128_t vb = wasm_f32x4_splat(b[0]);
+    for (; i + 4 <= n1; i += 4) wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(a + i), vb));
+    for (; i < n1; i++) y[i] = a[i] + b[0];
+    return;
+  }
+  // runs of b from the element's position in it to b's end (or the range's)
+  for (int j = n0 % param; i < n1; j = 0) {
+    int end = i + (param - j < n1 - i ? param - j : n1 - i);
+    for (; i + 4 <= end; i += 4, j += 4) wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(a + i), wasm_v128_load(b + j)));
+    for (; i < end; i++, j++) y[i] = a[i] + b[j];
+  }
+}
+
 // y = a > b as one byte (1 or 0) per element; b is one value when `param` is 1, else one per element
 __attribute__((export_name("greater")))
 void greater(const float *a, const float *b, const void *c, unsigned char *y, int n0, int n1, int param) {

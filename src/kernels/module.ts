@@ -60,6 +60,7 @@ interface Exports {
   tanh_f32: KernelFn;
   greater: KernelFn;
   select_f32: KernelFn;
+  add_f32: KernelFn;
   column_sums: KernelFn;
   leaky_relu_grad: KernelFn;
   adam: KernelFn;
@@ -79,7 +80,7 @@ export const THREADED = [
   "sgemm_fused", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter_part", "leaky_relu", "greater", "select_f32", "column_sums", "dgemm_nt",
   "bn_stats", "bn_backward_sums", "channel_affine", "dropout", "leaky_relu_grad", "adam", "conv2d_winograd",
   "winograd_filter_grad_part", "tanh_f32", "peak_madd", "relu", "relu_grad", "winograd_filter", "winograd_filter_grad_sum",
-  "conv2d_backprop_filter_sum",
+  "conv2d_backprop_filter_sum", "add_f32",
 ] as const;
 type Threaded = (typeof THREADED)[number];
 const fnIndex = (name: Threaded): number => THREADED.indexOf(name);
@@ -649,6 +650,16 @@ export class WasmKernels {
   leakyReluGrad(dy: Float32Array, x: Float32Array, alpha: number): Float32Array {
     const out = this.elementwise("leaky_relu_grad", dy.length, [dy, x], dy.byteLength, floatBits(alpha));
     return this.f32(out, dy.length);
+  }
+
+  /**
+   * `a + b`, with `b` repeated along `a`: one value, one per channel of `a`'s last dimension, or
+   * one per element (`a.length` must be a multiple of `b.length`).
+   * @returns a view of the kernels' memory, valid until the next call.
+   */
+  add(a: Float32Array, b: Float32Array): Float32Array {
+    if (b.length === 0 || a.length % b.length !== 0) throw new RangeError(`add: b (${b.length} values) must repeat a whole number of times along a (${a.length} values)`);
+    return this.f32(this.elementwise("add_f32", a.length, [a, b], a.byteLength, b.length), a.length);
   }
 
   /**

@@ -15,7 +15,13 @@ export { GEN_MNIST_BACKEND };
  * gradient saves, hundreds per training step. `Tanh` (a generator's output) is a vectorised rational
  * approximation where tfjs's wasm kernel calls libm's `tanhf` per element, ten times slower.
  * `Concat` of float32 tensors writes its result into the kernels' memory, where the next GEMM
- * reads it, instead of copying its inputs out to tfjs's memory and the result back in.
+ * reads it, instead of copying its inputs out to tfjs's memory and the result back in. `Cast` to
+ * the tensor's own dtype shares its input's memory as tfjs's cpu backend does (the engine's
+ * gradient of every clone it saves is such a cast; tfjs's wasm backend copies), and a cast to
+ * bool is `x ≠ 0` (tfjs's wasm kernel converts to a byte, so -2.5 became 254). `Add` of a float
+ * tensor and one value, one value per last-axis channel (a bias) or a tensor of its shape is one
+ * threaded pass; tfjs's wasm Add computes a broadcast index per element and runs several times
+ * slower on the bias a transposed convolution adds (a twentieth of a DCGAN step).
  */
 export const GEN_MNIST_KERNELS = [
   "BatchMatMul",
@@ -31,7 +37,9 @@ export const GEN_MNIST_KERNELS = [
   "Select",
   "Sum",
   "Identity",
+  "Cast",
   "Concat",
+  "Add",
 ] as const;
 
 /**
@@ -367,6 +375,31 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   },
+  Cast: ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (x.dtype === "string") return undefined;
+    if (attrs.dtype === x.dtype) {
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    }
+    if (attrs.dtype !== "bool" || (x.dtype !== "float32" && x.dtype !== "int32")) return undefined;
+    // x ≠ 0 (NaN is true), as tfjs's cpu backend casts; its wasm kernel converts to a byte (-2.5 → 254)
+    materialize(backend, x.dataId);
+    const values = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+    const out = backend.makeOutput(x.shape, "bool");
+    const bytes = backend.typedArrayFromHeap(out) as Uint8Array;
+    for (let i = 0; i < values.length; i++) bytes[i] = values[i] !== 0 ? 1 : 0;
+    return out;
+  },
+  Add: ({ inputs, backend }) => {
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (!isFloat(a, b)) return undefined;
+    // addition commutes: the tensor of the output's shape first (the larger, or of equal size the
+    // higher rank), the one repeated along it second
+    const [big, small] = size(b) > size(a) || (size(b) === size(a) && b.shape.length > a.shape.length) ? [b, a] : [a, b];
+    if (!repeatsAlong(small, big)) return undefined;
+    return output(backend, big.shape, WasmKernels.get().add(read(backend, big), read(backend, small)));
+  },
   Concat: ({ inputs, backend, attrs }) => {
     const parts = Object.keys(inputs).sort((a, b) => Number(a) - Number(b)).map((key) => inputs[key] as tf.TensorInfo);
     const first = parts[0];
@@ -388,6 +421,19 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
     return output(backend, t.shape, values);
   },
 };
+
+/**
+ * Whether `small` broadcasts along `big` as one repeated block, leaving `big`'s shape as it is:
+ * `small` has `big`'s shape, or is one value, or holds `big`'s last dimension with every other
+ * dimension 1 (a bias), and no more dimensions than `big`.
+ */
+function repeatsAlong(small: tf.TensorInfo, big: tf.TensorInfo): boolean {
+  const rank = big.shape.length;
+  if (small.shape.length > rank || size(big) === 0) return false;
+  if (sameShape(small.shape, big.shape) || size(small) === 1) return true;
+  const last = small.shape[small.shape.length - 1];
+  return rank > 0 && last === big.shape[rank - 1] && size(small) === last;
+}
 
 /** `[rows, channels]` of a tensor normalised over every axis but the last. */
 const rowsAndChannels = (t: tf.TensorInfo): [number, number] => {

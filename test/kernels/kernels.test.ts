@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GEN_MNIST_BACKEND, useBackend } from "../../src/index.js";
 import { setKernelThreads, type KernelModule } from "../../src/kernels/index.js";
 import { WasmKernels } from "../../src/kernels/module.js";
@@ -334,6 +334,69 @@ describe.each([
         ),
         { numRuns: 25 },
       );
+    });
+
+    it("add of a tensor and one of its shape, one value or one per last-axis channel (either order) runs gen-mnist's kernel and gives tfjs's values exactly; other broadcasts give tfjs's too (property)", async () => {
+      const kernels = WasmKernels.get();
+      const ours = vi.spyOn(kernels, "add");
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }), fc.integer(), async (shape, seed) => {
+            const n = shape.reduce((a, b) => a * b, 1);
+            const channels = shape[shape.length - 1] ?? 1;
+            ours.mockClear();
+            const [want, got] = await onBoth(() => {
+              const x = tf.tensor(values(n, seed), shape);
+              const same = tf.tensor(values(n, seed + 1), shape);
+              const bias = tf.tensor(values(channels, seed + 2), [...shape.slice(0, -1).map(() => 1), channels]);
+              const bias1d = tf.tensor1d(values(channels, seed + 3));
+              const one = tf.scalar(values(1, seed + 4)[0] ?? 0);
+              // a column per leading index: broadcast along other axes than the last, tfjs's kernel (unless it is x's shape)
+              const column = tf.tensor(values(shape[0] ?? 1, seed + 5), [shape[0] ?? 1, ...shape.slice(1).map(() => 1)]);
+              // a bias's gradient: dy summed over every axis but the last
+              const [dx, db] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.add(a, b), same)))([x, bias1d]);
+              return [tf.add(x, same), tf.add(x, bias), tf.add(bias1d, x), tf.add(one, x), tf.add(x, one), tf.add(x, column), dx, db];
+            });
+            // sums are exact (float32 addition rounds once, whichever kernel does it); the bias
+            // gradient is a sum over rows, within rounding of tfjs's
+            expect(got.slice(0, 6)).toEqual(want.slice(0, 6));
+            expectClose(want.slice(6), got.slice(6));
+            // gen-mnist's kernel ran the add under the gradient and the first five above, and
+            // x + column where column has x's shape or is one value
+            expect(ours.mock.calls.length).toBe(shape.slice(1).every((d) => d === 1) || shape[0] === 1 ? 7 : 6);
+          }),
+          { numRuns: 30 },
+        );
+        // IEEE edge values, in vector lanes and the scalar tail
+        const special = [Number.NaN, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3e38, -1.5, 2.25, -0];
+        const other = [1, -0, -0, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, 3e38, 1.5, Number.NaN, 0];
+        const [want, got] = await onBoth(() => [tf.add(tf.tensor1d(special), tf.tensor1d(other)), tf.add(tf.tensor1d(special), -0)]);
+        expect(got).toEqual(want);
+        // an int32 sum and a mismatched shape are tfjs's: its values and its error
+        ours.mockClear();
+        const [wantInt, gotInt] = await onBoth(() => tf.add(tf.tensor1d([1, 2, 3], "int32"), tf.scalar(4, "int32")));
+        expect(gotInt).toEqual(wantInt);
+        expect(() => tf.add(tf.ones([2, 3]), tf.ones([3, 2]))).toThrow(/broadcast|shape/i);
+        expect(ours).not.toHaveBeenCalled();
+      } finally {
+        ours.mockRestore();
+      }
+    });
+
+    it("cast to a tensor's own dtype shares its memory (the engine's gradient of every tensor it saves is one); other casts convert as tfjs's cpu backend does, to bool too (x ≠ 0, where tfjs's wasm kernel wraps -2.5 to 254)", async () => {
+      await useBackend("gen-mnist", setting);
+      const x = tf.tensor2d([1.5, -2, 3, 4], [2, 2]);
+      const same = tf.cast(x, "float32");
+      expect(same.dataId).toBe(x.dataId);
+      x.dispose();
+      expect(Array.from(same.dataSync())).toEqual([1.5, -2, 3, 4]); // still there: the cast holds a reference
+      same.dispose();
+      const [want, got] = await onBoth(() => {
+        const v = tf.tensor1d([1.5, -2.5, 0, 3.7]);
+        const ints = tf.tensor1d([1, 0, -2, 7], "int32");
+        return [tf.cast(v, "int32"), tf.cast(v, "bool"), tf.cast(tf.tensor1d([Number.NaN, -0]), "bool"), tf.cast(ints, "float32"), tf.cast(ints, "int32"), tf.cast(ints, "bool")];
+      });
+      expect(got).toEqual(want);
     });
 
     it("tanh is within 8 ulp of Math.tanh at any magnitude, exactly ±1 where float32's tanh is, keeps NaN and the sign of zero, in vector lanes and the scalar tail alike (property)", async () => {

@@ -15,17 +15,17 @@ function tfjsMemory(t: tf.Tensor): Float32Array {
   return Float32Array.from(backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
 }
 
-/** A convolution's result, then a tfjs kernel (Add) on it, and on a reshaped alias, on the current backend. */
-function chain(): { y: tf.Tensor; plusOne: tf.Tensor; aliasPlusTwo: tf.Tensor } {
+/** A convolution's result, then a tfjs kernel (Multiply) on it, and on a reshaped alias, on the current backend. */
+function chain(): { y: tf.Tensor; doubled: tf.Tensor; aliasTripled: tf.Tensor } {
   const x = tf.tensor4d(values(2 * 6 * 6 * 4, 1), [2, 6, 6, 4]);
   const w = tf.tensor4d(values(9 * 4 * 8, 2), [3, 3, 4, 8]);
   const y = tf.conv2d(x, w, 1, "same");
   tf.dispose([x, w]);
-  const plusOne = tf.add(y, 1);
+  const doubled = tf.mul(y, 2);
   const alias = tf.reshape(y, [2, 36, 8]);
-  const aliasPlusTwo = tf.add(alias, 2);
+  const aliasTripled = tf.mul(alias, 3);
   alias.dispose();
-  return { y, plusOne, aliasPlusTwo };
+  return { y, doubled, aliasTripled };
 }
 
 const close = (got: ArrayLike<number>, want: ArrayLike<number>): void => {
@@ -59,7 +59,7 @@ describe("results kept in gen-mnist's kernel memory", () => {
   it("are written to tfjs's memory only when read there: tfjs kernels, aliases and dataSync see the kernel's values", async () => {
     await useBackend("cpu");
     const want = chain();
-    const [wantY, wantOne, wantTwo] = [want.y.dataSync(), want.plusOne.dataSync(), want.aliasPlusTwo.dataSync()];
+    const [wantY, wantDoubled, wantTripled] = [want.y.dataSync(), want.doubled.dataSync(), want.aliasTripled.dataSync()];
     tf.dispose(Object.values(want));
 
     await useBackend("gen-mnist");
@@ -72,16 +72,16 @@ describe("results kept in gen-mnist's kernel memory", () => {
     const activated = tf.leakyRelu(y, 0.2);
     expect(Array.from(tfjsMemory(y))).not.toEqual(Array.from(wantY));
     close(activated.dataSync(), Array.from(wantY, (v) => (v > 0 ? v : 0.2 * v)));
-    // a tfjs kernel (Add) on it and on a reshaped alias of it
-    const plusOne = tf.add(y, 1);
-    close(plusOne.dataSync(), wantOne);
+    // a tfjs kernel (Multiply) on it and on a reshaped alias of it
+    const doubled = tf.mul(y, 2);
+    close(doubled.dataSync(), wantDoubled);
     const alias = tf.reshape(y, [2, 36, 8]);
-    const aliasPlusTwo = tf.add(alias, 2);
-    close(aliasPlusTwo.dataSync(), wantTwo);
+    const aliasTripled = tf.mul(alias, 3);
+    close(aliasTripled.dataSync(), wantTripled);
     // now written: tfjs's memory holds the values, and dataSync agrees
     close(tfjsMemory(y), wantY);
     close(y.dataSync(), wantY);
-    tf.dispose([x, w, y, alias, activated, plusOne, aliasPlusTwo]);
+    tf.dispose([x, w, y, alias, activated, doubled, aliasTripled]);
     expect(WasmKernels.get().claimedBytes).toBe(claimedBefore);
   });
 
