@@ -371,17 +371,12 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
   },
   Identity: ({ inputs, backend }) => {
     const { x } = inputs as { x: tf.TensorInfo };
-    if (x.dtype === "string") return undefined;
-    backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    return x.dtype === "string" ? undefined : sharing(backend, x);
   },
   Cast: ({ inputs, backend, attrs }) => {
     const { x } = inputs as { x: tf.TensorInfo };
     if (x.dtype === "string") return undefined;
-    if (attrs.dtype === x.dtype) {
-      backend.incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    }
+    if (attrs.dtype === x.dtype) return sharing(backend, x);
     if (attrs.dtype !== "bool" || (x.dtype !== "float32" && x.dtype !== "int32")) return undefined;
     // x ≠ 0 (NaN is true), as tfjs's cpu backend casts; its wasm kernel converts to a byte (-2.5 → 254)
     materialize(backend, x.dataId);
@@ -422,6 +417,12 @@ const IMPLEMENTATIONS: Record<(typeof GEN_MNIST_KERNELS)[number], (args: Paramet
   },
 };
 
+/** A tensor of `x`'s data, shape and dtype: one more reference to its memory, no copy. */
+function sharing(backend: WasmBackendLike, x: tf.TensorInfo): tf.TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 /**
  * Whether `small` broadcasts along `big` as one repeated block, leaving `big`'s shape as it is:
  * `small` has `big`'s shape, or is one value, or holds `big`'s last dimension with every other
@@ -432,7 +433,7 @@ function repeatsAlong(small: tf.TensorInfo, big: tf.TensorInfo): boolean {
   if (small.shape.length > rank || size(big) === 0) return false;
   if (sameShape(small.shape, big.shape) || size(small) === 1) return true;
   const last = small.shape[small.shape.length - 1];
-  return rank > 0 && last === big.shape[rank - 1] && size(small) === last;
+  return last === big.shape[rank - 1] && size(small) === last;
 }
 
 /** `[rows, channels]` of a tensor normalised over every axis but the last. */
