@@ -31,8 +31,8 @@ export interface UseBackendOptions {
   readonly threads?: number | "auto";
   /**
    * Which build of the `gen-mnist` backend's kernels runs (see {@link KernelModule}): `"auto"`
-   * (the default) takes the relaxed-SIMD build where the runtime validates it (Node 22+), else
-   * the plain SIMD128 one; the `GEN_MNIST_KERNELS` environment variable (`relaxed` / `plain`)
+   * (the default) takes the relaxed-SIMD build on Node 22 and later, else the plain SIMD128 one
+   * (Node 20 with `--experimental-wasm-relaxed-simd` runs relaxed SIMD, but no faster); the `GEN_MNIST_KERNELS` environment variable (`relaxed` / `plain`)
    * overrides `"auto"`. Asking for `"relaxed"` where it cannot run is an error. Ignored by other
    * backends.
    */

@@ -93,22 +93,28 @@ describe("useBackend", () => {
     await expect(useBackend("gen-mnist", { threads: 0 })).rejects.toThrow(/threads must be an integer from 1 to 64 or "auto", got 0/);
   });
 
-  it("runs the relaxed-SIMD kernel module where the runtime validates it, else the plain one, and says which", async () => {
+  it("runs the relaxed-SIMD kernel module by default on Node 22+, the plain one on Node 20 even where its flag validates relaxed, and says which", async () => {
     // the test runner starts Node 20 with --experimental-wasm-relaxed-simd (vitest.config.ts), so both run here
     expect(relaxedSimdSupported()).toBe(true);
+    const byDefault = Number(process.versions.node.split(".")[0]) >= 22 ? "relaxed" : "plain";
     const auto = await useBackend("gen-mnist");
-    expect(auto.kernelModule).toBe("relaxed");
-    expect(auto.summary).toContain("relaxed-SIMD kernels on");
+    expect(auto.kernelModule).toBe(byDefault);
+    expect(auto.summary).toContain(byDefault === "relaxed" ? "relaxed-SIMD kernels on" : "(@tensorflow/tfjs-backend-wasm, SIMD128 kernels on");
+    expect(WasmKernels.get().variant).toBe(byDefault);
+    const relaxed = await useBackend("gen-mnist", { kernels: "relaxed" });
+    expect(relaxed.kernelModule).toBe("relaxed");
+    expect(relaxed.summary).toContain("relaxed-SIMD kernels on");
     expect(WasmKernels.get().variant).toBe("relaxed");
     const plain = await useBackend("gen-mnist", { kernels: "plain" });
     expect(plain.kernelModule).toBe("plain");
     expect(plain.summary).toContain("SIMD128 kernels on");
+    expect(plain.summary).not.toContain("relaxed");
     expect(WasmKernels.get().variant).toBe("plain");
     expect((await useBackend("cpu", { kernels: "plain" })).kernelModule).toBeUndefined();
     await expect(useBackend("gen-mnist", { kernels: "fma" as KernelModuleRequest })).rejects.toThrow(
       'useBackend: kernel module must be one of "auto", "relaxed", "plain", got "fma"',
     );
-    expect((await useBackend("gen-mnist")).kernelModule).toBe("relaxed");
+    expect((await useBackend("gen-mnist")).kernelModule).toBe(byDefault);
   });
 
   it("falls back to the plain module where relaxed SIMD does not validate (Node 20 without its flag)", () => {

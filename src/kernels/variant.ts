@@ -13,7 +13,10 @@ import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from "./_wasm.js";
  */
 export type KernelModule = "relaxed" | "plain";
 
-/** A kernel-module request: one of {@link KernelModule}, or `"auto"` for the fastest this runtime validates. */
+/**
+ * A kernel-module request: one of {@link KernelModule}, or `"auto"` for the one that is fastest on
+ * this runtime: relaxed on Node 22 and later, plain on Node 20 (even with its relaxed-SIMD flag).
+ */
 export type KernelModuleRequest = KernelModule | "auto";
 
 /** Every value a kernel-module request may take. */
@@ -60,8 +63,19 @@ export function checkKernelModule(where: string, request: string): asserts reque
 }
 
 /**
+ * Whether `"auto"` takes the relaxed module on a runtime of this Node major version that validates
+ * it: from Node 22 on. Node 20's relaxed SIMD (behind `--experimental-wasm-relaxed-simd`) was never
+ * faster than its plain SIMD in `npm run bench` (a default DCGAN step 1.00x on an Intel Xeon) and
+ * was much slower on an AMD EPYC (1.56x as long), where Node 24's relaxed module is the faster one.
+ * @internal
+ */
+export function relaxedPreferredOn(nodeMajor: number): boolean {
+  return nodeMajor >= 22;
+}
+
+/**
  * The module an `"auto"` request runs: `GEN_MNIST_KERNELS` (`relaxed` or `plain`) when set, else
- * `"relaxed"` where {@link relaxedSimdSupported}, else `"plain"`.
+ * `"relaxed"` on Node 22 and later where {@link relaxedSimdSupported}, else `"plain"`.
  * @internal
  */
 export function resolveKernelModule(request: KernelModuleRequest): KernelModule {
@@ -71,5 +85,5 @@ export function resolveKernelModule(request: KernelModuleRequest): KernelModule 
     checkKernelModule("GEN_MNIST_KERNELS", env);
     return env === "relaxed" ? "relaxed" : "plain";
   }
-  return relaxedSimdSupported() ? "relaxed" : "plain";
+  return relaxedPreferredOn(Number(process.versions.node.split(".")[0])) && relaxedSimdSupported() ? "relaxed" : "plain";
 }
