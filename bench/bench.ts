@@ -332,21 +332,91 @@ type TorchResult = { torch: string; threads: number } & Partial<Record<string, {
  * setting here (Debian's default starts an OpenBLAS thread per core on top of PyTorch's and
  * oversubscribes the cores).
  */
-function pytorch(threads: number): TorchResult | string {
+function pytorch(threads: number, presets: readonly ModelName[] = COMPARED): TorchResult | string {
   // the first interpreter that has torch (Debian's python3-torch installs for /usr/bin/python3)
   const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
   if (python === undefined) return "PyTorch not found; install it with `apt-get install python3-torch libopenblas0-pthread` (Debian) to compare";
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
   // the batch size of every preset compared, so that the reference refuses to time another one
-  const batches = COMPARED.map((name) => `${name}=${presetBatch(name)}`).join(",");
+  const batches = presets.map((name) => `${name}=${presetBatch(name)}`).join(",");
   const run = spawnSync(
     python,
-    ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "5" : "10", "--min-seconds", String(MIN_SECONDS), "--batches", batches],
+    ["bench/reference.py", "--threads", String(threads), "--steps", quick ? "5" : "10", "--min-seconds", String(MIN_SECONDS), "--models", presets.join(","), "--batches", batches],
     { encoding: "utf8", env },
   );
   if (run.status !== 0) return `bench/reference.py failed: ${run.stderr.slice(-300)}`;
   return JSON.parse(run.stdout) as TorchResult;
 }
+
+/** The kernel module a Node runs without flags: Node 20 validates relaxed SIMD only behind a flag (which the bench sets to compare both modules), so its users run the plain one. */
+const defaultModuleOf = (nodeVersion: string): KernelModule => (Number(nodeVersion.replace(/^v/, "").split(".")[0]) >= 22 ? "relaxed" : "plain");
+
+if (process.argv.includes("--one")) {
+  // a child of the paired rounds: one preset's training step on this Node's default module, as one JSON line
+  const name = process.argv[process.argv.indexOf("--one") + 1] as ModelName;
+  const ms = await trainerStepMs(name, defaultModuleOf(process.version));
+  console.log(JSON.stringify({ version: process.version, ms }));
+  process.exit(0);
+}
+
+/** One preset's training step (ms) on another Node (`--also-node`), in a fresh process: this script with `--one`. */
+function stepOnNode(node: string, name: ModelName): number | string {
+  const run = spawnSync(node, ["--import", "tsx", "bench/bench.ts", "--one", name, ...(quick ? ["--quick"] : [])], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (run.status !== 0) return `${node} failed (exit ${run.status}): ${run.stderr.slice(-300)}`;
+  return (JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as { ms: number }).ms;
+}
+
+/** Rounds of {@link pairedRounds}. */
+const ROUNDS = quick ? 1 : 3;
+
+/** Per compared preset, per round: gen-mnist on this Node, PyTorch and gen-mnist on the other Node, timed one right after another. */
+interface Paired {
+  /** PyTorch's version and threads. */
+  torch: string;
+  threads: number;
+  rows: Record<string, { here: number[]; torch: number[]; there: number[] }>;
+}
+
+/**
+ * The ratios the targets are about, measured side by side: {@link ROUNDS} rounds, each timing
+ * every compared preset on gen-mnist (this Node's default module), then on PyTorch, then on
+ * gen-mnist on the other Node, one right after another, so that a drift of the machine's speed
+ * (these machines change by 1.5x within a run) touches the three alike. A ratio is the median of
+ * its rounds' ratios.
+ */
+async function pairedRounds(other: string | undefined): Promise<Paired | string> {
+  const out: Paired = { torch: "", threads: THREADS, rows: {} };
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const name of COMPARED) {
+      const entry = (out.rows[name] ??= { here: [], torch: [], there: [] });
+      entry.here.push(await trainerStepMs(name, defaultModuleOf(process.version)));
+      const torch = pytorch(THREADS, [name]);
+      if (typeof torch === "string") return torch;
+      out.torch = torch.torch;
+      out.threads = torch.threads;
+      entry.torch.push(torch[name]?.ms ?? Number.NaN);
+      if (other !== undefined) {
+        const there = stepOnNode(other, name);
+        if (typeof there === "string") return there;
+        entry.there.push(there);
+      }
+      const last = (xs: number[]): string => xs[xs.length - 1]?.toFixed(0) ?? "–";
+      process.stderr.write(`paired round ${round}/${ROUNDS} ${name}: here ${last(entry.here)} ms, PyTorch ${last(entry.torch)}, other Node ${last(entry.there)}\n`);
+    }
+  }
+  return out;
+}
+
+/** The median of finite values (NaN when there are none). */
+function median(values: readonly number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Each round's ratio a[i] / b[i]. */
+const roundRatios = (a: readonly number[], b: readonly number[]): number[] => a.map((x, i) => x / (b[i] ?? Number.NaN));
 
 if (process.argv.includes("--training-only")) {
   // a child of `--also-node`: gen-mnist's kernel columns and the training table, as one JSON line
@@ -359,8 +429,8 @@ if (process.argv.includes("--training-only")) {
 const alsoNode = process.argv.includes("--also-node") ? process.argv[process.argv.indexOf("--also-node") + 1] : undefined;
 const kernels = await kernelTable();
 const training = await trainingTable();
-const torch = pytorch(THREADS);
 const other = alsoNode === undefined ? undefined : trainingOnNode(alsoNode);
+const paired = await pairedRounds(alsoNode);
 const sampling = await samplingTable();
 const evaluation = await evalTiming();
 
@@ -421,34 +491,58 @@ lines.push(
     `at least 8 steps and ${MIN_SECONDS} s of them (both frameworks), so that small models are timed in their steady state. ` +
     "PyTorch runs the same layers, configuration, optimizer and batch size (`bench/reference.py`), slicing its batches " +
     "from a 60,000-image tensor, *tuned*: OpenBLAS single-threaded (`OPENBLAS_NUM_THREADS=1`) so PyTorch's own threads are " +
-    `the only ones, its fastest setting here. Each ratio takes the kernel module that Node runs by default (Node 20: plain, ` +
-    `its relaxed SIMD is behind a flag; Node 22+: relaxed). Targets (the performance issue): gen-mnist / PyTorch ≤ 1.0x (goal), ≤ 1.3x (bar).`,
+    `the only ones, its fastest setting here. The first table times each module in turn on every preset; the ratios to ` +
+    `PyTorch come from the side-by-side rounds below it, on the module each Node runs by default (Node 20: plain, its ` +
+    `relaxed SIMD is behind a flag and no faster; Node 22+: relaxed). Targets (the performance issue): gen-mnist / PyTorch ≤ 1.0x (goal), ≤ 1.3x (bar).`,
   "",
 );
-const torchOk = typeof torch !== "string";
-// the module this Node runs without flags: Node 20 validates relaxed SIMD only with a flag (which the
-// bench sets to compare both modules), so its users run the plain one
-const nodeDefault = Number(process.versions.node.split(".")[0]) >= 22 ? "relaxed" : "plain";
+const nodeDefault = defaultModuleOf(process.version);
 const otherOk = other !== undefined && typeof other !== "string";
 lines.push(
-  `| preset | batch | gen-mnist, relaxed (Node ${process.version}) | gen-mnist, plain (Node ${process.version}) |` +
-    (otherOk ? ` gen-mnist, relaxed (Node ${other.version}) |` : "") +
-    (torchOk ? ` PyTorch ${torch.torch}, tuned (${torch.threads} threads) | gen-mnist / PyTorch (Node ${process.version}, ${nodeDefault}) |` : "") +
-    (otherOk && torchOk ? ` gen-mnist / PyTorch (Node ${other.version}) |` : ""),
+  `| preset | batch | gen-mnist, relaxed (Node ${process.version}) | gen-mnist, plain (Node ${process.version}) |` + (otherOk ? ` gen-mnist, relaxed (Node ${other.version}) |` : ""),
 );
-lines.push(`| --- | --- | --- | --- |${otherOk ? " --- |" : ""}${torchOk ? " --- | --- |" : ""}${otherOk && torchOk ? " --- |" : ""}`);
+lines.push(`| --- | --- | --- | --- |${otherOk ? " --- |" : ""}`);
+const cellOf = (batch: number, v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? "–" : `${v.toFixed(0)} (${Math.round((batch * 1000) / v)})`);
 for (const [name, row] of Object.entries(training)) {
-  const cell = (v: number | undefined): string => (v === undefined ? "–" : `${v.toFixed(0)} (${Math.round((row.batch * 1000) / v)})`);
-  const ref = torchOk ? torch[name]?.ms : undefined;
   const there = otherOk ? other.table[name]?.relaxed : undefined;
-  lines.push(
-    `| ${name} | ${row.batch} | ${cell(row.relaxed)} | ${cell(row.plain)} |` +
-      (otherOk ? ` ${cell(there)} |` : "") +
-      (torchOk ? ` ${cell(ref)} | ${ratio(nodeDefault === "plain" ? (row.plain ?? row.relaxed) : row.relaxed, ref)} |` : "") +
-      (otherOk && torchOk ? ` ${ratio(there, ref)} |` : ""),
-  );
+  lines.push(`| ${name} | ${row.batch} | ${cellOf(row.batch, row.relaxed)} | ${cellOf(row.batch, row.plain)} |` + (otherOk ? ` ${cellOf(row.batch, there)} |` : ""));
 }
-if (!torchOk) lines.push("", `PyTorch: ${torch}`);
+lines.push("", "### Against PyTorch, side by side", "");
+if (typeof paired === "string") {
+  lines.push(`PyTorch: ${paired}`);
+} else {
+  const otherVersion = otherOk ? other.version : alsoNode === undefined ? undefined : "the other Node";
+  lines.push(
+    `The targets' ratios, measured in ${ROUNDS} round(s): each round times every preset below on gen-mnist (Node ${process.version}, ` +
+      `its default ${nodeDefault} module), then on PyTorch ${paired.torch} (tuned, ${paired.threads} threads)` +
+      (otherVersion === undefined ? "" : `, then on gen-mnist on Node ${otherVersion} (a fresh process, its default module)`) +
+      ", one right after another, in fresh measurements of the kind above, so that the machine's drift in speed during the run " +
+      "(it can reach 1.5x here) touches all of them alike. Times are the medians of the rounds; a ratio is the median of its rounds' " +
+      "ratios, and the last column lists them round by round.",
+    "",
+  );
+  const two = otherVersion !== undefined;
+  lines.push(
+    `| preset | batch | gen-mnist (Node ${process.version}, ${nodeDefault}) | PyTorch ${paired.torch}, tuned |` +
+      (two ? ` gen-mnist (Node ${otherVersion}, relaxed) |` : "") +
+      ` gen-mnist / PyTorch (Node ${process.version}) |` +
+      (two ? ` gen-mnist / PyTorch (Node ${otherVersion}) | rounds (Node ${otherVersion}) |` : ` rounds |`),
+  );
+  lines.push(`| --- | --- | --- | --- | --- |${two ? " --- | --- | --- |" : " --- |"}`);
+  const x = (r: number): string => (Number.isFinite(r) && r > 0 ? `${r.toFixed(2)}x` : "–");
+  for (const [name, row] of Object.entries(paired.rows)) {
+    const batch = presetBatch(name as ModelName);
+    const hereRatios = roundRatios(row.here, row.torch);
+    const thereRatios = roundRatios(row.there, row.torch);
+    const listed = (two ? thereRatios : hereRatios).map((r) => r.toFixed(2)).join(", ");
+    lines.push(
+      `| ${name} | ${batch} | ${cellOf(batch, median(row.here))} | ${cellOf(batch, median(row.torch))} |` +
+        (two ? ` ${cellOf(batch, median(row.there))} |` : "") +
+        ` ${x(median(hereRatios))} |` +
+        (two ? ` ${x(median(thereRatios))} | ${listed} |` : ` ${listed} |`),
+    );
+  }
+}
 if (other !== undefined && typeof other === "string") lines.push("", `Second Node: ${other}`);
 lines.push("", `## Sampling (images/s, gen-mnist backend, ${THREADS} threads, ${relaxedSimdSupported() ? "relaxed" : "plain"} module, 1024 images per call)`, "");
 lines.push("| model | images/s |", "| --- | --- |");
