@@ -18,6 +18,7 @@ import {
 } from "../src/index.js";
 import { defaultKernelThreads, relaxedSimdSupported, type KernelModule } from "../src/kernels/index.js";
 import { WasmKernels } from "../src/kernels/module.js";
+import { relaxedPreferredOn } from "../src/kernels/variant.js";
 
 const quick = process.argv.includes("--quick");
 /** Threads gen-mnist's kernels use by default here (every core unless GEN_MNIST_THREADS says otherwise). */
@@ -265,19 +266,25 @@ interface OtherNode {
 }
 
 /**
- * gen-mnist's kernel columns and the training table on another Node (`--also-node <path>`, e.g.
- * Node 24 beside Node 20): this script again in that Node with `--training-only`, which prints
- * them as JSON.
+ * This script again in another Node (`--also-node <path>`) with `args`: the JSON of its last line
+ * of output, or why there is none. Its progress goes to this process's stderr.
  */
-function trainingOnNode(node: string): OtherNode | string {
-  const run = spawnSync(node, ["--import", "tsx", "bench/bench.ts", "--training-only", ...(quick ? ["--quick"] : [])], {
+function thisScriptOn<T>(node: string, args: readonly string[]): T | string {
+  const run = spawnSync(node, ["--import", "tsx", "bench/bench.ts", ...args, ...(quick ? ["--quick"] : [])], {
     encoding: "utf8",
     maxBuffer: 1 << 26,
     stdio: ["ignore", "pipe", "inherit"],
   });
   if (run.status !== 0) return `${node} failed (exit ${run.status})`;
-  return JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as OtherNode;
+  return JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as T;
 }
+
+/**
+ * gen-mnist's kernel columns and the training table on another Node (`--also-node <path>`, e.g.
+ * Node 24 beside Node 20): this script again in that Node with `--training-only`, which prints
+ * them as JSON.
+ */
+const trainingOnNode = (node: string): OtherNode | string => thisScriptOn<OtherNode>(node, ["--training-only"]);
 
 async function samplingTable(): Promise<Record<string, number>> {
   await select(relaxedSimdSupported() ? "relaxed" : "plain");
@@ -332,7 +339,7 @@ type TorchResult = { torch: string; threads: number } & Partial<Record<string, {
  * setting here (Debian's default starts an OpenBLAS thread per core on top of PyTorch's and
  * oversubscribes the cores).
  */
-function pytorch(threads: number, presets: readonly ModelName[] = COMPARED): TorchResult | string {
+function pytorch(threads: number, presets: readonly ModelName[]): TorchResult | string {
   // the first interpreter that has torch (Debian's python3-torch installs for /usr/bin/python3)
   const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
   if (python === undefined) return "PyTorch not found; install it with `apt-get install python3-torch libopenblas0-pthread` (Debian) to compare";
@@ -348,8 +355,8 @@ function pytorch(threads: number, presets: readonly ModelName[] = COMPARED): Tor
   return JSON.parse(run.stdout) as TorchResult;
 }
 
-/** The kernel module a Node runs without flags: Node 20 validates relaxed SIMD only behind a flag (which the bench sets to compare both modules), so its users run the plain one. */
-const defaultModuleOf = (nodeVersion: string): KernelModule => (Number(nodeVersion.replace(/^v/, "").split(".")[0]) >= 22 ? "relaxed" : "plain");
+/** The kernel module `"auto"` runs on a Node of this version (the library's rule; the bench sets Node 20's relaxed-SIMD flag to compare both modules, which `"auto"` does not take there). */
+const defaultModuleOf = (nodeVersion: string): KernelModule => (relaxedPreferredOn(Number(nodeVersion.replace(/^v/, "").split(".")[0])) ? "relaxed" : "plain");
 
 if (process.argv.includes("--one")) {
   // a child of the paired rounds: one preset's training step on this Node's default module, as one JSON line
@@ -361,9 +368,8 @@ if (process.argv.includes("--one")) {
 
 /** One preset's training step (ms) on another Node (`--also-node`), in a fresh process: this script with `--one`. */
 function stepOnNode(node: string, name: ModelName): number | string {
-  const run = spawnSync(node, ["--import", "tsx", "bench/bench.ts", "--one", name, ...(quick ? ["--quick"] : [])], { encoding: "utf8", maxBuffer: 1 << 26 });
-  if (run.status !== 0) return `${node} failed (exit ${run.status}): ${run.stderr.slice(-300)}`;
-  return (JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as { ms: number }).ms;
+  const result = thisScriptOn<{ ms: number }>(node, ["--one", name]);
+  return typeof result === "string" ? result : result.ms;
 }
 
 /** Rounds of {@link pairedRounds}. */
@@ -435,11 +441,10 @@ const sampling = await samplingTable();
 const evaluation = await evalTiming();
 
 const lines: string[] = [];
+/** A ratio as "1.23x", or "–" when it is not a measurement. */
+const times = (r: number): string => (Number.isFinite(r) && r > 0 ? `${r.toFixed(2)}x` : "–");
 /** `a / b` as "1.23x", or "–" when either is not a measurement. */
-const ratio = (a: number | string | undefined, b: number | string | undefined): string => {
-  const r = Number(a) / Number(b);
-  return Number.isFinite(r) && r > 0 ? `${r.toFixed(2)}x` : "–";
-};
+const ratio = (a: number | string | undefined, b: number | string | undefined): string => times(Number(a) / Number(b));
 const moduleName = relaxedSimdSupported() ? "relaxed-SIMD module (`kernels/gen-mnist-kernels-relaxed.wasm`)" : "plain SIMD128 module";
 lines.push("# Benchmarks", "");
 lines.push(
@@ -524,12 +529,11 @@ if (typeof paired === "string") {
   const two = otherVersion !== undefined;
   lines.push(
     `| preset | batch | gen-mnist (Node ${process.version}, ${nodeDefault}) | PyTorch ${paired.torch}, tuned |` +
-      (two ? ` gen-mnist (Node ${otherVersion}, relaxed) |` : "") +
+      (two ? ` gen-mnist (Node ${otherVersion}, ${otherOk ? defaultModuleOf(other.version) : "its default module"}) |` : "") +
       ` gen-mnist / PyTorch (Node ${process.version}) |` +
       (two ? ` gen-mnist / PyTorch (Node ${otherVersion}) | rounds (Node ${otherVersion}) |` : ` rounds |`),
   );
   lines.push(`| --- | --- | --- | --- | --- |${two ? " --- | --- | --- |" : " --- |"}`);
-  const x = (r: number): string => (Number.isFinite(r) && r > 0 ? `${r.toFixed(2)}x` : "–");
   for (const [name, row] of Object.entries(paired.rows)) {
     const batch = presetBatch(name as ModelName);
     const hereRatios = roundRatios(row.here, row.torch);
@@ -538,8 +542,8 @@ if (typeof paired === "string") {
     lines.push(
       `| ${name} | ${batch} | ${cellOf(batch, median(row.here))} | ${cellOf(batch, median(row.torch))} |` +
         (two ? ` ${cellOf(batch, median(row.there))} |` : "") +
-        ` ${x(median(hereRatios))} |` +
-        (two ? ` ${x(median(thereRatios))} | ${listed} |` : ` ${listed} |`),
+        ` ${times(median(hereRatios))} |` +
+        (two ? ` ${times(median(thereRatios))} | ${listed} |` : ` ${listed} |`),
     );
   }
 }
